@@ -1,0 +1,292 @@
+/**
+ * The one place the environment is read. Every variable the bot uses is declared here, validated
+ * once at start, and reported all together when wrong: the operator sees each bad key, its value
+ * (secrets masked) and what is allowed, instead of fixing them one crash at a time.
+ */
+import { createHash } from 'node:crypto';
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+import { parseExtraModels, type ExtraModel } from '#core/models.js';
+
+export type QuotaPeriod = 'day' | 'week' | 'month';
+export const quotaPeriods: readonly QuotaPeriod[] = ['day', 'week', 'month'];
+
+/** `null` is "unlimited". */
+export type Limit = number | null;
+
+export interface Config {
+  images: {
+    /** @default 'https://api.openai.com/v1' */
+    baseUrl: string;
+    apiKey: string;
+    /** @default 'gpt-image-1.5' */
+    defaultModel: string;
+    /** @default [] */
+    extraModels: ExtraModel[];
+    /** Per attempt. @default 180000 */
+    timeoutMs: number;
+    /** Retries after the first attempt, for 429, 5xx and unsent connections. @default 3 */
+    maxRetries: number;
+    /** Salt for the hashed `user` sent upstream. @default a hash of the API key */
+    userSalt: string;
+  };
+  /** @default 'sqlite://data/imagine-bot.sqlite' */
+  storeUrl: string;
+  /** @default 'info' */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  queue: {
+    /** @default 4 */
+    concurrency: number;
+    /** Images per minute across the key; `null` for no cap. @default null */
+    imagesPerMinute: Limit;
+    /** @default 50 */
+    maxPendingPerGuild: number;
+    /** @default 5 */
+    maxPendingPerUser: number;
+    /** A Discord interaction token lives 15 minutes; a job must end before it. @default 840000 */
+    jobDeadlineMs: number;
+    /** @default 30000 */
+    shutdownGraceMs: number;
+  };
+  quota: {
+    /** @default 500 */
+    guildLimit: Limit;
+    /** @default 25 */
+    userLimit: Limit;
+    /** @default 'day' */
+    period: QuotaPeriod;
+    /** Total tokens per guild per period, metered from `usage.total_tokens`. @default null */
+    guildTokenBudget: Limit;
+  };
+  discord?: {
+    token: string;
+    applicationId?: string;
+    devGuildId?: string;
+    /** @default 'https://discord.com/api' */
+    apiBaseUrl: string;
+  };
+  slack?: {
+    botToken: string;
+    appToken?: string;
+    signingSecret?: string;
+    /** @default 3000 */
+    port: number;
+    /** @default 'https://slack.com/api/' */
+    apiUrl: string;
+    /** @default [] */
+    adminUserIds: string[];
+  };
+}
+
+const blankAsUnset = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const optionalString = z.preprocess(blankAsUnset, z.string().optional());
+const url = (fallback: string) =>
+  z.preprocess(
+    blankAsUnset,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(fallback),
+  );
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` })
+      .default(fallback),
+  );
+/** A limit: a whole number, or `unlimited` (also `none`, `off`). */
+const limit = (fallback: Limit) =>
+  z.preprocess(
+    (value) => {
+      const unset = blankAsUnset(value);
+      if (typeof unset === 'string' && ['unlimited', 'none', 'off'].includes(unset.toLowerCase()))
+        return null;
+      return unset;
+    },
+    z
+      .union([z.null(), z.coerce.number().int().min(0)], {
+        error: 'must be a whole number or "unlimited"',
+      })
+      .default(fallback),
+  );
+
+const schema = z.object({
+  IMAGES_API_BASE_URL: url('https://api.openai.com/v1'),
+  IMAGES_API_KEY: z.preprocess(
+    blankAsUnset,
+    z.string({ error: 'is required: the Images API key' }),
+  ),
+  IMAGES_DEFAULT_MODEL: z.preprocess(blankAsUnset, z.string().default('gpt-image-1.5')),
+  IMAGES_EXTRA_MODELS: z.preprocess(blankAsUnset, z.string().default('')),
+  IMAGES_TIMEOUT_MS: int(180_000, 1_000),
+  IMAGES_MAX_RETRIES: int(3, 0, 10),
+  IMAGES_USER_SALT: optionalString,
+  STORE_URL: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^(sqlite:\/\/.+|redis(s)?:\/\/.+|memory:\/\/)$/, {
+        error: 'must be sqlite://<path>, redis://host:port or memory:// (tests only)',
+      })
+      .default('sqlite://data/imagine-bot.sqlite'),
+  ),
+  LOG_LEVEL: z.preprocess(
+    (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  QUEUE_CONCURRENCY: int(4, 1, 256),
+  QUEUE_IMAGES_PER_MINUTE: limit(null),
+  QUEUE_MAX_PENDING_PER_GUILD: int(50, 1),
+  QUEUE_MAX_PENDING_PER_USER: int(5, 1),
+  QUEUE_JOB_DEADLINE_MS: int(840_000, 1_000),
+  QUEUE_SHUTDOWN_GRACE_MS: int(30_000, 0),
+  QUOTA_GUILD_LIMIT: limit(500),
+  QUOTA_USER_LIMIT: limit(25),
+  QUOTA_PERIOD: z.preprocess(
+    (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
+    z.enum(quotaPeriods).default('day'),
+  ),
+  QUOTA_GUILD_TOKEN_BUDGET: limit(null),
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\d{15,22}$/, { error: 'must be a numeric snowflake' })
+      .optional(),
+  ),
+  DISCORD_DEV_GUILD_ID: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\d{15,22}$/, { error: 'must be a numeric snowflake' })
+      .optional(),
+  ),
+  DISCORD_API_BASE_URL: url('https://discord.com/api'),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_PORT: int(3000, 0, 65_535),
+  SLACK_API_URL: url('https://slack.com/api/'),
+  SLACK_ADMIN_USER_IDS: z.preprocess(blankAsUnset, z.string().default('')),
+});
+
+/** Variables whose values must never be printed. */
+export const secretKeys = [
+  'IMAGES_API_KEY',
+  'IMAGES_USER_SALT',
+  'DISCORD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+] as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+const shown = (key: string, value: unknown): string => {
+  if (value === undefined) return 'unset';
+  if ((secretKeys as readonly string[]).includes(key)) return '(secret, not shown)';
+  return JSON.stringify(value);
+};
+
+const defaultSalt = (apiKey: string): string =>
+  // Stable per deployment without another variable to set; a one-way hash, so the key never shows.
+  createHash('sha256').update(`imagine-bot user salt|${apiKey}`).digest('hex');
+
+/**
+ * Validates an environment (a plain object, so tests pass their own) and returns the typed config,
+ * or throws a {@link ConfigError} naming every wrong or missing variable.
+ */
+export const parseConfig = (env: Readonly<Record<string, string | undefined>>): Config => {
+  const parsed = schema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0]);
+      problems.push(`${key} ${issue.message} (got ${shown(key, env[key])})`);
+    }
+  }
+  const extra = parseExtraModels(env.IMAGES_EXTRA_MODELS ?? '');
+  for (const problem of extra.problems) problems.push(`IMAGES_EXTRA_MODELS ${problem}`);
+  if (
+    env.SLACK_BOT_TOKEN?.trim() &&
+    !env.SLACK_APP_TOKEN?.trim() &&
+    !env.SLACK_SIGNING_SECRET?.trim()
+  ) {
+    problems.push(
+      'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN: set the app token for Socket Mode, or the signing secret for HTTP mode',
+    );
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const v = parsed.data;
+  return {
+    images: {
+      baseUrl: v.IMAGES_API_BASE_URL,
+      apiKey: v.IMAGES_API_KEY,
+      defaultModel: v.IMAGES_DEFAULT_MODEL,
+      extraModels: extra.models,
+      timeoutMs: v.IMAGES_TIMEOUT_MS,
+      maxRetries: v.IMAGES_MAX_RETRIES,
+      userSalt: v.IMAGES_USER_SALT ?? defaultSalt(v.IMAGES_API_KEY),
+    },
+    storeUrl: v.STORE_URL,
+    logLevel: v.LOG_LEVEL,
+    queue: {
+      concurrency: v.QUEUE_CONCURRENCY,
+      imagesPerMinute: v.QUEUE_IMAGES_PER_MINUTE,
+      maxPendingPerGuild: v.QUEUE_MAX_PENDING_PER_GUILD,
+      maxPendingPerUser: v.QUEUE_MAX_PENDING_PER_USER,
+      jobDeadlineMs: v.QUEUE_JOB_DEADLINE_MS,
+      shutdownGraceMs: v.QUEUE_SHUTDOWN_GRACE_MS,
+    },
+    quota: {
+      guildLimit: v.QUOTA_GUILD_LIMIT,
+      userLimit: v.QUOTA_USER_LIMIT,
+      period: v.QUOTA_PERIOD,
+      guildTokenBudget: v.QUOTA_GUILD_TOKEN_BUDGET,
+    },
+    ...(v.DISCORD_TOKEN && {
+      discord: {
+        token: v.DISCORD_TOKEN,
+        applicationId: v.DISCORD_APPLICATION_ID,
+        devGuildId: v.DISCORD_DEV_GUILD_ID,
+        apiBaseUrl: v.DISCORD_API_BASE_URL.replace(/\/+$/, ''),
+      },
+    }),
+    ...(v.SLACK_BOT_TOKEN && {
+      slack: {
+        botToken: v.SLACK_BOT_TOKEN,
+        appToken: v.SLACK_APP_TOKEN,
+        signingSecret: v.SLACK_SIGNING_SECRET,
+        port: v.SLACK_PORT,
+        apiUrl: v.SLACK_API_URL.endsWith('/') ? v.SLACK_API_URL : `${v.SLACK_API_URL}/`,
+        adminUserIds: v.SLACK_ADMIN_USER_IDS.split(/[\s,]+/).filter(Boolean),
+      },
+    }),
+  };
+};
+
+/** Reads `.env` (when present) into the process environment, then validates it. */
+export const loadConfig = (): Config => {
+  loadDotenv({ quiet: true });
+  return parseConfig(process.env);
+};
+
+/** Every secret value in a config, for the logger to scrub from whatever it writes. */
+export const secretValues = (config: Config): string[] =>
+  [
+    config.images.apiKey,
+    config.images.userSalt,
+    config.discord?.token,
+    config.slack?.botToken,
+    config.slack?.appToken,
+    config.slack?.signingSecret,
+  ].filter((value): value is string => typeof value === 'string' && value.length >= 4);

@@ -1,0 +1,49 @@
+/**
+ * The two error families.
+ *
+ * - {@link UserError}: an expected refusal the user can act on (bad option, quota spent, queue full).
+ *   It carries a stable identifier and the context a sentence needs, never a pre-written message,
+ *   so each adapter words it in the user's language.
+ * - {@link CodedError}: an internal or upstream failure with a stable code. Adapters decide once,
+ *   in one place, what a user is told about it; the stack stays in the log.
+ */
+
+/** Identifiers of expected refusals. Adapters map each to a localised sentence. */
+export type UserErrorId =
+  | 'invalidOptions'
+  | 'quotaExceeded'
+  | 'tokenBudgetExceeded'
+  | 'tooManyPendingInGuild'
+  | 'tooManyPendingForUser'
+  | 'shuttingDown'
+  | 'notAllowed'
+  | 'unknownJob'
+  | 'unknownResult';
+
+export type ErrorContext = Readonly<
+  Record<string, string | number | boolean | readonly string[] | undefined>
+>;
+
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  constructor(
+    readonly identifier: UserErrorId,
+    readonly context: ErrorContext = {},
+    message?: string,
+  ) {
+    super(message ?? identifier);
+  }
+}
+
+export class CodedError extends Error {
+  override readonly name: string = 'CodedError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const isUserError = (error: unknown): error is UserError => error instanceof UserError;

@@ -1,0 +1,72 @@
+import { CodedError } from '../errors.js';
+import type { ImageRequest } from '../request.js';
+
+export interface DecodedImage {
+  bytes: Buffer;
+  /** Found from the bytes' signature, not from what the server claimed. */
+  contentType: 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif' | 'application/octet-stream';
+  revisedPrompt?: string;
+}
+
+export interface PartialImage extends DecodedImage {
+  /** Which of the requested images this preview belongs to (0-based). */
+  imageIndex: number;
+  /** `partial_image_index` from the stream: 0, 1, 2 as the preview sharpens. */
+  partialIndex: number;
+}
+
+export interface ImageUsage {
+  totalTokens: number;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+export interface GenerationResult {
+  images: DecodedImage[];
+  usage?: ImageUsage;
+  /** Attempts made, the successful one included. */
+  attempts: number;
+}
+
+export interface GenerateOptions {
+  /** The stable, salted hash sent as `user` (see `hashUser`), never a raw platform id. */
+  user?: string;
+  /** Aborts the call and any retry wait; the job deadline and cancellation use it. */
+  signal?: AbortSignal;
+  /** With `partialImages` >= 1 on a streaming model, the call streams and reports previews here. */
+  partialImages?: number;
+  onPartialImage?: (image: PartialImage) => void;
+}
+
+export interface ImagesClient {
+  generate(request: ImageRequest, options?: GenerateOptions): Promise<GenerationResult>;
+}
+
+export type ImagesErrorKind =
+  | 'invalidRequest'
+  | 'contentPolicy'
+  | 'rateLimited'
+  | 'authentication'
+  | 'upstream'
+  | 'timeout'
+  | 'aborted';
+
+/** A failed call to the Images API, classified so that adapters can turn it into a sentence. */
+export class ImagesApiError extends CodedError {
+  override readonly name = 'ImagesApiError';
+  constructor(
+    readonly kind: ImagesErrorKind,
+    message: string,
+    readonly details: {
+      attempts: number;
+      status?: number;
+      /** The request parameter the API objected to, for `invalidRequest`. */
+      param?: string;
+      /** The provider's error code, such as `moderation_blocked`. */
+      providerCode?: string;
+      cause?: unknown;
+    },
+  ) {
+    super(`images.${kind}`, message, { cause: details.cause });
+  }
+}

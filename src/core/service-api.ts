@@ -1,0 +1,53 @@
+/**
+ * The surface the chat adapters call. Adapters translate platform events into these calls and
+ * events back into messages; every decision about requests, queueing and quotas is behind it.
+ */
+import { UserError } from './errors.js';
+import type { Job } from './jobs.js';
+import type { ModelCatalogue } from './models.js';
+import type { QuotaAdmin, QuotaStanding } from './quota/types.js';
+import type {
+  DeliveryAddress,
+  ImageOptionsInput,
+  ImageRequest,
+  Platform,
+  Requester,
+} from './request.js';
+import type { Problem } from './validate.js';
+
+/** A request that failed validation: every problem, structured for wording in the user's language. */
+export class InvalidOptionsError extends UserError {
+  constructor(readonly problems: readonly Problem[]) {
+    super('invalidOptions', { count: problems.length });
+  }
+}
+
+export interface SubmittedJob {
+  job: Job;
+  /** 1-based place in the queue at submission; 0 when it started at once. */
+  position: number;
+}
+
+export interface GenerationService {
+  readonly catalogue: ModelCatalogue;
+  readonly defaultModel: string;
+  /**
+   * Validates, checks the pending caps, reserves quota and queues. Refusals throw a UserError
+   * (`InvalidOptionsError`, `quotaExceeded`, `tooManyPendingInGuild`, `tooManyPendingForUser`,
+   * `shuttingDown`) and spend nothing. Progress goes to the reporter of `requester.platform`.
+   */
+  submit(
+    input: ImageOptionsInput,
+    requester: Requester,
+    delivery: DeliveryAddress,
+  ): Promise<SubmittedJob>;
+  /** The requester or an admin may cancel; throws `UserError('notAllowed' | 'unknownJob')`. */
+  cancel(jobId: string, by: { userId: string; isAdmin: boolean }): Promise<void>;
+  standing(guildId: string, userId: string): Promise<QuotaStanding>;
+  readonly quotaAdmin: QuotaAdmin;
+  /** Keeps a delivered job's settings for 30 days under the platform message that shows it. */
+  rememberResult(platform: Platform, messageId: string, job: Job): Promise<void>;
+  recallResult(platform: Platform, messageId: string): Promise<ImageRequest | undefined>;
+  /** Stops taking work, lets running jobs finish within the grace period, refunds and reports the rest. */
+  shutdown(): Promise<void>;
+}
