@@ -11,6 +11,7 @@
 /** Identifiers of expected refusals. Adapters map each to a localised sentence. */
 export type UserErrorId =
   | 'invalidOptions'
+  | 'malformedCommand'
   | 'quotaExceeded'
   | 'tokenBudgetExceeded'
   | 'tooManyPendingInGuild'

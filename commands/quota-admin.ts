@@ -1,0 +1,150 @@
+import { UserError } from '#core/errors.js';
+import type { QuotaPeriod } from '#core/quota/types.js';
+import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
+
+const limit: OptionDefinition = {
+  name: 'limit',
+  nameKo: '한도',
+  type: 'integer',
+  required: true,
+  positional: true,
+  min: 0,
+  description: { en: 'Images allowed per period', ko: '기간당 허용 이미지 수' },
+};
+const period: OptionDefinition = {
+  name: 'period',
+  nameKo: '기간',
+  type: 'string',
+  required: true,
+  positional: true,
+  choices: () => ['day', 'week', 'month'],
+  description: { en: 'Period the limit counts over (UTC)', ko: '한도를 세는 기간 (UTC)' },
+};
+const user = (required: boolean, description: { en: string; ko: string }): OptionDefinition => ({
+  name: 'user',
+  nameKo: '사용자',
+  type: 'user',
+  required,
+  positional: true,
+  description,
+});
+
+const quotaAdmin: CommandDefinition = {
+  name: 'quota-admin',
+  nameKo: '사용량-관리',
+  description: {
+    en: "Manage this server's image quotas",
+    ko: '이 서버의 이미지 사용량 한도를 관리합니다',
+  },
+  adminOnly: true,
+  ephemeral: true,
+  subcommands: [
+    {
+      name: 'guild-limit',
+      nameKo: '서버-한도',
+      description: { en: 'Set the limit for the whole server', ko: '서버 전체 한도를 정합니다' },
+      options: [limit, period],
+    },
+    {
+      name: 'user-limit',
+      nameKo: '사용자-한도',
+      description: {
+        en: "Set the default per-user limit, or one user's",
+        ko: '사용자 기본 한도 또는 한 사용자의 한도를 정합니다',
+      },
+      options: [
+        limit,
+        period,
+        user(false, { en: 'Only this user (default: everyone)', ko: '이 사용자만 (기본: 모두)' }),
+      ],
+    },
+    {
+      name: 'grant',
+      nameKo: '추가',
+      description: {
+        en: 'Give a user extra images this period',
+        ko: '이번 기간에 사용자에게 이미지를 더 줍니다',
+      },
+      options: [
+        user(true, { en: 'Who gets the extra images', ko: '추가로 받을 사용자' }),
+        {
+          name: 'amount',
+          nameKo: '수량',
+          type: 'integer',
+          required: true,
+          positional: true,
+          min: 1,
+          description: { en: 'How many extra images', ko: '추가할 이미지 수' },
+        },
+      ],
+    },
+    {
+      name: 'reset',
+      nameKo: '초기화',
+      description: { en: "Clear this period's usage", ko: '이번 기간 사용량을 초기화합니다' },
+      options: [
+        user(false, {
+          en: 'Only this user (default: the whole server)',
+          ko: '이 사용자만 (기본: 서버 전체)',
+        }),
+      ],
+    },
+    {
+      name: 'show',
+      nameKo: '보기',
+      description: {
+        en: 'Show limits, usage and top users',
+        ko: '한도, 사용량, 많이 쓴 사용자를 봅니다',
+      },
+      options: [user(false, { en: "Show this user's standing", ko: '이 사용자의 현황을 봅니다' })],
+    },
+  ],
+  async execute({ service, requester, options, messages, mention, reply }) {
+    // Platforms hide the command from non-managers, but server admins can change who sees it.
+    if (!requester.isAdmin) throw new UserError('notAllowed', { command: '/quota-admin' });
+    const admin = service.quotaAdmin;
+    const { guildId } = requester;
+    const values = options.values;
+    const userId = values.user === undefined ? undefined : String(values.user);
+    const periodLimit = () => ({
+      limit: Number(values.limit),
+      period: String(values.period) as QuotaPeriod,
+    });
+    switch (options.subcommand) {
+      case 'guild-limit': {
+        const chosen = periodLimit();
+        await admin.setGuildLimit(guildId, chosen);
+        return reply(messages.guildLimitSet(chosen.limit, chosen.period), { ephemeral: true });
+      }
+      case 'user-limit': {
+        const chosen = periodLimit();
+        await admin.setUserLimit(guildId, userId, chosen);
+        return reply(
+          messages.userLimitSet(userId && mention(userId), chosen.limit, chosen.period),
+          { ephemeral: true },
+        );
+      }
+      case 'grant': {
+        const amount = Number(values.amount);
+        await admin.grant(guildId, String(userId), amount);
+        return reply(messages.granted(mention(String(userId)), amount), { ephemeral: true });
+      }
+      case 'reset':
+        await admin.reset(guildId, userId);
+        return reply(messages.resetDone(userId && mention(userId)), { ephemeral: true });
+      case 'show':
+        return reply(
+          userId === undefined
+            ? messages.quotaReport(await admin.report(guildId), mention)
+            : `${mention(userId)}\n${messages.quotaStanding(await service.standing(guildId, userId))}`,
+          { ephemeral: true },
+        );
+      default:
+        throw new UserError('malformedCommand', {
+          problem: `unknown subcommand ${options.subcommand ?? '(none)'}`,
+        });
+    }
+  },
+};
+
+export default quotaAdmin;

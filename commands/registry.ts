@@ -1,0 +1,94 @@
+/**
+ * Loads every command definition in this folder (one file each, default export) and checks its
+ * shape before any platform sees it: a malformed definition fails at start with the file and field
+ * named, instead of as a rejected registration or a command that silently never matches.
+ */
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { CommandDefinition } from '#adapters/shared/command-context.js';
+
+// Discord's rules, the stricter platform: lowercase names of letters, digits, `-` and `_`.
+const name = z.string().regex(/^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$/u, {
+  error: 'must be 1-32 lowercase letters, digits, - or _',
+});
+const localised = z.object({ en: z.string().min(1).max(100), ko: z.string().min(1).max(100) });
+const option = z
+  .object({
+    name,
+    nameKo: name,
+    type: z.enum(['string', 'integer', 'user']),
+    description: localised,
+    required: z.boolean().optional(),
+    choices: z.function().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    maxLength: z.number().int().min(1).max(6000).optional(),
+    positional: z.boolean().optional(),
+  })
+  .strict();
+const optionList = z
+  .array(option)
+  .max(25)
+  .refine(
+    (options) =>
+      options.findIndex((o) => !o.required) <= options.findLastIndex((o) => o.required) === false ||
+      options.every((o) => o.required),
+    {
+      error: 'required options must come before optional ones',
+    },
+  )
+  .refine((options) => new Set(options.map((o) => o.name)).size === options.length, {
+    error: 'option names must be unique',
+  });
+const command = z
+  .object({
+    name,
+    nameKo: name,
+    description: localised,
+    options: optionList.optional(),
+    subcommands: z
+      .array(z.object({ name, nameKo: name, description: localised, options: optionList }).strict())
+      .min(1)
+      .max(25)
+      .optional(),
+    adminOnly: z.boolean().optional(),
+    ephemeral: z.boolean().optional(),
+    execute: z.function(),
+  })
+  .strict()
+  .refine((definition) => !(definition.options && definition.subcommands), {
+    error: 'a command has options or subcommands, not both',
+  });
+
+const commandsFolder = fileURLToPath(new URL('.', import.meta.url));
+const isDefinitionFile = (file: string) =>
+  /\.(ts|js)$/.test(file) && !/^registry\./.test(file) && !file.endsWith('.d.ts');
+
+/** Checks one definition; throws naming the source and every bad field. */
+export const checkCommand = (candidate: unknown, source: string): CommandDefinition => {
+  const parsed = command.safeParse(candidate);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(definition)'}: ${issue.message}`,
+    );
+    throw new Error(`Command definition ${source} is not valid:\n  - ${problems.join('\n  - ')}`);
+  }
+  return candidate as CommandDefinition;
+};
+
+export const loadCommands = async (): Promise<CommandDefinition[]> => {
+  const files = (await readdir(commandsFolder)).filter(isDefinitionFile).sort();
+  const commands = await Promise.all(
+    files.map(async (file) => {
+      const module = (await import(pathToFileURL(`${commandsFolder}${file}`).href)) as {
+        default?: unknown;
+      };
+      return checkCommand(module.default, file);
+    }),
+  );
+  const names = commands.map((definition) => definition.name);
+  const duplicate = names.find((candidate, index) => names.indexOf(candidate) !== index);
+  if (duplicate !== undefined) throw new Error(`Two command definitions are named ${duplicate}`);
+  return commands;
+};

@@ -1,0 +1,322 @@
+/**
+ * Every sentence the bot says to users, in English and Korean. Both adapters word replies here, so
+ * a refusal reads the same on Discord and Slack and a translation is fixed in one place. Sentences
+ * are plain text; each platform adds its own markup around them.
+ */
+import type { QuotaPeriod } from '../../config.js';
+import type { UserError } from '#core/errors.js';
+import type { JobFailure } from '#core/jobs.js';
+import type { Allowance, GuildQuotaReport, Limit, QuotaStanding } from '#core/quota/types.js';
+import type { Locale } from '#core/request.js';
+import { InvalidOptionsError } from '#core/service-api.js';
+import { describeProblem, orList, type Problem } from '#core/validate.js';
+
+export interface ResultCaption {
+  prompt: string;
+  model: string;
+  size: string;
+  quality?: string;
+  /** Already in platform markup (a mention). */
+  requester: string;
+  elapsedMs: number;
+}
+
+export interface Messages {
+  locale: Locale;
+  problem(problem: Problem): string;
+  refusal(error: UserError): string;
+  failure(failure: JobFailure): string;
+  unexpected(incidentId: string): string;
+  queued(position: number): string;
+  started(): string;
+  preview(): string;
+  cancelled(): string;
+  /** The settings line under a result, without the prompt (platforms quote the prompt their own way). */
+  resultDetails(caption: ResultCaption): string;
+  remaining(standing: QuotaStanding): string;
+  quotaStanding(standing: QuotaStanding): string;
+  quotaReport(report: GuildQuotaReport, mention: (userId: string) => string): string;
+  guildLimitSet(limit: Limit, period: QuotaPeriod): string;
+  userLimitSet(who: string | undefined, limit: Limit, period: QuotaPeriod): string;
+  granted(who: string, images: number): string;
+  resetDone(who: string | undefined): string;
+  usage(usageLines: readonly string[]): string;
+  resultExpired(): string;
+  regenerating(who: string): string;
+}
+
+export interface MessageFormat {
+  /** Formats an ISO instant for this platform (Discord and Slack render dates in the reader's zone). */
+  time(iso: string): string;
+}
+
+const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+const seconds = (elapsedMs: number): string => (elapsedMs / 1000).toFixed(1);
+
+const english = (format: MessageFormat): Messages => {
+  const period = (value: QuotaPeriod) =>
+    ({ day: 'today', week: 'this week', month: 'this month' })[value];
+  const per = (value: QuotaPeriod) => ({ day: 'a day', week: 'a week', month: 'a month' })[value];
+  const limitText = (limit: Limit, value: QuotaPeriod) =>
+    limit === null ? 'unlimited' : `${limit} ${limit === 1 ? 'image' : 'images'} ${per(value)}`;
+  const allowance = (allowance: Allowance) =>
+    allowance.remaining === null
+      ? `unlimited (${allowance.used} used ${period(allowance.period)})`
+      : `${allowance.remaining} of ${allowance.limit} left ${period(allowance.period)}, resets ${format.time(allowance.resetsAt)}`;
+  const messages: Messages = {
+    locale: 'en',
+    problem: describeProblem,
+    refusal(error) {
+      const c = error.context;
+      switch (error.identifier) {
+        case 'invalidOptions':
+          return error instanceof InvalidOptionsError
+            ? `That request can't be made:\n${error.problems.map((p) => `• ${messages.problem(p)}`).join('\n')}`
+            : 'That request has invalid options.';
+        case 'malformedCommand':
+          return `${c.problem}.\n${messages.usage((c.usage as readonly string[] | undefined) ?? [])}`;
+        case 'quotaExceeded':
+          return `${c.scope === 'guild' ? 'This server has' : 'You have'} ${c.remaining ?? 0} of ${c.limit} images left ${period(c.period as QuotaPeriod)} and this request needs ${c.requested}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
+        case 'tokenBudgetExceeded':
+          return `This server has used its token budget ${period(c.period as QuotaPeriod)}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
+        case 'tooManyPendingInGuild':
+          return `This server already has ${c.pending} requests waiting (the most is ${c.limit}). Try again when some finish.`;
+        case 'tooManyPendingForUser':
+          return `You already have ${c.pending} requests waiting (the most is ${c.limit}). Try again when one finishes.`;
+        case 'shuttingDown':
+          return 'The bot is restarting. Try again in a minute; nothing was charged.';
+        case 'notAllowed':
+          return `Only server managers can use ${c.command ?? 'this command'}.`;
+        case 'unknownJob':
+          return 'That request is no longer in the queue.';
+        case 'unknownResult':
+          return messages.resultExpired();
+      }
+    },
+    failure(failure) {
+      switch (failure.reason) {
+        case 'contentPolicy':
+          return 'The provider refused this prompt under its content policy. Nothing was charged.';
+        case 'invalidRequest':
+          return `The image service rejected the request${failure.param ? ` (option ${failure.param})` : ''}. Nothing was charged.`;
+        case 'rateLimited':
+          return 'The image service is rate limiting the bot right now. Nothing was charged; try again in a minute.';
+        case 'misconfigured':
+          return 'The bot is misconfigured: the image service rejected its key. The operator has been alerted in the logs. Nothing was charged.';
+        case 'timeout':
+          return 'The image service took too long to answer. Nothing was charged; try again.';
+        case 'upstream':
+          return 'The image service failed to produce the image. Nothing was charged; try again.';
+        case 'deadline':
+          return 'This request waited too long and was dropped. Nothing was charged; try again.';
+        case 'shutdown':
+          return 'The bot restarted before this request could run. Nothing was charged; please send it again.';
+        case 'internal':
+          return messages.unexpected(failure.incidentId ?? 'unknown');
+      }
+    },
+    unexpected: (incidentId) =>
+      `Something went wrong on our side (error id ${incidentId}). Nothing was charged.`,
+    queued: (position) => (position <= 0 ? 'Starting…' : `Queued: #${position} in line.`),
+    started: () => 'Generating…',
+    preview: () => 'Generating… (preview)',
+    cancelled: () => 'Cancelled. Nothing was charged.',
+    resultDetails: (caption) =>
+      [
+        caption.model,
+        caption.size,
+        caption.quality && `quality ${caption.quality}`,
+        `by ${caption.requester}`,
+        `${seconds(caption.elapsedMs)} s`,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    remaining: (standing) => `Your quota: ${allowance(standing.user)}.`,
+    quotaStanding: (standing) =>
+      [
+        `You: ${allowance(standing.user)}.`,
+        `This server: ${allowance(standing.guild)}.`,
+        standing.tokens && `Tokens: ${allowance(standing.tokens)}.`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    quotaReport: (report, mention) =>
+      [
+        `Server: ${allowance(report.guild)}.`,
+        report.tokens && `Tokens: ${allowance(report.tokens)}.`,
+        `Default per user: ${limitText(report.userDefault.limit, report.userDefault.period)}.`,
+        ...report.userOverrides.map(
+          (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
+        ),
+        report.topUsers.length > 0
+          ? `Top users ${period(report.guild.period)}: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}`).join(', ')}.`
+          : `No images yet ${period(report.guild.period)}.`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    guildLimitSet: (limit, value) => `Server limit set to ${limitText(limit, value)}.`,
+    userLimitSet: (who, limit, value) =>
+      who === undefined
+        ? `Default user limit set to ${limitText(limit, value)}.`
+        : `Limit for ${who} set to ${limitText(limit, value)}.`,
+    granted: (who, images) =>
+      `Granted ${who} ${images} extra ${images === 1 ? 'image' : 'images'} for this period.`,
+    resetDone: (who) =>
+      who === undefined
+        ? "Reset this server's usage for this period."
+        : `Reset ${who}'s usage for this period.`,
+    usage: (lines) => `Usage:\n${lines.join('\n')}`,
+    resultExpired: () =>
+      "That image's settings are no longer kept (results are remembered for 30 days).",
+    regenerating: (who) => `Regenerating for ${who}…`,
+  };
+  return messages;
+};
+
+const korean = (format: MessageFormat): Messages => {
+  const period = (value: QuotaPeriod) =>
+    ({ day: '오늘', week: '이번 주', month: '이번 달' })[value];
+  const per = (value: QuotaPeriod) => ({ day: '하루', week: '한 주', month: '한 달' })[value];
+  const limitText = (limit: Limit, value: QuotaPeriod) =>
+    limit === null ? '무제한' : `${per(value)} ${limit}장`;
+  const allowance = (allowance: Allowance) =>
+    allowance.remaining === null
+      ? `무제한 (${period(allowance.period)} ${allowance.used}장 사용)`
+      : `${period(allowance.period)} ${allowance.limit}장 중 ${allowance.remaining}장 남음, ${format.time(allowance.resetsAt)}에 초기화`;
+  const optionList = (values: readonly string[]) => orList(values, '또는');
+  const problem = (p: Problem): string => {
+    switch (p.kind) {
+      case 'missing':
+        return 'prompt(프롬프트)를 입력해 주세요: 원하는 이미지를 설명해 주세요';
+      case 'tooLong':
+        return `prompt가 ${p.length}자입니다. ${p.model}은(는) 최대 ${p.max}자까지 받습니다`;
+      case 'unknown':
+        return `model ${p.value}은(는) 사용할 수 없습니다. ${optionList(p.allowed)} 중에서 고르세요`;
+      case 'notAllowed':
+        return `${p.option} ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. ${optionList(p.allowed)} 중에서 고르세요`;
+      case 'unsupported':
+        return `${p.model}은(는) ${p.option} 옵션을 지원하지 않습니다. 빼고 다시 요청하세요`;
+      case 'outOfRange':
+        return p.min === p.max
+          ? `count ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. 요청당 ${p.min}장만 만듭니다`
+          : `count ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. ${p.min}부터 ${p.max}까지의 정수를 고르세요`;
+      case 'needsAlpha':
+        return `투명 배경에는 알파 채널이 있는 형식이 필요합니다. ${p.outputFormat} 대신 png 또는 webp를 고르세요`;
+    }
+  };
+  const messages: Messages = {
+    locale: 'ko',
+    problem,
+    refusal(error) {
+      const c = error.context;
+      switch (error.identifier) {
+        case 'invalidOptions':
+          return error instanceof InvalidOptionsError
+            ? `요청을 처리할 수 없습니다:\n${error.problems.map((p) => `• ${problem(p)}`).join('\n')}`
+            : '요청 옵션이 올바르지 않습니다.';
+        case 'malformedCommand':
+          return `명령 형식이 올바르지 않습니다: ${c.problem}.\n${messages.usage((c.usage as readonly string[] | undefined) ?? [])}`;
+        case 'quotaExceeded':
+          return `${c.scope === 'guild' ? '이 서버는' : '회원님은'} ${period(c.period as QuotaPeriod)} ${c.limit}장 중 ${c.remaining ?? 0}장이 남았고, 이 요청에는 ${c.requested}장이 필요합니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
+        case 'tokenBudgetExceeded':
+          return `이 서버는 ${period(c.period as QuotaPeriod)} 토큰 예산을 모두 사용했습니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
+        case 'tooManyPendingInGuild':
+          return `이 서버에 이미 대기 중인 요청이 ${c.pending}개 있습니다(최대 ${c.limit}개). 일부가 끝난 뒤 다시 시도하세요.`;
+        case 'tooManyPendingForUser':
+          return `이미 대기 중인 요청이 ${c.pending}개 있습니다(최대 ${c.limit}개). 하나가 끝난 뒤 다시 시도하세요.`;
+        case 'shuttingDown':
+          return '봇이 다시 시작하는 중입니다. 잠시 후 다시 시도하세요. 차감된 것은 없습니다.';
+        case 'notAllowed':
+          return `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
+        case 'unknownJob':
+          return '그 요청은 더 이상 대기열에 없습니다.';
+        case 'unknownResult':
+          return messages.resultExpired();
+      }
+    },
+    failure(failure) {
+      switch (failure.reason) {
+        case 'contentPolicy':
+          return '제공자가 콘텐츠 정책에 따라 이 프롬프트를 거부했습니다. 차감된 것은 없습니다.';
+        case 'invalidRequest':
+          return `이미지 서비스가 요청을 거부했습니다${failure.param ? ` (옵션 ${failure.param})` : ''}. 차감된 것은 없습니다.`;
+        case 'rateLimited':
+          return '이미지 서비스의 요청 한도에 걸렸습니다. 차감된 것은 없습니다. 잠시 후 다시 시도하세요.';
+        case 'misconfigured':
+          return '봇 설정에 문제가 있습니다: 이미지 서비스가 API 키를 거부했습니다. 운영자에게 로그로 알렸습니다. 차감된 것은 없습니다.';
+        case 'timeout':
+          return '이미지 서비스의 응답이 너무 늦었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
+        case 'upstream':
+          return '이미지 서비스가 이미지를 만들지 못했습니다. 차감된 것은 없습니다. 다시 시도하세요.';
+        case 'deadline':
+          return '요청이 너무 오래 기다려 취소되었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
+        case 'shutdown':
+          return '요청이 실행되기 전에 봇이 다시 시작되었습니다. 차감된 것은 없습니다. 다시 보내 주세요.';
+        case 'internal':
+          return messages.unexpected(failure.incidentId ?? 'unknown');
+      }
+    },
+    unexpected: (incidentId) =>
+      `내부 오류가 발생했습니다 (오류 ID ${incidentId}). 차감된 것은 없습니다.`,
+    queued: (position) => (position <= 0 ? '시작하는 중…' : `대기 중: ${position}번째 순서입니다.`),
+    started: () => '생성하는 중…',
+    preview: () => '생성하는 중… (미리보기)',
+    cancelled: () => '취소했습니다. 차감된 것은 없습니다.',
+    resultDetails: (caption) =>
+      [
+        caption.model,
+        caption.size,
+        caption.quality && `품질 ${caption.quality}`,
+        `요청: ${caption.requester}`,
+        `${seconds(caption.elapsedMs)}초`,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    remaining: (standing) => `남은 사용량: ${allowance(standing.user)}.`,
+    quotaStanding: (standing) =>
+      [
+        `회원님: ${allowance(standing.user)}.`,
+        `이 서버: ${allowance(standing.guild)}.`,
+        standing.tokens && `토큰: ${allowance(standing.tokens)}.`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    quotaReport: (report, mention) =>
+      [
+        `서버: ${allowance(report.guild)}.`,
+        report.tokens && `토큰: ${allowance(report.tokens)}.`,
+        `사용자 기본 한도: ${limitText(report.userDefault.limit, report.userDefault.period)}.`,
+        ...report.userOverrides.map(
+          (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
+        ),
+        report.topUsers.length > 0
+          ? `${period(report.guild.period)} 많이 사용한 사람: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}장`).join(', ')}.`
+          : `${period(report.guild.period)} 아직 생성한 이미지가 없습니다.`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    guildLimitSet: (limit, value) => `서버 한도를 ${limitText(limit, value)}(으)로 정했습니다.`,
+    userLimitSet: (who, limit, value) =>
+      who === undefined
+        ? `사용자 기본 한도를 ${limitText(limit, value)}(으)로 정했습니다.`
+        : `${who}의 한도를 ${limitText(limit, value)}(으)로 정했습니다.`,
+    granted: (who, images) => `${who}에게 이번 기간 ${images}장을 추가로 주었습니다.`,
+    resetDone: (who) =>
+      who === undefined
+        ? '이 서버의 이번 기간 사용량을 초기화했습니다.'
+        : `${who}의 이번 기간 사용량을 초기화했습니다.`,
+    usage: (lines) => `사용법:\n${lines.join('\n')}`,
+    resultExpired: () =>
+      '이 이미지의 설정은 더 이상 보관되지 않습니다 (결과는 30일 동안 기억합니다).',
+    regenerating: (who) => `${who}의 요청으로 다시 생성하는 중…`,
+  };
+  return messages;
+};
+
+/** Picks the bot's language from a platform locale such as `ko`, `ko-KR` or `en-US`. */
+export const localeFrom = (platformLocale: string | undefined | null): Locale =>
+  platformLocale?.toLowerCase().startsWith('ko') ? 'ko' : 'en';
+
+export const messagesFor = (locale: Locale, format: MessageFormat = { time: utcTime }): Messages =>
+  locale === 'ko' ? korean(format) : english(format);
