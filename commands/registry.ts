@@ -32,8 +32,9 @@ const optionList = z
   .max(25)
   .refine(
     (options) =>
-      options.findIndex((o) => !o.required) <= options.findLastIndex((o) => o.required) === false ||
-      options.every((o) => o.required),
+      options.every(
+        (o, index) => o.required || options.slice(index + 1).every((later) => !later.required),
+      ),
     {
       error: 'required options must come before optional ones',
     },
