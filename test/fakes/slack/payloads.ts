@@ -1,0 +1,74 @@
+/** What Slack sends to an app for a slash command and for a `reaction_added` event. */
+
+export interface CommandInput {
+  command: string;
+  text: string;
+  userId: string;
+  channelId: string;
+  teamId: string;
+  /** Where `respond()` posts; the fake serves it. */
+  responseUrl: string;
+  userName?: string;
+}
+
+/** A slash command as Slack sends it: the same flat string fields in HTTP and Socket Mode. */
+export const slashCommandPayload = (input: CommandInput): Record<string, string> => ({
+  token: 'legacy-verification-token',
+  team_id: input.teamId,
+  team_domain: 'fake-team',
+  channel_id: input.channelId,
+  channel_name: 'general',
+  user_id: input.userId,
+  user_name: input.userName ?? input.userId.toLowerCase(),
+  command: input.command,
+  text: input.text,
+  api_app_id: 'AFAKE',
+  is_enterprise_install: 'false',
+  response_url: input.responseUrl,
+  trigger_id: `${Date.now()}.trigger`,
+});
+
+export interface ReactionInput {
+  teamId: string;
+  userId: string;
+  reaction: string;
+  channelId: string;
+  messageTs: string;
+  /** Who wrote the message reacted to. */
+  itemUserId: string;
+  botUserId: string;
+}
+
+let eventSequence = 0;
+
+/** An Events API `event_callback` wrapping a `reaction_added` event. */
+export const reactionAddedCallback = (input: ReactionInput): Record<string, unknown> => {
+  eventSequence += 1;
+  const now = Date.now() / 1000;
+  return {
+    token: 'legacy-verification-token',
+    team_id: input.teamId,
+    api_app_id: 'AFAKE',
+    type: 'event_callback',
+    event_id: `Ev${String(eventSequence).padStart(8, '0')}`,
+    event_time: Math.floor(now),
+    event: {
+      type: 'reaction_added',
+      user: input.userId,
+      reaction: input.reaction,
+      item_user: input.itemUserId,
+      item: { type: 'message', channel: input.channelId, ts: input.messageTs },
+      event_ts: now.toFixed(6),
+    },
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: input.teamId,
+        user_id: input.botUserId,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    is_ext_shared_channel: false,
+  };
+};
