@@ -106,9 +106,15 @@ const limit = (fallback: Limit) =>
       return unset;
     },
     z
-      .union([z.null(), z.coerce.number().int().min(0)], {
-        error: 'must be a whole number or "unlimited"',
-      })
+      .union(
+        [
+          z.null(),
+          z.coerce.number().int().min(0, { error: 'must be a whole number or "unlimited"' }),
+        ],
+        {
+          error: 'must be a whole number or "unlimited"',
+        },
+      )
       .default(fallback),
   );
 
@@ -134,7 +140,11 @@ const schema = z.object({
   ),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'must be fatal, error, warn, info, debug, trace or silent',
+      })
+      .default('info'),
   ),
   QUEUE_CONCURRENCY: int(4, 1, 256),
   QUEUE_IMAGES_PER_MINUTE: limit(null),
@@ -146,7 +156,7 @@ const schema = z.object({
   QUOTA_USER_LIMIT: limit(25),
   QUOTA_PERIOD: z.preprocess(
     (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
-    z.enum(quotaPeriods).default('day'),
+    z.enum(quotaPeriods, { error: 'must be day, week or month' }).default('day'),
   ),
   QUOTA_GUILD_TOKEN_BUDGET: limit(null),
   DISCORD_TOKEN: optionalString,
