@@ -116,7 +116,7 @@ export const parseTextCommand = (
 
   rest = rest.replace(
     flagPattern,
-    (_match, lead: string, name: string, inline?: string, spaced?: string) => {
+    (_match, _lead: string, name: string, inline?: string, spaced?: string) => {
       const option = options.find((candidate) => candidate.name === name && !candidate.positional);
       if (option === undefined) {
         const flags = options
@@ -132,7 +132,8 @@ export const parseTextCommand = (
       const raw = inline ?? spaced;
       if (raw === undefined) return refuse(command, `--${name} needs a value`);
       values[name] = convert(command, option, raw, catalogue);
-      return lead;
+      // The blank before the flag goes with it, so the words around it close up as typed.
+      return '';
     },
   );
 
