@@ -1,0 +1,512 @@
+/**
+ * A fake of the OpenAI-compatible Images API (shared/spec/images-api.md) over real HTTP on
+ * loopback: tests aim the real client at it, and operators run it (`npm run fake-api`) to try the
+ * bot without spending credits. It answers with real PNGs of the requested size, records what
+ * arrived byte for byte, and misbehaves on demand the ways real gateways do.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { noisyPng, parseSize, solidPng } from './png.js';
+
+export type ResponseMode = 'b64_json' | 'url' | 'both';
+
+/** One way to misbehave, for one request (`failNext`) or for every request (`setFault`). */
+export type Fault =
+  /** Answers normally, after this long. */
+  | { type: 'latency'; ms: number }
+  /** 429; `retryAfter` is the `retry-after` header as sent (seconds or an HTTP date). */
+  | { type: 'rateLimited'; retryAfter?: string; retryAfterMs?: number }
+  | { type: 'serverError'; status?: 500 | 502 | 503 | 504 }
+  | { type: 'moderation'; code?: 'moderation_blocked' | 'content_policy_violation' }
+  | { type: 'badRequest'; param: string; message?: string }
+  | { type: 'unauthorized'; status?: 401 | 403 }
+  /** 200 with a body that is not JSON. */
+  | { type: 'malformedJson' }
+  /** Declares the full length, sends part of the body (the first event when streaming), hangs up. */
+  | { type: 'truncatedBody' }
+  /** Serves, by url, a real PNG of at least `bytes` bytes. */
+  | { type: 'oversizeImage'; bytes: number }
+  /** Reads the request and never answers. */
+  | { type: 'hang' }
+  /** Answers with a url whose download never answers. */
+  | { type: 'hangDownload' };
+
+export interface FakeImagesApiOptions {
+  /** The key expected as `Authorization: Bearer <key>`; unset accepts any key. @default undefined */
+  apiKey?: string;
+  /** How image items carry their bytes, unless the request sets `response_format`. @default 'b64_json' */
+  responseMode?: ResponseMode;
+  /** Delay before every answer, in milliseconds. @default 0 */
+  latencyMs?: number;
+  /** Port to listen on; 0 lets the system choose. @default 0 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+}
+
+/** What one generation request looked like on arrival, and which final images it was sent. */
+export interface RecordedRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** Exactly the bytes that arrived. */
+  rawBody: Buffer;
+  /** The body parsed as JSON; `undefined` when it was not JSON. */
+  body: GenerationBody | undefined;
+  /** The final images' bytes, in order, once answered (partial previews are not included). */
+  images: Buffer[];
+}
+
+export interface GenerationBody {
+  prompt?: unknown;
+  model?: unknown;
+  n?: unknown;
+  size?: unknown;
+  quality?: unknown;
+  background?: unknown;
+  output_format?: unknown;
+  response_format?: unknown;
+  stream?: unknown;
+  partial_images?: unknown;
+  user?: unknown;
+  [other: string]: unknown;
+}
+
+export interface FakeImagesApi {
+  /** Ends in `/v1`, ready for IMAGES_API_BASE_URL; the server answers without `/v1` too. */
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly requests: readonly RecordedRequest[];
+  /** Paths of image downloads requested, in order. */
+  readonly downloads: readonly string[];
+  /** The next `count` generation requests suffer `fault`, before any fault set by `setFault`. */
+  failNext(count: number, fault: Fault): void;
+  /** Every generation request suffers `fault` until cleared with `undefined`. */
+  setFault(fault: Fault | undefined): void;
+  setResponseMode(mode: ResponseMode): void;
+  /** Closes at once, cutting requests that hang. */
+  close(): Promise<void>;
+}
+
+const generationPaths = new Set(['/v1/images/generations', '/images/generations']);
+const downloadPath = /^(?:\/v1)?\/files\/([\w-]+)\.png$/;
+/** Downloads expire like OpenAI's urls, so a long-running operator fake does not grow forever. */
+const downloadLifetimeMs = 60 * 60 * 1000;
+
+const errorBody = (message: string, type: string, code: string | null, param: string | null) =>
+  JSON.stringify({ error: { message, type, param, code } });
+
+const sendJson = (
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+) => {
+  if (response.destroyed) return;
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  response.end(body);
+};
+
+const readBody = async (request: IncomingMessage): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
+
+const parseBody = (raw: Buffer): GenerationBody | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(raw.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as GenerationBody) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const text = (value: unknown, fallback: string): string =>
+  typeof value === 'string' && value !== '' ? value : fallback;
+
+/** Token counts shaped like gpt-image's: a rough prompt count plus a fixed cost per image and quality. */
+const plausibleUsage = (prompt: string, quality: string, images: number, withPrompt = true) => {
+  const perImage = { low: 272, medium: 1056, high: 4160 }[quality] ?? 1056;
+  const textTokens = withPrompt ? Math.max(1, Math.ceil(Buffer.byteLength(prompt) / 4)) : 0;
+  const outputTokens = perImage * images;
+  return {
+    total_tokens: textTokens + outputTokens,
+    input_tokens: textTokens,
+    output_tokens: outputTokens,
+    input_tokens_details: { text_tokens: textTokens, image_tokens: 0 },
+  };
+};
+
+class FakeImagesApiServer implements FakeImagesApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly downloads: string[] = [];
+  readonly #server: Server;
+  readonly #apiKey: string | undefined;
+  readonly #latencyMs: number;
+  readonly #closing = new AbortController();
+  readonly #queuedFaults: Fault[] = [];
+  readonly #files = new Map<string, { bytes: Buffer; hang: boolean; expires: number }>();
+  #fault: Fault | undefined;
+  #responseMode: ResponseMode;
+  #origin = '';
+
+  constructor(options: FakeImagesApiOptions) {
+    this.#apiKey = options.apiKey;
+    this.#responseMode = options.responseMode ?? 'b64_json';
+    this.#latencyMs = options.latencyMs ?? 0;
+    this.#server = createServer((request, response) => {
+      this.#handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) {
+          sendJson(response, 500, errorBody(String(error), 'server_error', null, null));
+        }
+      });
+    });
+  }
+
+  get origin(): string {
+    return this.#origin;
+  }
+
+  get baseUrl(): string {
+    return `${this.#origin}/v1`;
+  }
+
+  async listen(port: number, host: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => resolve());
+    });
+    const address = this.#server.address() as AddressInfo;
+    this.#origin = `http://${host}:${address.port}`;
+  }
+
+  failNext(count: number, fault: Fault): void {
+    for (let i = 0; i < count; i++) this.#queuedFaults.push(fault);
+  }
+
+  setFault(fault: Fault | undefined): void {
+    this.#fault = fault;
+  }
+
+  setResponseMode(mode: ResponseMode): void {
+    this.#responseMode = mode;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  /** Waits, unless the server is closing; returns whether the caller should go on answering. */
+  async #pause(ms: number): Promise<boolean> {
+    if (ms <= 0) return !this.#closing.signal.aborted;
+    try {
+      await sleep(ms, undefined, { signal: this.#closing.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://fake').pathname;
+    const download = downloadPath.exec(path);
+    if (request.method === 'GET' && download)
+      return this.#serveDownload(path, download[1] ?? '', response);
+    if (request.method !== 'POST' || !generationPaths.has(path)) {
+      return sendJson(
+        response,
+        404,
+        errorBody(`No route ${request.method} ${path}`, 'invalid_request_error', null, null),
+      );
+    }
+
+    const rawBody = await readBody(request);
+    const body = parseBody(rawBody);
+    const recorded: RecordedRequest = { path, headers: request.headers, rawBody, body, images: [] };
+    this.requests.push(recorded);
+
+    if (this.#apiKey !== undefined && request.headers.authorization !== `Bearer ${this.#apiKey}`) {
+      return sendJson(
+        response,
+        401,
+        errorBody('Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key', null),
+      );
+    }
+    if (body === undefined) {
+      return sendJson(
+        response,
+        400,
+        errorBody('The request body is not valid JSON.', 'invalid_request_error', null, null),
+      );
+    }
+    if (typeof body.prompt !== 'string' || body.prompt === '') {
+      return sendJson(
+        response,
+        400,
+        errorBody(
+          "Missing required parameter: 'prompt'.",
+          'invalid_request_error',
+          'missing_required_parameter',
+          'prompt',
+        ),
+      );
+    }
+
+    const fault = this.#queuedFaults.shift() ?? this.#fault;
+    const latency = this.#latencyMs + (fault?.type === 'latency' ? fault.ms : 0);
+    if (!(await this.#pause(latency))) return;
+    if (fault && this.#answeredWithFault(fault, response)) return;
+
+    if (body.stream === true) return this.#stream(body, recorded, response, fault);
+    this.#answer(body, recorded, response, fault);
+  }
+
+  /** Sends the fault's answer when it replaces the normal one; false when the normal answer follows. */
+  #answeredWithFault(fault: Fault, response: ServerResponse): boolean {
+    switch (fault.type) {
+      case 'rateLimited': {
+        const headers: Record<string, string> = {};
+        if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+        if (fault.retryAfterMs !== undefined)
+          headers['retry-after-ms'] = String(fault.retryAfterMs);
+        sendJson(
+          response,
+          429,
+          errorBody(
+            'Rate limit reached for images per minute.',
+            'requests',
+            'rate_limit_exceeded',
+            null,
+          ),
+          headers,
+        );
+        return true;
+      }
+      case 'serverError':
+        sendJson(
+          response,
+          fault.status ?? 500,
+          errorBody('The server had an error processing your request.', 'server_error', null, null),
+        );
+        return true;
+      case 'moderation': {
+        const code = fault.code ?? 'moderation_blocked';
+        sendJson(
+          response,
+          400,
+          errorBody(
+            'Your request was rejected by the safety system.',
+            'image_generation_user_error',
+            code,
+            null,
+          ),
+        );
+        return true;
+      }
+      case 'badRequest':
+        sendJson(
+          response,
+          400,
+          errorBody(
+            fault.message ?? `Invalid value for '${fault.param}'.`,
+            'invalid_request_error',
+            'invalid_value',
+            fault.param,
+          ),
+        );
+        return true;
+      case 'unauthorized':
+        sendJson(
+          response,
+          fault.status ?? 401,
+          errorBody(
+            'Incorrect API key provided.',
+            'invalid_request_error',
+            'invalid_api_key',
+            null,
+          ),
+        );
+        return true;
+      case 'malformedJson':
+        sendJson(response, 200, '{"created": 1713833628, "data": [{"b64_json": "iVBOR');
+        return true;
+      case 'hang':
+        return true;
+      case 'latency':
+      case 'truncatedBody':
+      case 'oversizeImage':
+      case 'hangDownload':
+        return false;
+    }
+  }
+
+  #finalImages(body: GenerationBody, fault: Fault | undefined): Buffer[] {
+    if (fault?.type === 'oversizeImage') return [noisyPng(fault.bytes)];
+    const count = typeof body.n === 'number' && body.n >= 1 ? Math.floor(body.n) : 1;
+    const dimensions = parseSize(typeof body.size === 'string' ? body.size : undefined);
+    const prompt = String(body.prompt);
+    return Array.from({ length: count }, (_, index) => solidPng(dimensions, `${prompt}|${index}`));
+  }
+
+  #modeFor(body: GenerationBody, fault: Fault | undefined): ResponseMode {
+    if (fault?.type === 'oversizeImage' || fault?.type === 'hangDownload') return 'url';
+    if (body.response_format === 'url' || body.response_format === 'b64_json')
+      return body.response_format;
+    return this.#responseMode;
+  }
+
+  #publish(bytes: Buffer, hang: boolean): string {
+    const now = Date.now();
+    for (const [id, file] of this.#files) if (file.expires < now) this.#files.delete(id);
+    const id = randomUUID();
+    this.#files.set(id, { bytes, hang, expires: now + downloadLifetimeMs });
+    return `${this.#origin}/files/${id}.png`;
+  }
+
+  #answer(
+    body: GenerationBody,
+    recorded: RecordedRequest,
+    response: ServerResponse,
+    fault: Fault | undefined,
+  ) {
+    const model = text(body.model, 'gpt-image-1.5');
+    const prompt = String(body.prompt);
+    const mode = this.#modeFor(body, fault);
+    const images = this.#finalImages(body, fault);
+    recorded.images = images;
+    const data = images.map((bytes) => ({
+      ...(mode !== 'url' && { b64_json: bytes.toString('base64') }),
+      ...(mode !== 'b64_json' && { url: this.#publish(bytes, fault?.type === 'hangDownload') }),
+      ...(model === 'dall-e-3' && { revised_prompt: `A detailed illustration of: ${prompt}` }),
+    }));
+    const gptImage = model.startsWith('gpt-image');
+    const quality = text(body.quality, 'auto');
+    const json = JSON.stringify({
+      created: Math.floor(Date.now() / 1000),
+      data,
+      ...(gptImage && {
+        background: text(body.background, 'opaque'),
+        output_format: text(body.output_format, 'png'),
+        quality: quality === 'auto' ? 'medium' : quality,
+        size: text(body.size, '1024x1024'),
+        usage: plausibleUsage(prompt, quality, images.length),
+      }),
+    });
+    if (fault?.type === 'truncatedBody') {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(json),
+      });
+      // Hang up only once the partial body has left, or the client would see no answer at all.
+      response.write(json.slice(0, Math.floor(json.length / 2)), () => response.destroy());
+      return;
+    }
+    sendJson(response, 200, json);
+  }
+
+  /** The event sequence OpenAI streams: each image's partial previews, then its completed event. */
+  async #stream(
+    body: GenerationBody,
+    recorded: RecordedRequest,
+    response: ServerResponse,
+    fault: Fault | undefined,
+  ) {
+    const prompt = String(body.prompt);
+    const partials =
+      typeof body.partial_images === 'number' ? Math.max(0, Math.min(3, body.partial_images)) : 0;
+    const dimensions = parseSize(typeof body.size === 'string' ? body.size : undefined);
+    const quality = text(body.quality, 'auto');
+    const common = {
+      size: text(body.size, '1024x1024'),
+      quality: quality === 'auto' ? 'medium' : quality,
+      background: text(body.background, 'opaque'),
+      output_format: text(body.output_format, 'png'),
+    };
+    const images = this.#finalImages(body, fault);
+    recorded.images = images;
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let cut = false;
+    const send = (type: string, payload: object) => {
+      if (response.destroyed || cut) return;
+      const created_at = Math.floor(Date.now() / 1000);
+      const event = `event: ${type}\ndata: ${JSON.stringify({ type, created_at, ...common, ...payload })}\n\n`;
+      cut = fault?.type === 'truncatedBody';
+      if (cut) response.write(event, () => response.destroy());
+      else response.write(event);
+    };
+    for (const [index, bytes] of images.entries()) {
+      for (let partial = 0; partial < partials; partial++) {
+        const preview = solidPng(dimensions, `${prompt}|${index}|partial ${partial}`);
+        send('image_generation.partial_image', {
+          b64_json: preview.toString('base64'),
+          partial_image_index: partial,
+        });
+        // Lets a test observe previews arriving before the final image, as they do upstream.
+        if (!(await this.#pause(1))) return;
+      }
+      send('image_generation.completed', {
+        b64_json: bytes.toString('base64'),
+        usage: plausibleUsage(prompt, quality, 1, index === 0),
+      });
+    }
+    if (!response.destroyed) response.end();
+  }
+
+  #serveDownload(path: string, id: string, response: ServerResponse): void {
+    this.downloads.push(path);
+    const file = this.#files.get(id);
+    if (!file)
+      return sendJson(
+        response,
+        404,
+        errorBody('This url has expired.', 'invalid_request_error', null, null),
+      );
+    if (file.hang) return;
+    response.writeHead(200, { 'content-type': 'image/png', 'content-length': file.bytes.length });
+    response.end(file.bytes);
+  }
+}
+
+const checkOptions = (options: FakeImagesApiOptions): void => {
+  const { latencyMs = 0, port = 0, responseMode = 'b64_json' } = options;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) {
+    throw new RangeError(
+      `fake Images API option latencyMs must be a number of milliseconds >= 0, got ${latencyMs}`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(
+      `fake Images API option port must be a whole number from 0 to 65535, got ${port}`,
+    );
+  }
+  if (!['b64_json', 'url', 'both'].includes(responseMode)) {
+    throw new RangeError(
+      `fake Images API option responseMode must be b64_json, url or both, got ${responseMode}`,
+    );
+  }
+};
+
+/** Starts a fake Images API on loopback; `close()` it when done. */
+export const startFakeImagesApi = async (
+  options: FakeImagesApiOptions = {},
+): Promise<FakeImagesApi> => {
+  checkOptions(options);
+  const server = new FakeImagesApiServer(options);
+  await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  return server;
+};
