@@ -183,6 +183,9 @@ const schema = z.object({
   SLACK_ADMIN_USER_IDS: z.preprocess(blankAsUnset, z.string().default('')),
 });
 
+/** Every variable the bot reads, for the check that `.env.example` documents exactly these. */
+export const configKeys: readonly string[] = Object.keys(schema.shape);
+
 /** Variables whose values must never be printed. */
 export const secretKeys = [
   'IMAGES_API_KEY',

@@ -1,0 +1,30 @@
+/**
+ * `npm start`: reads the configuration, then starts every chat platform whose token is set.
+ * Configuration problems end the process before anything connects, with every bad variable named.
+ */
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+const platformHelp = [
+  'No chat platform is configured. Set, in .env or the environment:',
+  '  Discord: DISCORD_TOKEN (and DISCORD_APPLICATION_ID for `npm run register`)',
+  '  Slack:   SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)',
+  'See .env.example for every variable.',
+].join('\n');
+
+const readConfig = (): Config => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${error.message}\nSee .env.example for what each variable takes.`);
+    process.exit(2);
+  }
+};
+
+const config = readConfig();
+if (config.discord === undefined && config.slack === undefined) {
+  console.error(platformHelp);
+  process.exit(1);
+}
+const { startBot } = await import('./bot.js');
+await startBot(config);
