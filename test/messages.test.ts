@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { UserError, type UserErrorId } from '#core/errors.js';
+import type { FailureReason } from '#core/jobs.js';
+import type { QuotaStanding } from '#core/quota/types.js';
+import { InvalidOptionsError } from '#core/service-api.js';
+import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
+
+const refusals: Record<UserErrorId, UserError> = {
+  invalidOptions: new InvalidOptionsError([
+    { option: 'count', kind: 'outOfRange', value: '3', min: 1, max: 1, model: 'dall-e-3' },
+  ]),
+  malformedCommand: new UserError('malformedCommand', {
+    problem: '--size needs a value',
+    usage: ['/imagine <prompt>'],
+  }),
+  quotaExceeded: new UserError('quotaExceeded', {
+    scope: 'user',
+    limit: 25,
+    used: 24,
+    remaining: 1,
+    requested: 4,
+    period: 'day',
+    resetsAt: '2026-11-27T00:00:00.000Z',
+  }),
+  tokenBudgetExceeded: new UserError('tokenBudgetExceeded', {
+    period: 'week',
+    resetsAt: '2026-11-30T00:00:00.000Z',
+  }),
+  tooManyPendingInGuild: new UserError('tooManyPendingInGuild', { limit: 50, pending: 50 }),
+  tooManyPendingForUser: new UserError('tooManyPendingForUser', { limit: 5, pending: 5 }),
+  shuttingDown: new UserError('shuttingDown'),
+  notAllowed: new UserError('notAllowed', { command: '/quota-admin' }),
+  unknownJob: new UserError('unknownJob'),
+  unknownResult: new UserError('unknownResult'),
+};
+const reasons: FailureReason[] = [
+  'contentPolicy',
+  'invalidRequest',
+  'rateLimited',
+  'misconfigured',
+  'timeout',
+  'upstream',
+  'deadline',
+  'shutdown',
+  'internal',
+];
+
+describe('user-facing messages', () => {
+  for (const locale of ['en', 'ko'] as const) {
+    const messages = messagesFor(locale);
+    it(`words every refusal in ${locale} with its context filled in`, () => {
+      for (const [identifier, error] of Object.entries(refusals)) {
+        const text = messages.refusal(error);
+        expect(text, identifier).not.toMatch(/undefined|NaN|\[object/);
+        expect(text.length, identifier).toBeGreaterThan(10);
+      }
+    });
+    it(`words every job failure in ${locale}, and each says nothing was charged`, () => {
+      for (const reason of reasons) {
+        const text = messages.failure({ reason, param: 'size', incidentId: 'abcd1234' });
+        expect(text, reason).not.toMatch(/undefined|NaN/);
+        expect(text, reason).toMatch(
+          locale === 'en' ? /Nothing was charged/ : /차감된 것은 없습니다/,
+        );
+      }
+    });
+  }
+
+  it('tells a user over quota how many they have, what the request needs and when it resets', () => {
+    expect(messagesFor('en').refusal(refusals.quotaExceeded)).toBe(
+      'You have 1 of 25 images left today and this request needs 4. It resets 2026-11-27 00:00 UTC. Nothing was charged.',
+    );
+    expect(messagesFor('ko').refusal(refusals.quotaExceeded)).toBe(
+      '회원님은 오늘 25장 중 1장이 남았고, 이 요청에는 4장이 필요합니다. 2026-11-27 00:00 UTC에 초기화됩니다. 차감된 것은 없습니다.',
+    );
+  });
+
+  it('lets each platform format times its own way', () => {
+    const discordTime = (iso: string) => `<t:${Date.parse(iso) / 1000}:R>`;
+    expect(messagesFor('en', { time: discordTime }).refusal(refusals.quotaExceeded)).toContain(
+      'It resets <t:1795737600:R>.',
+    );
+  });
+
+  it('shows the problem and the usage for a malformed command', () => {
+    expect(messagesFor('en').refusal(refusals.malformedCommand)).toBe(
+      '--size needs a value.\nUsage:\n/imagine <prompt>',
+    );
+  });
+
+  it('shows the incident id for an unexpected failure', () => {
+    expect(messagesFor('en').failure({ reason: 'internal', incidentId: 'abcd1234' })).toContain(
+      'abcd1234',
+    );
+  });
+
+  it('shows quota standing with unlimited and limited allowances', () => {
+    const standing: QuotaStanding = {
+      user: {
+        used: 3,
+        limit: 25,
+        remaining: 22,
+        period: 'day',
+        resetsAt: '2026-11-27T00:00:00.000Z',
+      },
+      guild: {
+        used: 40,
+        limit: null,
+        remaining: null,
+        period: 'month',
+        resetsAt: '2026-12-01T00:00:00.000Z',
+      },
+    };
+    expect(messagesFor('en').quotaStanding(standing)).toBe(
+      'You: 22 of 25 left today, resets 2026-11-27 00:00 UTC.\nThis server: unlimited (40 used this month).',
+    );
+  });
+
+  it('picks Korean for any Korean platform locale and English otherwise', () => {
+    expect([
+      localeFrom('ko'),
+      localeFrom('ko-KR'),
+      localeFrom('en-US'),
+      localeFrom(undefined),
+      localeFrom('ja'),
+    ]).toEqual(['ko', 'ko', 'en', 'en', 'en']);
+  });
+});
