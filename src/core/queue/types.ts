@@ -1,0 +1,63 @@
+/**
+ * The queue port. The in-process implementation runs on p-queue; past one machine a distributed
+ * queue (BullMQ on the shared Redis) can stand in its place, which is why every call is async and
+ * why jobs cross it as plain data, with the work itself registered once as {@link QueueHandlers}.
+ */
+import type { Job } from '../jobs.js';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+/** Why a job is withdrawn before it finishes. Plain data, so it can cross a process boundary too. */
+export type StopReason =
+  { kind: 'cancelled'; byUserId: string } | { kind: 'deadline' } | { kind: 'shutdown' };
+
+/** Unfinished (waiting or running) jobs of one guild, and of one user inside it. */
+export interface PendingCounts {
+  guild: number;
+  user: number;
+}
+
+/** The work a queue does. None of these may reject: each settles its own failures. */
+export interface QueueHandlers {
+  /**
+   * Runs a job whose turn came, and settles it (reports, commits or refunds) before resolving.
+   * `signal` aborts, with a {@link StopReason}, when the job is withdrawn while running.
+   */
+  run(job: Job, signal: AbortSignal): Promise<void>;
+  /**
+   * Settles a job that left without running: withdrawn (the reason is a {@link StopReason}), or,
+   * should `run` ever reject, the job it was running (the reason is that error).
+   */
+  dropped(job: Job, reason: unknown): Promise<void>;
+  /** A waiting job's 1-based position changed. Throttled; never called for a running job. */
+  moved(job: Job, position: number): void;
+}
+
+export interface JobQueue {
+  /**
+   * Queues a job, or throws `UserError('tooManyPendingForUser' | 'tooManyPendingInGuild')`.
+   * Resolves to its 1-based position, or 0 when it started at once.
+   */
+  enqueue(job: Job): Promise<number>;
+  /** 1-based position of a waiting job, 0 for a running one, `undefined` for one not here. */
+  position(jobId: string): Promise<number | undefined>;
+  /** A waiting or running job. */
+  get(jobId: string): Promise<Job | undefined>;
+  pending(guildId: string, userId: string): Promise<PendingCounts>;
+  /**
+   * Stops a job: a waiting one leaves the queue and goes to `dropped`; a running one has its signal
+   * aborted. Resolves to false when the job is not here.
+   */
+  withdraw(jobId: string, reason: StopReason): Promise<boolean>;
+  /** Stops starting jobs and withdraws every one not yet running; resolves once they are settled. */
+  drain(reason: StopReason): Promise<void>;
+  /** Withdraws every running job. */
+  abortRunning(reason: StopReason): Promise<void>;
+  /** Resolves when no job is waiting or running. */
+  onIdle(): Promise<void>;
+  /** Releases timers. Jobs still here are left as they are: drain first. */
+  close(): Promise<void>;
+}
