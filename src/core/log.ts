@@ -19,7 +19,9 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 /** Returns a function that replaces each secret in a string; identity when there are none. */
 export const secretScrubber = (secrets: readonly string[]): ((text: string) => string) => {
-  const usable = [...new Set(secrets)].filter((secret) => secret.length >= 4);
+  // Lines are JSON, so a secret with quotes or backslashes appears escaped: match both spellings.
+  const spellings = secrets.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
+  const usable = [...new Set(spellings)].filter((secret) => secret.length >= 4);
   if (usable.length === 0) return (text) => text;
   // Longest first, so a secret that contains another is replaced whole.
   const pattern = new RegExp(
