@@ -1,0 +1,65 @@
+/**
+ * `npm run bench [section…]`: runs the benchmarks side by side in one process, prints a table and
+ * records it in docs/benchmarks.md. Targets are reported, not enforced: speed goals live here,
+ * never in timed tests.
+ */
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { benchDiscord } from './discord.js';
+import { benchQueue } from './queue.js';
+import { benchQuota } from './quota.js';
+import type { BenchRow } from './types.js';
+
+const sections: Record<string, () => Promise<BenchRow[]>> = {
+  queue: benchQueue,
+  quota: benchQuota,
+  discord: benchDiscord,
+};
+
+const chosen = process.argv.slice(2).filter((name) => !name.startsWith('-'));
+const unknown = chosen.filter((name) => !(name in sections));
+if (unknown.length > 0) {
+  console.error(
+    `Unknown benchmark section ${unknown.join(', ')}: choose ${Object.keys(sections).join(', ')}`,
+  );
+  process.exit(2);
+}
+
+const format = (value: number) =>
+  Number.isInteger(value)
+    ? value.toLocaleString('en-US')
+    : value.toLocaleString('en-US', { maximumSignificantDigits: 4 });
+
+const results: Array<{ section: string; rows: BenchRow[] }> = [];
+for (const [section, run] of Object.entries(sections)) {
+  if (chosen.length > 0 && !chosen.includes(section)) continue;
+  console.log(`running ${section}…`);
+  results.push({ section, rows: await run() });
+}
+
+const header = '| section | measure | result | target | met |\n| --- | --- | --- | --- | --- |';
+const table = results
+  .flatMap(({ section, rows }) =>
+    rows.map(
+      (row) =>
+        `| ${section} | ${row.name} | ${format(row.value)} ${row.unit} | ${row.target ?? ''} | ${row.pass === undefined ? '' : row.pass ? 'yes' : '**no**'} |`,
+    ),
+  )
+  .join('\n');
+console.log(`\n${header}\n${table}\n`);
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const document = `# Benchmarks
+
+Recorded by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu}, ${os.cpus().length} cores,
+${Math.round(os.totalmem() / 2 ** 30)} GiB, Node.js ${process.version}. Every figure below comes from one run, side by side;
+run it again to refresh this file.
+
+${header}
+${table}
+`;
+if (chosen.length === 0) {
+  await writeFile(new URL('../docs/benchmarks.md', import.meta.url), document);
+  console.log('recorded in docs/benchmarks.md');
+}
+process.exit(0);
