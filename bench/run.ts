@@ -62,4 +62,5 @@ if (chosen.length === 0) {
   await writeFile(new URL('../docs/benchmarks.md', import.meta.url), document);
   console.log('recorded in docs/benchmarks.md');
 }
+// A benchmark may leave a keep-alive socket to a fake it already closed; do not wait on it.
 process.exit(0);
