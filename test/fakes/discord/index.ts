@@ -1,0 +1,191 @@
+/**
+ * A fake Discord on 127.0.0.1 that the real discord.js client logs in to: REST and the gateway on
+ * one port (0, so parallel test files never collide). Tests drive it as users would (run a command,
+ * add a reaction) and assert on what it recorded.
+ *
+ *   const discord = await startFakeDiscord();
+ *   new Client({ intents, rest: { api: discord.restApi } }).login(discord.token);
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultInjector, type FaultRule } from './faults.js';
+import { FakeGateway } from './gateway.js';
+import { SnowflakeUtil } from 'discord.js';
+import { interactionPayload, memberPermissions, type InteractionOption } from './payloads.js';
+import { createRestHandler, dispatchReaction } from './rest.js';
+import {
+  FakeDiscordWorld,
+  type FakeChannel,
+  type FakeGuild,
+  type FakeInteraction,
+  type FakeMessage,
+  type FakeUser,
+} from './world.js';
+
+export { adminPermissions, memberPermissions } from './payloads.js';
+export type { InteractionOption } from './payloads.js';
+export type { FaultRule, FaultSpec } from './faults.js';
+export type { Pings } from './messages.js';
+export type {
+  FakeChannel,
+  FakeGuild,
+  FakeInteraction,
+  FakeMessage,
+  FakeUser,
+  FakeDiscordWorld,
+} from './world.js';
+
+export interface FakeDiscordOptions {
+  /** @default a fresh snowflake */
+  applicationId?: string;
+  /** The bot token the fake accepts. @default 'fake-discord-bot-token' */
+  token?: string;
+  /** How long an interaction token accepts webhook calls. @default 900000 (Discord's 15 minutes) */
+  tokenLifetimeMs?: number;
+  /** How long after dispatch an interaction may still be acknowledged. @default 3000 */
+  ackDeadlineMs?: number;
+  /** Upload limit per request when an interaction reports none, and for channel messages. @default 10 MiB */
+  defaultUploadLimit?: number;
+  /** @default 41250 */
+  heartbeatIntervalMs?: number;
+}
+
+export interface CommandInvocation {
+  guild: FakeGuild;
+  user: FakeUser;
+  name: string;
+  options?: readonly InteractionOption[];
+  /** @default the guild's first channel */
+  channel?: FakeChannel;
+  /** @default 'en-US' */
+  locale?: string;
+  /** The member's permissions in the channel. @default {@link memberPermissions} */
+  permissions?: bigint;
+  /** Sent as `attachment_size_limit` when set. */
+  attachmentSizeLimit?: number;
+}
+
+export interface FakeDiscord {
+  readonly token: string;
+  readonly applicationId: string;
+  /** For `new Client({ rest: { api } })` and `new REST({ api })`. */
+  readonly restApi: string;
+  readonly world: FakeDiscordWorld;
+  readonly gateway: FakeGateway;
+  /** Every REST request, in order of completion. */
+  readonly requests: ReadonlyArray<{ method: string; path: string; status: number }>;
+  /** Served faults, in order. */
+  readonly faults: FaultInjector['served'];
+  /** Makes matching requests fail `times` times. */
+  injectFault(rule: FaultRule): void;
+  /** A user and a guild they own, both known to the gateway's next READY. */
+  addUser(username: string, options?: { bot?: boolean }): FakeUser;
+  addGuild(name: string, owner: FakeUser, channelCount?: number): FakeGuild;
+  /** Dispatches a slash command as the user, to every identified session. */
+  runCommand(invocation: CommandInvocation): FakeInteraction;
+  /** Adds the user's reaction and dispatches it (to sessions with the reactions intent). */
+  react(message: FakeMessage, user: FakeUser, emoji: string): number;
+  close(): Promise<void>;
+}
+
+export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promise<FakeDiscord> => {
+  const token = options.token ?? 'fake-discord-bot-token';
+  const world = new FakeDiscordWorld(options.applicationId ?? SnowflakeUtil.generate().toString());
+  const faults = new FaultInjector();
+  const gateway = new FakeGateway(world, {
+    token,
+    ...(options.heartbeatIntervalMs !== undefined && {
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+    }),
+  });
+  let port = 0;
+  const origin = () => `http://127.0.0.1:${port}`;
+  const wsUrl = () => `ws://127.0.0.1:${port}/gateway`;
+  const rest = createRestHandler(world, gateway, faults, {
+    token,
+    tokenLifetimeMs: options.tokenLifetimeMs ?? 900_000,
+    ackDeadlineMs: options.ackDeadlineMs ?? 3_000,
+    defaultUploadLimit: options.defaultUploadLimit ?? 10 * 1024 * 1024,
+    origin,
+    wsUrl,
+  });
+  const server = createServer((request, response) => {
+    rest.handle(request, response).catch((error: unknown) => {
+      // A bug in the fake itself: say so loudly rather than let the client retry forever.
+      console.error('fake Discord failed on', request.method, request.url, error);
+      if (!response.headersSent) response.writeHead(500).end();
+    });
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (request.url?.startsWith('/gateway')) gateway.upgrade(request, socket, head, wsUrl());
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+
+  const commandIds = new Map<string, string>();
+  return {
+    token,
+    applicationId: world.applicationId,
+    restApi: `${origin()}/api`,
+    world,
+    gateway,
+    requests: rest.requests,
+    faults: faults.served,
+    injectFault: (rule) => faults.add(rule),
+    addUser: (username, userOptions) => world.addUser(username, userOptions),
+    addGuild: (name, owner, channelCount) => world.addGuild(name, owner, channelCount),
+    runCommand(invocation) {
+      const channel = invocation.channel ?? invocation.guild.channels[0];
+      if (!channel) throw new Error(`fake Discord: guild ${invocation.guild.name} has no channel`);
+      if (!invocation.guild.memberIds.includes(invocation.user.id))
+        invocation.guild.memberIds.push(invocation.user.id);
+      const locale = invocation.locale ?? 'en-US';
+      const interaction = world.newInteraction({
+        guildId: invocation.guild.id,
+        channelId: channel.id,
+        userId: invocation.user.id,
+        commandName: invocation.name,
+        ...(invocation.attachmentSizeLimit !== undefined && {
+          attachmentSizeLimit: invocation.attachmentSizeLimit,
+        }),
+      });
+      const commandId =
+        world.registeredCommands(invocation.guild.id).find((c) => c.name === invocation.name)?.id ??
+        world.registeredCommands(undefined).find((c) => c.name === invocation.name)?.id ??
+        commandIds.get(invocation.name) ??
+        world.newId();
+      commandIds.set(invocation.name, commandId);
+      gateway.dispatch(
+        'INTERACTION_CREATE',
+        interactionPayload(world, {
+          id: interaction.id,
+          token: interaction.token,
+          guild: invocation.guild,
+          channel,
+          user: invocation.user,
+          permissions: invocation.permissions ?? memberPermissions,
+          commandName: invocation.name,
+          commandId,
+          options: invocation.options ?? [],
+          locale,
+          ...(invocation.attachmentSizeLimit !== undefined && {
+            attachmentSizeLimit: invocation.attachmentSizeLimit,
+          }),
+        }),
+      );
+      interaction.dispatchedAt = performance.now();
+      return interaction;
+    },
+    react(message, user, emoji) {
+      message.reactions.push({ emoji, userId: user.id });
+      world.changed();
+      return dispatchReaction(world, gateway, message, user.id, emoji);
+    },
+    async close() {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
