@@ -4,8 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type SlashCommand } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
+import { App, LogLevel, webApi, type SlashCommand } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack/server.js';
 import { slackSignature } from './fakes/slack/signed-request.js';
@@ -91,7 +90,7 @@ describe('fake Slack with a real Bolt app', () => {
 
 describe('fake Slack Web API', () => {
   const client = () =>
-    new WebClient(fake.botToken, {
+    new webApi.WebClient(fake.botToken, {
       slackApiUrl: fake.apiUrl,
       logLevel: LogLevel.ERROR,
       retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 20 },
@@ -129,7 +128,7 @@ describe('fake Slack Web API', () => {
   });
 
   it('refuses a call with the wrong token', async () => {
-    const intruder = new WebClient('xoxb-wrong', {
+    const intruder = new webApi.WebClient('xoxb-wrong', {
       slackApiUrl: fake.apiUrl,
       logLevel: LogLevel.ERROR,
       retryConfig: { retries: 0 },

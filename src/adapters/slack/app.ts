@@ -1,0 +1,107 @@
+/**
+ * The Slack adapter's entry point: a Bolt app in Socket Mode when an app token is configured (no
+ * public URL needed), otherwise an HTTP receiver that verifies Slack's request signatures. It only
+ * translates: commands go to the shared definitions, `:repeat:` to the service.
+ */
+import { Server } from 'node:http';
+import { App } from '@slack/bolt';
+import type { Config } from '../../config.js';
+import { CodedError } from '#core/errors.js';
+import type { Logger } from '#core/log.js';
+import type { GenerationService } from '#core/service-api.js';
+import { loadCommands } from '#commands/registry.js';
+import { boltLogger } from './bolt-logger.js';
+import {
+  resolveRetryOptions,
+  slackClientOptions,
+  type SlackRetryOptions,
+} from './client-options.js';
+import { commandListener } from './commands.js';
+import { SlackPeople } from './people.js';
+import { RecentOnce } from './recent-once.js';
+import { regenerateListener } from './regenerate.js';
+
+export type SlackConfig = NonNullable<Config['slack']>;
+
+export interface SlackAdapterOptions {
+  config: SlackConfig;
+  service: GenerationService;
+  logger: Logger;
+  /** @default see {@link SlackRetryOptions} */
+  retry?: SlackRetryOptions;
+  /** How long a user's locale and admin standing are trusted before asking `users.info` again. @default 300000 */
+  peopleCacheMs?: number;
+  /** Repeated `:repeat:` from one user on one message within this window count once. @default 5000 */
+  regenerateDedupeMs?: number;
+}
+
+export interface SlackAdapter {
+  mode: 'socket' | 'http';
+  /** The port the HTTP receiver listens on (useful with SLACK_PORT=0); undefined in Socket Mode. */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+const checkConfig = (config: SlackConfig): void => {
+  if (!config?.botToken)
+    throw new CodedError('slack.invalidOption', 'config.botToken is required (SLACK_BOT_TOKEN)');
+  if (!config.appToken && !config.signingSecret) {
+    throw new CodedError(
+      'slack.invalidOption',
+      'config.appToken (SLACK_APP_TOKEN, Socket Mode) or config.signingSecret (SLACK_SIGNING_SECRET, HTTP mode) is required',
+    );
+  }
+};
+
+export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<SlackAdapter> => {
+  const { config, service } = options;
+  checkConfig(config);
+  const logger = options.logger.child({ component: 'slack' });
+  const slackLogger = boltLogger(options.logger);
+  const socketMode = Boolean(config.appToken);
+  const app = new App({
+    token: config.botToken,
+    logger: slackLogger,
+    clientOptions: slackClientOptions(
+      config.apiUrl,
+      resolveRetryOptions(options.retry),
+      slackLogger,
+    ),
+    ...(socketMode
+      ? { socketMode: true, appToken: config.appToken }
+      : { signingSecret: config.signingSecret, port: config.port }),
+  });
+
+  const people = new SlackPeople(
+    app.client,
+    config.adminUserIds,
+    logger,
+    options.peopleCacheMs ?? 300_000,
+  );
+  for (const definition of await loadCommands()) {
+    app.command(`/${definition.name}`, commandListener(definition, { service, people, logger }));
+  }
+  app.event(
+    'reaction_added',
+    regenerateListener({
+      service,
+      people,
+      logger,
+      recent: new RecentOnce(options.regenerateDedupeMs ?? 5_000),
+    }),
+  );
+  app.error(async (error) => {
+    logger.error({ err: error }, 'Slack listener failed');
+  });
+
+  const started = await app.start();
+  const port = started instanceof Server ? (started.address() as { port: number }).port : undefined;
+  logger.info({ mode: socketMode ? 'socket' : 'http', port }, 'Slack adapter started');
+  return {
+    mode: socketMode ? 'socket' : 'http',
+    ...(port !== undefined && { port }),
+    stop: async () => {
+      await app.stop();
+    },
+  };
+};

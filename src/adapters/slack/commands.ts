@@ -1,0 +1,72 @@
+/**
+ * Runs a slash command: acknowledge at once (Slack allows 3 seconds and shows the user an error
+ * after), then parse the one text string against the shared definition, build the command
+ * context, and run the definition's logic. Every refusal or failure ends in an ephemeral reply.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Logger } from '#core/log.js';
+import type { Requester } from '#core/request.js';
+import type { GenerationService } from '#core/service-api.js';
+import type { CommandDefinition } from '#adapters/shared/command-context.js';
+import { describeError } from '#adapters/shared/describe-error.js';
+import { messagesFor } from '#adapters/shared/messages.js';
+import { parseTextCommand } from '#adapters/shared/text-options.js';
+import { slackDeliveryAddress } from './delivery.js';
+import { createSlackMarkup } from './markup.js';
+import type { SlackPeople } from './people.js';
+
+export interface CommandDependencies {
+  service: GenerationService;
+  people: SlackPeople;
+  logger: Logger;
+}
+
+export type CommandListener = (
+  args: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
+) => Promise<void>;
+
+export const commandListener =
+  (
+    definition: CommandDefinition,
+    { service, people, logger }: CommandDependencies,
+  ): CommandListener =>
+  async ({ command, ack, respond }) => {
+    await ack();
+    const person = await people.lookUp(command.user_id);
+    const messages = messagesFor(person.locale);
+    const markup = createSlackMarkup();
+    const reply = async (text: string, options?: { ephemeral?: boolean }): Promise<void> => {
+      const ephemeral = options?.ephemeral ?? definition.ephemeral ?? false;
+      await respond({
+        response_type: ephemeral ? 'ephemeral' : 'in_channel',
+        text: markup.render(text),
+      });
+    };
+    const requester: Requester = {
+      platform: 'slack',
+      guildId: command.team_id,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      locale: person.locale,
+      isAdmin: person.isAdmin,
+    };
+    try {
+      await definition.execute({
+        service,
+        requester,
+        options: parseTextCommand(definition, command.text, service.catalogue),
+        delivery: slackDeliveryAddress({ teamId: command.team_id, channelId: command.channel_id }),
+        messages,
+        mention: markup.mention,
+        reply,
+      });
+    } catch (error) {
+      const text = describeError(error, messages, logger, {
+        command: definition.name,
+        userId: command.user_id,
+      });
+      await reply(text, { ephemeral: true }).catch((replyError: unknown) =>
+        logger.error({ err: replyError }, 'could not tell the user why their command failed'),
+      );
+    }
+  };

@@ -1,0 +1,37 @@
+/**
+ * The Slack delivery address a job carries: plain data, enough for any process holding the bot
+ * token to report progress and post results through the Web API alone.
+ */
+import { CodedError } from '#core/errors.js';
+import type { DeliveryAddress } from '#core/request.js';
+
+export interface SlackDelivery {
+  teamId: string;
+  channelId: string;
+}
+
+export const slackDeliveryAddress = (delivery: SlackDelivery): DeliveryAddress => ({
+  teamId: delivery.teamId,
+  channelId: delivery.channelId,
+});
+
+/** Reads an address back; a job from another platform or a damaged record is an internal error. */
+export const readSlackDelivery = (address: DeliveryAddress): SlackDelivery => {
+  const { teamId, channelId } = address;
+  if (typeof teamId !== 'string' || typeof channelId !== 'string') {
+    throw new CodedError(
+      'slack.badDeliveryAddress',
+      `a Slack delivery address needs teamId and channelId strings, got ${JSON.stringify(address)}`,
+    );
+  }
+  return { teamId, channelId };
+};
+
+/**
+ * The id a result is remembered under. A Slack `ts` is unique only within its channel, so the
+ * channel is part of the key. Pure.
+ */
+export const resultMessageId = (channelId: string, ts: string): string => `${channelId}/${ts}`;
+
+/** The reaction the bot adds to its results and listens for, without colons. */
+export const regenerateReaction = 'repeat';

@@ -1,0 +1,47 @@
+/**
+ * Slack mrkdwn for text the bot sends. Slack reads `<!channel>`, `<!here>`, `<@U…>` and `<url|label>`
+ * as control sequences, so everything the bot echoes is escaped (`&`, `<`, `>`, as Slack documents),
+ * and only the mentions the bot itself chose are turned back into real ones.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** Escapes the three characters Slack treats as markup. Pure. */
+export const escapeSlack = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export interface SlackMarkup {
+  /** A placeholder for a real mention of `userId`, kept through {@link SlackMarkup.render}. */
+  mention(userId: string): string;
+  /** Escapes `text` and turns this markup's own placeholders into `<@U…>` mentions. */
+  render(text: string): string;
+}
+
+const userIdPattern = /^[UW][A-Z0-9]+$/;
+
+/**
+ * Mentions become `⟦nonce:U123⟧`-style tokens in private-use characters before the sentence is
+ * escaped. The random nonce means text a user typed can never forge one, so a prompt cannot ping.
+ */
+export const createSlackMarkup = (nonce = randomBytes(6).toString('hex')): SlackMarkup => {
+  const open = `\u{E000}${nonce}:`;
+  const close = '\u{E001}';
+  const token = new RegExp(`${open}([UW][A-Z0-9]+)${close}`, 'gu');
+  return {
+    mention: (userId) => (userIdPattern.test(userId) ? `${open}${userId}${close}` : userId),
+    render: (text) => escapeSlack(text).replace(token, (_match, userId: string) => `<@${userId}>`),
+  };
+};
+
+/** Shown-prompt ceiling: Slack accepts 40,000 characters a message, but a wall of text helps no one. */
+export const maxEchoedPromptLength = 2_000;
+
+/** A prompt as a Slack block quote, escaped and cut to {@link maxEchoedPromptLength} characters. Pure. */
+export const quotePrompt = (prompt: string, maxLength = maxEchoedPromptLength): string => {
+  const characters = [...prompt.trim()];
+  const shown =
+    characters.length > maxLength ? `${characters.slice(0, maxLength).join('')}…` : prompt.trim();
+  return escapeSlack(shown)
+    .split('\n')
+    .map((line) => `>${line}`)
+    .join('\n');
+};

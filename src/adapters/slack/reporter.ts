@@ -1,0 +1,204 @@
+/**
+ * Delivers a job's progress and result to Slack through the Web API alone (the job's address holds
+ * the channel), so it works from any process with the bot token. One status message per job shows
+ * the queue position and progress; the images are uploaded to the channel with `files.uploadV2`;
+ * the status message then becomes the result message that carries the `:repeat:` affordance.
+ */
+import { webApi } from '@slack/bolt';
+import { CodedError } from '#core/errors.js';
+import type { DecodedImage } from '#core/images/types.js';
+import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
+import type { Logger } from '#core/log.js';
+import type { GenerationService } from '#core/service-api.js';
+import { describeError } from '#adapters/shared/describe-error.js';
+import { messagesFor, type Messages } from '#adapters/shared/messages.js';
+import { boltLogger } from './bolt-logger.js';
+import {
+  resolveRetryOptions,
+  slackClientOptions,
+  type SlackRetryOptions,
+} from './client-options.js';
+import { readSlackDelivery, regenerateReaction, resultMessageId } from './delivery.js';
+import { createSlackMarkup, quotePrompt, type SlackMarkup } from './markup.js';
+
+export type ResultMemory = Pick<GenerationService, 'rememberResult'>;
+
+export interface SlackReporterOptions {
+  /** SLACK_BOT_TOKEN. */
+  botToken: string;
+  /** SLACK_API_URL. @default 'https://slack.com/api/' */
+  apiUrl?: string;
+  logger: Logger;
+  /**
+   * Where delivered results are remembered for `:repeat:`. A function, because the service is
+   * built with this reporter and so exists only after it.
+   */
+  results: () => ResultMemory;
+  /** @default see {@link SlackRetryOptions} */
+  retry?: SlackRetryOptions;
+}
+
+interface JobState {
+  statusTs?: string;
+  statusText?: string;
+  /** Events of one job are handled one after another, so a late position never overwrites the result. */
+  tail: Promise<void>;
+}
+
+const extensions: Record<DecodedImage['contentType'], string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'application/octet-stream': 'bin',
+};
+
+export const imageFileName = (image: DecodedImage, index: number): string =>
+  `imagine-${index + 1}.${extensions[image.contentType]}`;
+
+/**
+ * The `ts` of the message Slack made to share uploaded files in `channelId`, when its answer says
+ * (Slack may share asynchronously and leave `shares` empty). Pure.
+ */
+export const sharedMessageTs = (upload: unknown, channelId: string): string | undefined => {
+  const completions = (upload as { files?: Array<{ files?: unknown[] }> }).files ?? [];
+  for (const completion of completions) {
+    for (const file of completion.files ?? []) {
+      const shares = (file as { shares?: Record<string, Record<string, Array<{ ts?: string }>>> })
+        .shares;
+      const ts = shares?.public?.[channelId]?.[0]?.ts ?? shares?.private?.[channelId]?.[0]?.ts;
+      if (ts !== undefined) return ts;
+    }
+  }
+  return undefined;
+};
+
+const isFinal = (event: JobEvent): boolean =>
+  event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled';
+
+export class SlackReporter implements JobReporter {
+  readonly #client: webApi.WebClient;
+  readonly #logger: Logger;
+  readonly #results: () => ResultMemory;
+  readonly #jobs = new Map<string, JobState>();
+
+  constructor(options: SlackReporterOptions) {
+    if (typeof options.botToken !== 'string' || options.botToken.trim() === '') {
+      throw new CodedError('slack.invalidOption', 'botToken is required (SLACK_BOT_TOKEN)');
+    }
+    if (typeof options.results !== 'function') {
+      throw new CodedError(
+        'slack.invalidOption',
+        'results must be a function returning the service',
+      );
+    }
+    this.#logger = options.logger.child({ component: 'slack-reporter' });
+    this.#results = options.results;
+    this.#client = new webApi.WebClient(
+      options.botToken,
+      slackClientOptions(
+        options.apiUrl ?? 'https://slack.com/api/',
+        resolveRetryOptions(options.retry),
+        boltLogger(options.logger),
+      ),
+    );
+  }
+
+  report(job: Job, event: JobEvent): Promise<void> {
+    const state = this.#jobs.get(job.id) ?? { tail: Promise.resolve() };
+    this.#jobs.set(job.id, state);
+    const handled = state.tail.then(() => this.#handle(job, event, state));
+    state.tail = handled.catch(() => {});
+    if (isFinal(event)) void state.tail.then(() => this.#jobs.delete(job.id));
+    return handled;
+  }
+
+  async #handle(job: Job, event: JobEvent, state: JobState): Promise<void> {
+    const messages = messagesFor(job.requester.locale);
+    const markup = createSlackMarkup();
+    switch (event.type) {
+      case 'queued':
+        return this.#setStatus(job, state, markup, messages.queued(event.position));
+      case 'started':
+        return this.#setStatus(job, state, markup, messages.started());
+      case 'partial':
+        return this.#setStatus(job, state, markup, messages.preview());
+      case 'failed':
+        return this.#setStatus(job, state, markup, messages.failure(event.failure));
+      case 'cancelled':
+        return this.#setStatus(job, state, markup, messages.cancelled());
+      case 'completed':
+        try {
+          await this.#deliver(job, event, state, markup, messages);
+        } catch (error) {
+          // The images exist and were paid for; say so plainly rather than leave a stale status.
+          const text = describeError(error, messages, this.#logger, { jobId: job.id });
+          await this.#setStatus(job, state, markup, text);
+        }
+    }
+  }
+
+  /** Posts the status message the first time, then edits it; identical text is not sent again. */
+  async #setStatus(job: Job, state: JobState, markup: SlackMarkup, line: string): Promise<void> {
+    const { channelId } = readSlackDelivery(job.delivery);
+    const text = `${markup.render(`${markup.mention(job.requester.userId)} · ${line}`)}\n${quotePrompt(job.request.prompt, 300)}`;
+    if (text === state.statusText) return;
+    if (state.statusTs === undefined) {
+      const posted = await this.#client.chat.postMessage({ channel: channelId, text });
+      state.statusTs = posted.ts;
+    } else {
+      await this.#client.chat.update({ channel: channelId, ts: state.statusTs, text });
+    }
+    state.statusText = text;
+  }
+
+  async #deliver(
+    job: Job,
+    event: Extract<JobEvent, { type: 'completed' }>,
+    state: JobState,
+    markup: SlackMarkup,
+    messages: Messages,
+  ): Promise<void> {
+    const { channelId } = readSlackDelivery(job.delivery);
+    const details = messages.resultDetails({
+      prompt: job.request.prompt,
+      model: job.request.model,
+      size: job.request.size,
+      quality: job.request.quality,
+      requester: markup.mention(job.requester.userId),
+      elapsedMs: event.elapsedMs,
+    });
+    const upload = await this.#client.files.uploadV2({
+      channel_id: channelId,
+      initial_comment: `${quotePrompt(job.request.prompt)}\n${markup.render(details)}`,
+      file_uploads: event.images.map((image, index) => ({
+        file: image.bytes,
+        filename: imageFileName(image, index),
+      })),
+    });
+    await this.#setStatus(job, state, markup, `${details}\n${messages.remaining(event.quota)}`);
+
+    const resultTs = [state.statusTs, sharedMessageTs(upload, channelId)].filter(
+      (ts): ts is string => ts !== undefined,
+    );
+    await Promise.all(resultTs.map((ts) => this.#offerRegenerate(job, channelId, ts)));
+  }
+
+  /** Remembers the settings under a result message and adds the `:repeat:` affordance to it. */
+  async #offerRegenerate(job: Job, channelId: string, ts: string): Promise<void> {
+    try {
+      await this.#results().rememberResult('slack', resultMessageId(channelId, ts), job);
+      await this.#client.reactions.add({
+        channel: channelId,
+        timestamp: ts,
+        name: regenerateReaction,
+      });
+    } catch (error) {
+      // The images are delivered; only the regenerate shortcut is lost, which is not worth a user error.
+      this.#logger.warn({ err: error, jobId: job.id, ts }, 'could not offer :repeat: on a result');
+    }
+  }
+}
+
+export const createSlackReporter = (options: SlackReporterOptions): SlackReporter =>
+  new SlackReporter(options);
