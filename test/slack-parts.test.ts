@@ -14,7 +14,12 @@ import {
   type SlackRetryOptions,
 } from '#adapters/slack/client-options.js';
 import { readSlackDelivery, resultMessageId } from '#adapters/slack/delivery.js';
-import { createSlackMarkup, escapeSlack, quotePrompt } from '#adapters/slack/markup.js';
+import {
+  createSlackMarkup,
+  escapeSlack,
+  quotePrompt,
+  unescapeSlack,
+} from '#adapters/slack/markup.js';
 import { personFromUserInfo } from '#adapters/slack/people.js';
 import { RecentOnce } from '#adapters/slack/recent-once.js';
 import { imageFileName, sharedMessageTs } from '#adapters/slack/reporter.js';
@@ -25,6 +30,12 @@ describe('Slack markup', () => {
     expect(escapeSlack('hi <!channel> & <!here> <@U123> <https://x.test|click>')).toBe(
       'hi &lt;!channel&gt; &amp; &lt;!here&gt; &lt;@U123&gt; &lt;https://x.test|click&gt;',
     );
+  });
+
+  it('undoes the escaping Slack applies to command text, and only once', () => {
+    expect(unescapeSlack('cats &amp; dogs &lt;b&gt; &amp;lt;')).toBe('cats & dogs <b> &lt;');
+    const typed = 'a <!here> & <@U1> sign';
+    expect(unescapeSlack(escapeSlack(typed))).toBe(typed);
   });
 
   it('turns only its own mention placeholders into real mentions', () => {

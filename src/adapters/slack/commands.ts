@@ -12,7 +12,7 @@ import { describeError } from '#adapters/shared/describe-error.js';
 import { messagesFor } from '#adapters/shared/messages.js';
 import { parseTextCommand } from '#adapters/shared/text-options.js';
 import { slackDeliveryAddress } from './delivery.js';
-import { createSlackMarkup } from './markup.js';
+import { createSlackMarkup, unescapeSlack } from './markup.js';
 import type { SlackPeople } from './people.js';
 
 export interface CommandDependencies {
@@ -54,7 +54,7 @@ export const commandListener =
       await definition.execute({
         service,
         requester,
-        options: parseTextCommand(definition, command.text, service.catalogue),
+        options: parseTextCommand(definition, unescapeSlack(command.text), service.catalogue),
         delivery: slackDeliveryAddress({ teamId: command.team_id, channelId: command.channel_id }),
         messages,
         mention: markup.mention,

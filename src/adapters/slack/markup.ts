@@ -9,6 +9,14 @@ import { randomBytes } from 'node:crypto';
 export const escapeSlack = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/**
+ * Undoes Slack's escaping of command text: Slack sends a typed `&`, `<`, `>` as entities (real
+ * mentions arrive as `<@U…|name>`), and the prompt must reach the API as the user typed it. `&amp;`
+ * goes last so `&amp;lt;` (a typed "&lt;") comes back as "&lt;". Pure.
+ */
+export const unescapeSlack = (text: string): string =>
+  text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
 export interface SlackMarkup {
   /** A placeholder for a real mention of `userId`, kept through {@link SlackMarkup.render}. */
   mention(userId: string): string;
