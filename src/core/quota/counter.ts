@@ -1,0 +1,102 @@
+/**
+ * The hold bookkeeping of one quota counter (a guild or a user, in one period window), as pure
+ * functions. The in-process ledger runs exactly these under a lock; the Redis Lua script mirrors
+ * them line for line, and the store contract tests prove the two agree.
+ */
+import type { Allowance, Limit, QuotaPeriod } from './types.js';
+import type { PeriodWindow } from './periods.js';
+
+export interface HoldEntry {
+  images: number;
+  /** Epoch ms after which the hold no longer counts. */
+  expiresAt: number;
+}
+
+export interface CounterRecord {
+  /** Images (or tokens, for a token counter) spent and settled. */
+  committed: number;
+  /** Extra images granted on top of the limit for this window. */
+  granted: number;
+  /** Live reservations by job id. */
+  holds: Record<string, HoldEntry>;
+}
+
+export const emptyCounter = (): CounterRecord => ({ committed: 0, granted: 0, holds: {} });
+
+/** A copy without expired holds: a job that crashed between reserve and settle stops counting at its deadline. */
+export const pruneHolds = (record: CounterRecord, now: number): CounterRecord => ({
+  ...record,
+  holds: Object.fromEntries(
+    Object.entries(record.holds).filter(([, hold]) => hold.expiresAt > now),
+  ),
+});
+
+export const heldImages = (record: CounterRecord): number =>
+  Object.values(record.holds).reduce((sum, hold) => sum + hold.images, 0);
+
+/** Committed plus held: what the counter has given out, settled or not. */
+export const usedOf = (record: CounterRecord): number => record.committed + heldImages(record);
+
+export const effectiveLimit = (record: CounterRecord, limit: Limit): Limit =>
+  limit === null ? null : limit + record.granted;
+
+/**
+ * Whether `images` more fit under `limit` (grants included). Expects a pruned record. A hold the
+ * job already has is not counted twice, so a retried reserve is admitted as before.
+ */
+export const admits = (
+  record: CounterRecord,
+  limit: Limit,
+  jobId: string,
+  images: number,
+): boolean => {
+  const ceiling = effectiveLimit(record, limit);
+  if (ceiling === null) return true;
+  const alreadyHeld = record.holds[jobId]?.images ?? 0;
+  return usedOf(record) - alreadyHeld + images <= ceiling;
+};
+
+export const withHold = (record: CounterRecord, jobId: string, hold: HoldEntry): CounterRecord => ({
+  ...record,
+  holds: { ...record.holds, [jobId]: hold },
+});
+
+export const withoutHold = (record: CounterRecord, jobId: string): CounterRecord => {
+  const holds = { ...record.holds };
+  delete holds[jobId];
+  return { ...record, holds };
+};
+
+/**
+ * Turns the job's live hold into `images` spent. Without a live hold (already settled, refunded,
+ * or expired) nothing changes, which is what makes commit idempotent and refund-safe.
+ */
+export const settleHold = (
+  record: CounterRecord,
+  jobId: string,
+  images: number,
+): { record: CounterRecord; settled: boolean } => {
+  if (!(jobId in record.holds)) return { record, settled: false };
+  return {
+    record: { ...withoutHold(record, jobId), committed: record.committed + images },
+    settled: true,
+  };
+};
+
+/** What a user or guild sees: usage against the limit in the current window. */
+export const allowanceOf = (
+  record: CounterRecord,
+  limit: Limit,
+  period: QuotaPeriod,
+  window: PeriodWindow,
+): Allowance => {
+  const used = usedOf(record);
+  const ceiling = effectiveLimit(record, limit);
+  return {
+    used,
+    limit: ceiling,
+    remaining: ceiling === null ? null : Math.max(0, ceiling - used),
+    period,
+    resetsAt: new Date(window.resetsAt).toISOString(),
+  };
+};

@@ -1,0 +1,118 @@
+/**
+ * Each ledger operation as a pure step from the records it reads to the records it writes. An
+ * in-process ledger runs a step under a lock on its keys; the Redis Lua script is the same step
+ * written in Lua. `writes` holds only what changed, by key.
+ */
+import {
+  admits,
+  emptyCounter,
+  pruneHolds,
+  settleHold,
+  withHold,
+  withoutHold,
+  type CounterRecord,
+  type HoldEntry,
+} from './counter.js';
+import type { CounterLimit, LedgerMap, ReserveOutcome, Settlement } from './ledger.js';
+
+/** What a step read, by key; absent records are missing from the map. */
+export type Stored = ReadonlyMap<string, unknown>;
+
+export interface Step<Result> {
+  result: Result;
+  writes: Map<string, CounterRecord | LedgerMap>;
+}
+
+/** The counter under `key`, expired holds left out; empty when absent. */
+export const liveCounter = (stored: Stored, key: string, now: number): CounterRecord =>
+  pruneHolds((stored.get(key) as CounterRecord | undefined) ?? emptyCounter(), now);
+
+export const reserveStep = (
+  stored: Stored,
+  counters: readonly CounterLimit[],
+  jobId: string,
+  hold: HoldEntry,
+  now: number,
+): Step<ReserveOutcome> => {
+  const records = counters.map((counter) => liveCounter(stored, counter.key, now));
+  const refused = records.findIndex(
+    (record, index) => !admits(record, counters[index]!.limit, jobId, hold.images),
+  );
+  if (refused >= 0) {
+    return { result: { admitted: false, refused, record: records[refused]! }, writes: new Map() };
+  }
+  return {
+    result: { admitted: true },
+    writes: new Map(
+      counters.map((counter, index) => [counter.key, withHold(records[index]!, jobId, hold)]),
+    ),
+  };
+};
+
+/** Settles the job's hold in each counter that has it; meters and enrols only if one did. */
+export const settleStep = (stored: Stored, settlement: Settlement, now: number): Step<boolean> => {
+  const writes: Step<boolean>['writes'] = new Map();
+  for (const key of settlement.counters) {
+    if (!stored.has(key)) continue;
+    const outcome = settleHold(liveCounter(stored, key, now), settlement.jobId, settlement.images);
+    if (outcome.settled) writes.set(key, outcome.record);
+  }
+  if (writes.size === 0) return { result: false, writes };
+  const { meter, enrol } = settlement;
+  if (meter) {
+    const record = liveCounter(stored, meter.key, now);
+    writes.set(meter.key, { ...record, committed: record.committed + meter.amount });
+  }
+  if (enrol) {
+    const set = (stored.get(enrol.key) as LedgerMap | undefined) ?? {};
+    if (!(enrol.member in set)) writes.set(enrol.key, { ...set, [enrol.member]: 1 });
+  }
+  return { result: true, writes };
+};
+
+export const releaseStep = (
+  stored: Stored,
+  counters: readonly string[],
+  jobId: string,
+  now: number,
+): Step<boolean> => {
+  const writes: Step<boolean>['writes'] = new Map();
+  for (const key of counters) {
+    const record = liveCounter(stored, key, now);
+    if (stored.has(key) && jobId in record.holds) writes.set(key, withoutHold(record, jobId));
+  }
+  return { result: writes.size > 0, writes };
+};
+
+export const grantStep = (stored: Stored, key: string, images: number, now: number): Step<void> => {
+  const record = liveCounter(stored, key, now);
+  return {
+    result: undefined,
+    writes: new Map([[key, { ...record, granted: record.granted + images }]]),
+  };
+};
+
+export const resetStep = (
+  stored: Stored,
+  counters: readonly string[],
+  now: number,
+): Step<void> => ({
+  result: undefined,
+  writes: new Map(
+    counters
+      .filter((key) => stored.has(key))
+      .map((key) => [key, { ...liveCounter(stored, key, now), committed: 0 }]),
+  ),
+});
+
+export const setFieldStep = (
+  stored: Stored,
+  key: string,
+  field: string,
+  value: unknown,
+): Step<void> => {
+  const next: LedgerMap = { ...(stored.get(key) as LedgerMap | undefined) };
+  if (value === undefined) delete next[field];
+  else next[field] = value;
+  return { result: undefined, writes: new Map([[key, next]]) };
+};

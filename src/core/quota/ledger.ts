@@ -1,0 +1,58 @@
+/**
+ * The quota ledger port: the few operations that must be atomic. keyv offers only get and set, so
+ * two concurrent read-modify-writes of one counter would both pass the check and overspend; every
+ * operation here is therefore one indivisible step, implemented per store (a keyed lock in one
+ * process, a Lua script on Redis). See docs/quotas.md.
+ */
+import type { CounterRecord, HoldEntry } from './counter.js';
+import type { Limit } from './types.js';
+
+export interface CounterLimit {
+  key: string;
+  /** Before grants; `null` is unlimited. */
+  limit: Limit;
+}
+
+export type ReserveOutcome =
+  | { admitted: true }
+  /** `refused` is the index of the first counter that had no room, `record` its state then. */
+  | { admitted: false; refused: number; record: CounterRecord };
+
+export interface Settlement {
+  jobId: string;
+  /** Every counter key the hold may live in (each scope's current and previous window). */
+  counters: readonly string[];
+  /** Images actually delivered; they replace the held amount. */
+  images: number;
+  /** Added to this counter's `committed` only when a hold was settled, so metering is idempotent too. */
+  meter?: { key: string; amount: number };
+  /** Recorded in this set only when a hold was settled: the usage index for top users and resets. */
+  enrol?: { key: string; member: string };
+}
+
+/** A flat JSON object: guild settings, or a set of user ids (member -> 1). */
+export type LedgerMap = Record<string, unknown>;
+
+export interface QuotaLedger {
+  /** Admits the hold on every counter or on none, pruning expired holds first. */
+  reserve(
+    counters: readonly CounterLimit[],
+    jobId: string,
+    hold: HoldEntry,
+    now: number,
+  ): Promise<ReserveOutcome>;
+  /** Moves the job's live hold into `committed`; false when there was none (settled, released or expired). */
+  settle(settlement: Settlement, now: number): Promise<boolean>;
+  /** Drops the job's hold wherever it is; false when there was none. Never touches `committed`. */
+  release(counters: readonly string[], jobId: string, now: number): Promise<boolean>;
+  /** Current state, expired holds left out; an absent counter reads as empty. */
+  read(counters: readonly string[], now: number): Promise<CounterRecord[]>;
+  /** Adds to the counter's extra allowance. */
+  grant(counter: string, images: number, now: number): Promise<void>;
+  /** Zeroes `committed`, keeping live holds (their jobs are still running) and grants. */
+  reset(counters: readonly string[], now: number): Promise<void>;
+  /** Each map, `{}` when absent. */
+  readMaps(keys: readonly string[]): Promise<LedgerMap[]>;
+  /** Sets one field (or removes it, with `undefined`) of a map kept without expiry. */
+  setField(key: string, field: string, value: unknown): Promise<void>;
+}

@@ -1,0 +1,115 @@
+/**
+ * The in-process quota ledger: each operation is a read-modify-write of keyv records, run under a
+ * lock on every key it touches, so it is exact for any number of concurrent callers in ONE process.
+ * The memory and SQLite stores use it; processes sharing one SQLite file would each keep their own
+ * locks, which is why several processes need the Redis store.
+ */
+import type { Keyv } from 'keyv';
+import type { CounterRecord, HoldEntry } from '#core/quota/counter.js';
+import type {
+  CounterLimit,
+  LedgerMap,
+  QuotaLedger,
+  ReserveOutcome,
+  Settlement,
+} from '#core/quota/ledger.js';
+import {
+  grantStep,
+  liveCounter,
+  releaseStep,
+  reserveStep,
+  resetStep,
+  setFieldStep,
+  settleStep,
+  type Step,
+  type Stored,
+} from '#core/quota/ledger-steps.js';
+import { KeyedLock } from './keyed-lock.js';
+import { parseOptions, wholeNumber } from '#core/queue/options.js';
+import { z } from 'zod';
+
+export interface KeyvLedgerOptions {
+  /** How long a counter or usage set is kept after its last write; longer than the longest period. @default 35 days */
+  retentionMs?: number;
+}
+
+export const defaultRetentionMs = 35 * 86_400_000;
+
+export const retentionSchema = wholeNumber(1).default(defaultRetentionMs);
+const optionsSchema = z.object({ retentionMs: retentionSchema });
+
+export class KeyvLedger implements QuotaLedger {
+  readonly #kv: Keyv;
+  readonly #retentionMs: number;
+  readonly #lock = new KeyedLock();
+
+  constructor(kv: Keyv, options: KeyvLedgerOptions = {}) {
+    this.#kv = kv;
+    this.#retentionMs = parseOptions('KeyvLedger', optionsSchema, options).retentionMs;
+  }
+
+  reserve(
+    counters: readonly CounterLimit[],
+    jobId: string,
+    hold: HoldEntry,
+    now: number,
+  ): Promise<ReserveOutcome> {
+    const keys = counters.map((counter) => counter.key);
+    return this.#locked(keys, (stored) => reserveStep(stored, counters, jobId, hold, now));
+  }
+
+  settle(settlement: Settlement, now: number): Promise<boolean> {
+    const keys = [...settlement.counters];
+    if (settlement.meter) keys.push(settlement.meter.key);
+    if (settlement.enrol) keys.push(settlement.enrol.key);
+    return this.#locked(keys, (stored) => settleStep(stored, settlement, now));
+  }
+
+  release(counters: readonly string[], jobId: string, now: number): Promise<boolean> {
+    return this.#locked(counters, (stored) => releaseStep(stored, counters, jobId, now));
+  }
+
+  async read(counters: readonly string[], now: number): Promise<CounterRecord[]> {
+    const stored = await this.#read(counters);
+    return counters.map((key) => liveCounter(stored, key, now));
+  }
+
+  grant(counter: string, images: number, now: number): Promise<void> {
+    return this.#locked([counter], (stored) => grantStep(stored, counter, images, now));
+  }
+
+  reset(counters: readonly string[], now: number): Promise<void> {
+    return this.#locked(counters, (stored) => resetStep(stored, counters, now));
+  }
+
+  async readMaps(keys: readonly string[]): Promise<LedgerMap[]> {
+    const stored = await this.#read(keys);
+    return keys.map((key) => (stored.get(key) as LedgerMap | undefined) ?? {});
+  }
+
+  setField(key: string, field: string, value: unknown): Promise<void> {
+    // Settings stay until changed, so they are written without retention.
+    return this.#locked([key], (stored) => setFieldStep(stored, key, field, value), undefined);
+  }
+
+  #locked<Result>(
+    keys: readonly string[],
+    step: (stored: Stored) => Step<Result>,
+    ttl: number | undefined = this.#retentionMs,
+  ): Promise<Result> {
+    return this.#lock.run(keys, async () => {
+      const { result, writes } = step(await this.#read(keys));
+      if (writes.size > 0) {
+        await this.#kv.setMany([...writes].map(([key, value]) => ({ key, value, ttl })));
+      }
+      return result;
+    });
+  }
+
+  async #read(keys: readonly string[]): Promise<Stored> {
+    const values = await this.#kv.getMany<unknown>([...keys]);
+    return new Map(
+      keys.flatMap((key, index) => (values[index] === undefined ? [] : [[key, values[index]]])),
+    );
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Opens the store named by STORE_URL: general records in a namespaced keyv, and the quota ledger
+ * that fits the backend (a locked read-modify-write in one process for memory and SQLite, Lua on
+ * Redis for many processes).
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createKeyv as createRedisKeyv, createClient } from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
+import { Keyv } from 'keyv';
+import { z } from 'zod';
+import { CodedError } from '#core/errors.js';
+import type { QuotaLedger } from '#core/quota/ledger.js';
+import { parseOptions, wholeNumber } from '#core/queue/options.js';
+import { KeyvLedger, retentionSchema } from './keyv-ledger.js';
+import { RedisLedger } from './redis-ledger.js';
+
+export interface Store {
+  /** For general records (such as delivered results); keys are namespaced. */
+  kv: Keyv;
+  ledger: QuotaLedger;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Prefix of every key, so several bots or test runs can share one Redis. @default 'imagine-bot' */
+  namespace?: string;
+  /** How long quota counters outlive their last write. @default 35 days */
+  retentionMs?: number;
+  /** How long to wait for Redis or SQLite at start. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Told about connection errors after start (Redis reconnects on its own). @default ignore them */
+  onError?: (error: unknown) => void;
+}
+
+const optionsSchema = z.object({
+  namespace: z
+    .string()
+    .regex(/^[\w.-]+$/, { error: 'must be letters, digits, _, . or -' })
+    .default('imagine-bot'),
+  retentionMs: retentionSchema,
+  connectTimeoutMs: wholeNumber(1).default(5_000),
+  onError: z
+    .custom<(error: unknown) => void>((value) => typeof value === 'function', {
+      error: 'must be a function',
+    })
+    .default(() => () => {}),
+});
+
+type ParsedOptions = z.output<typeof optionsSchema>;
+
+export class StoreError extends CodedError {
+  override readonly name = 'StoreError';
+}
+
+/** The URL as it may be shown: a Redis password never reaches a log or a message. */
+export const displayUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+};
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+const openMemory = (options: ParsedOptions): Store => {
+  const kv = new Keyv({ namespace: options.namespace, throwOnErrors: true });
+  return {
+    kv,
+    ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+    close: () => kv.disconnect(),
+  };
+};
+
+const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> => {
+  const path = url.slice('sqlite://'.length);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    const adapter = new KeyvSqlite({
+      uri: `sqlite://${path}`,
+      busyTimeout: options.connectTimeoutMs,
+    });
+    // WAL lets readers run during a write; NORMAL syncs at checkpoints instead of every commit,
+    // which is safe with WAL (a power cut may lose the last commits, never corrupt the file).
+    await adapter.query('PRAGMA journal_mode = WAL');
+    await adapter.query('PRAGMA synchronous = NORMAL');
+    // keyv expires rows only when they are read again; old quota windows never are.
+    await adapter.query(
+      `DELETE FROM ${adapter.opts.table} WHERE json_extract(value, '$.expires') < ?`,
+      Date.now(),
+    );
+    const kv = new Keyv({ store: adapter, namespace: options.namespace, throwOnErrors: true });
+    return {
+      kv,
+      ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+      close: () => kv.disconnect(),
+    };
+  } catch (error) {
+    throw new StoreError(
+      'store.unavailable',
+      `Could not open the SQLite store at ${path}: ${reason(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+};
+
+const openRedis = async (url: string, options: ParsedOptions): Promise<Store> => {
+  let started = false;
+  const client = createClient({
+    url,
+    socket: {
+      connectTimeout: options.connectTimeoutMs,
+      // Fail fast at start with a clear error; once running, ride out restarts of Redis.
+      reconnectStrategy: (retries, cause) =>
+        started ? Math.min(100 * 2 ** retries, 5_000) : cause,
+    },
+  });
+  client.on('error', (error: unknown) => {
+    if (started) options.onError(error);
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new StoreError(
+      'store.unavailable',
+      `Could not connect to Redis at ${displayUrl(url)}: ${reason(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  started = true;
+  const kv = createRedisKeyv(client, { namespace: options.namespace, throwOnErrors: true });
+  return {
+    kv,
+    ledger: new RedisLedger(client, {
+      prefix: `${options.namespace}:`,
+      retentionMs: options.retentionMs,
+    }),
+    close: async () => {
+      if (client.isOpen) await client.close();
+    },
+  };
+};
+
+/**
+ * Opens `sqlite://<path>` (the parent directory is created), `redis://…` / `rediss://…`, or
+ * `memory://` (tests only). Throws a {@link StoreError} naming the URL (password hidden) and why.
+ */
+export const openStore = async (url: string, options: StoreOptions = {}): Promise<Store> => {
+  const parsed = parseOptions('openStore', optionsSchema, options);
+  if (url === 'memory://') return openMemory(parsed);
+  if (/^sqlite:\/\/.+/.test(url)) return openSqlite(url, parsed);
+  if (/^rediss?:\/\/.+/.test(url)) return openRedis(url, parsed);
+  throw new StoreError(
+    'store.badUrl',
+    `STORE_URL must be sqlite://<path>, redis://host:port or memory:// (got ${displayUrl(url)})`,
+  );
+};
