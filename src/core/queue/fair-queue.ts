@@ -179,6 +179,7 @@ class FairQueue implements JobQueue {
     const tracked = this.#tracked.get(jobId);
     if (tracked === undefined) return false;
     (tracked.stage === 'waiting' ? tracked.leaveQueue : tracked.stop).abort(reason);
+    await tracked.gone;
     return true;
   }
 
@@ -186,7 +187,6 @@ class FairQueue implements JobQueue {
     this.#pQueue.pause();
     const notRunning = [...this.#tracked.values()].filter(({ stage }) => stage !== 'running');
     await Promise.all(notRunning.map(({ job }) => this.withdraw(job.id, reason)));
-    await Promise.all(notRunning.map(({ gone }) => gone));
   }
 
   async abortRunning(reason: StopReason): Promise<void> {

@@ -40,7 +40,7 @@ export const wholeNumber = (min: number) =>
 export const withMethods = <T>(...methods: string[]) =>
   z.custom<T>(
     (value) =>
-      typeof value === 'object' &&
+      (typeof value === 'object' || typeof value === 'function') &&
       value !== null &&
       methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
     { error: `must be an object with ${methods.join(', ')}` },

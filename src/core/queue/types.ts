@@ -49,7 +49,7 @@ export interface JobQueue {
   pending(guildId: string, userId: string): Promise<PendingCounts>;
   /**
    * Stops a job: a waiting one leaves the queue and goes to `dropped`; a running one has its signal
-   * aborted. Resolves to false when the job is not here.
+   * aborted. Resolves once the job is settled, or at once with false when it is not here.
    */
   withdraw(jobId: string, reason: StopReason): Promise<boolean>;
   /** Stops starting jobs and withdraws every one not yet running; resolves once they are settled. */

@@ -1,0 +1,121 @@
+/**
+ * A generation service wired from real parts for tests and benchmarks: the real Images client
+ * against the fake Images API over loopback HTTP, the real quota service on a real store, and a
+ * recording reporter for both platforms.
+ */
+import type { Config } from '../../src/config.js';
+import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import { ModelCatalogue } from '#core/models.js';
+import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
+import type { Requester } from '#core/request.js';
+import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
+import type { GenerationService } from '#core/service-api.js';
+import { openStore, type Store } from '#store/open-store.js';
+import { createResultArchive } from '#store/results.js';
+import {
+  startFakeImagesApi,
+  type FakeImagesApi,
+  type FakeImagesApiOptions,
+} from '../fakes/images-api.js';
+import { RecordingReporter } from './recording-reporter.js';
+
+export interface HarnessOptions {
+  /** @default 'memory://' */
+  storeUrl?: string;
+  api?: FakeImagesApiOptions;
+  /** Overrides of the queue settings; the rest are roomy defaults for tests. */
+  queue?: Partial<Config['queue']>;
+  /** Overrides of the quota defaults; unlimited unless set. */
+  quota?: Partial<Config['quota']>;
+  client?: Partial<ImagesClientOptions>;
+  service?: Partial<GenerationServiceOptions>;
+  reporter?: RecordingReporter;
+}
+
+export interface Harness {
+  api: FakeImagesApi;
+  store: Store;
+  quotas: Quotas;
+  reporter: RecordingReporter;
+  service: GenerationService;
+  /** Shuts the service down and closes the store and the fake API. */
+  close(): Promise<void>;
+}
+
+export const testQueue: Config['queue'] = {
+  concurrency: 4,
+  imagesPerMinute: null,
+  maxPendingPerGuild: 1_000,
+  maxPendingPerUser: 1_000,
+  jobDeadlineMs: 10_000,
+  shutdownGraceMs: 2_000,
+};
+
+export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
+  const api = await startFakeImagesApi(options.api);
+  const store = await openStore(options.storeUrl ?? 'memory://');
+  const quotas = createQuotas({
+    ledger: store.ledger,
+    defaults: {
+      guildLimit: null,
+      userLimit: null,
+      period: 'day',
+      guildTokenBudget: null,
+      ...options.quota,
+    },
+  });
+  const reporter = options.reporter ?? new RecordingReporter();
+  const catalogue = new ModelCatalogue();
+  const images = createImagesClient({
+    baseUrl: api.baseUrl,
+    apiKey: 'test-images-key',
+    maxRetries: 0,
+    catalogue,
+    ...options.client,
+  });
+  const service = createGenerationService({
+    images,
+    quotas,
+    catalogue,
+    defaultModel: 'gpt-image-1.5',
+    queue: { ...testQueue, ...options.queue },
+    reporters: { discord: reporter, slack: reporter },
+    results: createResultArchive(store.kv),
+    userSalt: 'test-salt',
+    positionIntervalMs: 20,
+    ...options.service,
+  });
+  return {
+    api,
+    store,
+    quotas,
+    reporter,
+    service,
+    close: async () => {
+      await service.shutdown();
+      await api.close();
+      await store.close();
+    },
+  };
+};
+
+/** A Discord requester in `guildId`; the channel and locale do not matter to the core. */
+export const requester = (guildId: string, userId: string, isAdmin = false): Requester => ({
+  platform: 'discord',
+  guildId,
+  userId,
+  channelId: `${guildId}-channel`,
+  locale: 'en',
+  isAdmin,
+});
+
+/** A small, fast request for a non-streaming model, named so upstream requests can be told apart. */
+export const smallRequest = (prompt: string, count = 1) => ({
+  prompt,
+  model: 'dall-e-2',
+  size: '256x256',
+  count,
+});
+
+/** Where results go, as an adapter would describe it. */
+export const delivery = { channelId: 'channel', interactionToken: 'token' };
