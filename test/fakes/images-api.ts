@@ -37,7 +37,9 @@ export type Fault =
   /** Reads the request and never answers. */
   | { type: 'hang' }
   /** Answers with a url whose download never answers. */
-  | { type: 'hangDownload' };
+  | { type: 'hangDownload' }
+  /** Answers with exactly this body (status 200 unless given), for shapes no good server sends. */
+  | { type: 'customBody'; body: string; status?: number };
 
 export interface FakeImagesApiOptions {
   /** The key expected as `Authorization: Bearer <key>`; unset accepts any key. @default undefined */
@@ -64,6 +66,11 @@ export interface RecordedRequest {
   images: Buffer[];
 }
 
+export interface RecordedDownload {
+  path: string;
+  headers: IncomingHttpHeaders;
+}
+
 export interface GenerationBody {
   prompt?: unknown;
   model?: unknown;
@@ -84,8 +91,8 @@ export interface FakeImagesApi {
   readonly baseUrl: string;
   readonly origin: string;
   readonly requests: readonly RecordedRequest[];
-  /** Paths of image downloads requested, in order. */
-  readonly downloads: readonly string[];
+  /** Image downloads requested, in order. */
+  readonly downloads: readonly RecordedDownload[];
   /** The next `count` generation requests suffer `fault`, before any fault set by `setFault`. */
   failNext(count: number, fault: Fault): void;
   /** Every generation request suffers `fault` until cleared with `undefined`. */
@@ -151,7 +158,7 @@ const plausibleUsage = (prompt: string, quality: string, images: number, withPro
 
 class FakeImagesApiServer implements FakeImagesApi {
   readonly requests: RecordedRequest[] = [];
-  readonly downloads: string[] = [];
+  readonly downloads: RecordedDownload[] = [];
   readonly #server: Server;
   readonly #apiKey: string | undefined;
   readonly #latencyMs: number;
@@ -226,7 +233,7 @@ class FakeImagesApiServer implements FakeImagesApi {
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
     const download = downloadPath.exec(path);
     if (request.method === 'GET' && download)
-      return this.#serveDownload(path, download[1] ?? '', response);
+      return this.#serveDownload(request, path, download[1] ?? '', response);
     if (request.method !== 'POST' || !generationPaths.has(path)) {
       return sendJson(
         response,
@@ -344,6 +351,9 @@ class FakeImagesApiServer implements FakeImagesApi {
         return true;
       case 'malformedJson':
         sendJson(response, 200, '{"created": 1713833628, "data": [{"b64_json": "iVBOR');
+        return true;
+      case 'customBody':
+        sendJson(response, fault.status ?? 200, fault.body);
         return true;
       case 'hang':
         return true;
@@ -467,8 +477,13 @@ class FakeImagesApiServer implements FakeImagesApi {
     if (!response.destroyed) response.end();
   }
 
-  #serveDownload(path: string, id: string, response: ServerResponse): void {
-    this.downloads.push(path);
+  #serveDownload(
+    request: IncomingMessage,
+    path: string,
+    id: string,
+    response: ServerResponse,
+  ): void {
+    this.downloads.push({ path, headers: request.headers });
     const file = this.#files.get(id);
     if (!file)
       return sendJson(

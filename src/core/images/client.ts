@@ -1,0 +1,326 @@
+/**
+ * The Images API client: one generation call with bounded retries, returning decoded images.
+ * Built on the official `openai` SDK for the request, the error shapes and the event stream parsing.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
+import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
+import { z } from 'zod';
+import { CodedError } from '../errors.js';
+import { secretScrubber, type Logger } from '../log.js';
+import { ModelCatalogue } from '../models.js';
+import type { ImageRequest } from '../request.js';
+import { decodeBase64Image, downloadImage, ImageDataError, sniffContentType } from './decode.js';
+import { describeFailure, type AttemptFailure } from './errors.js';
+import { buildParams } from './params.js';
+import { decideRetry, type RetryPolicy } from './retry-policy.js';
+import {
+  ImagesApiError,
+  type DecodedImage,
+  type GenerateOptions,
+  type GenerationResult,
+  type ImagesClient,
+  type ImageUsage,
+  type PartialImage,
+} from './types.js';
+
+export interface ImagesClientOptions {
+  /** Such as `https://api.openai.com/v1`; with or without the `/v1` a gateway documents. */
+  baseUrl: string;
+  apiKey: string;
+  /** Per attempt, until the whole answer (streamed events and url downloads included) is in. @default 180000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for 429, 5xx and connections that were never made. @default 3 */
+  maxRetries?: number;
+  /** No retry starts later than this after the first attempt began. @default 300000 */
+  retryBudgetMs?: number;
+  /** The first backoff delay, doubled for each later retry, with jitter. @default 1000 */
+  retryBaseDelayMs?: number;
+  /** The cap on a backoff delay; a server's retry-after is honoured even above it. @default 20000 */
+  retryMaxDelayMs?: number;
+  /** The largest image downloaded from a `url` item, in bytes. @default 26214400 (25 MiB) */
+  maxDownloadBytes?: number;
+  /** Per url download. @default 60000 */
+  downloadTimeoutMs?: number;
+  /** Which models stream previews. @default the built-in catalogue */
+  catalogue?: ModelCatalogue;
+  /** @default no logging */
+  logger?: Logger;
+}
+
+const defaults = {
+  timeoutMs: 180_000,
+  maxRetries: 3,
+  retryBudgetMs: 300_000,
+  retryBaseDelayMs: 1_000,
+  retryMaxDelayMs: 20_000,
+  maxDownloadBytes: 25 * 1024 * 1024,
+  downloadTimeoutMs: 60_000,
+};
+
+const milliseconds = (min: number) => z.number().int().min(min);
+const optionsSchema = z.object({
+  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  apiKey: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
+  timeoutMs: milliseconds(1).default(defaults.timeoutMs),
+  maxRetries: z.number().int().min(0).max(10).default(defaults.maxRetries),
+  retryBudgetMs: milliseconds(0).default(defaults.retryBudgetMs),
+  retryBaseDelayMs: milliseconds(0).default(defaults.retryBaseDelayMs),
+  retryMaxDelayMs: milliseconds(0).default(defaults.retryMaxDelayMs),
+  maxDownloadBytes: z.number().int().min(1).default(defaults.maxDownloadBytes),
+  downloadTimeoutMs: milliseconds(1).default(defaults.downloadTimeoutMs),
+});
+
+/** Options as checked, each default filled in. */
+type Settings = z.output<typeof optionsSchema>;
+
+const parseOptions = (options: ImagesClientOptions): Settings => {
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+  throw new CodedError(
+    'images.invalidOptions',
+    `Images client options are not valid: ${problems.join('; ')}`,
+  );
+};
+
+/** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
+export const mapUsage = (raw: unknown): ImageUsage | undefined => {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { total_tokens, input_tokens, output_tokens } = raw as Record<string, unknown>;
+  const count = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  const inputTokens = count(input_tokens);
+  const outputTokens = count(output_tokens);
+  const totalTokens =
+    count(total_tokens) ??
+    (inputTokens !== undefined && outputTokens !== undefined
+      ? inputTokens + outputTokens
+      : undefined);
+  if (totalTokens === undefined) return undefined;
+  return { totalTokens, inputTokens, outputTokens };
+};
+
+const addUsage = (
+  sum: ImageUsage | undefined,
+  more: ImageUsage | undefined,
+): ImageUsage | undefined => {
+  if (sum === undefined || more === undefined) return sum ?? more;
+  const add = (a?: number, b?: number) =>
+    a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
+  return {
+    totalTokens: sum.totalTokens + more.totalTokens,
+    inputTokens: add(sum.inputTokens, more.inputTokens),
+    outputTokens: add(sum.outputTokens, more.outputTokens),
+  };
+};
+
+const decoded = (bytes: Buffer, revisedPrompt?: unknown): DecodedImage => ({
+  bytes,
+  contentType: sniffContentType(bytes),
+  ...(typeof revisedPrompt === 'string' && revisedPrompt !== '' && { revisedPrompt }),
+});
+
+class OpenAIImagesClient implements ImagesClient {
+  readonly #openai: OpenAI;
+  readonly #settings: Settings;
+  readonly #policy: RetryPolicy;
+  readonly #catalogue: ModelCatalogue;
+  readonly #logger: Logger | undefined;
+  readonly #scrub: (text: string) => string;
+
+  constructor(options: ImagesClientOptions) {
+    this.#settings = parseOptions(options);
+    this.#policy = {
+      maxRetries: this.#settings.maxRetries,
+      budgetMs: this.#settings.retryBudgetMs,
+      baseDelayMs: this.#settings.retryBaseDelayMs,
+      maxDelayMs: this.#settings.retryMaxDelayMs,
+    };
+    this.#catalogue = options.catalogue ?? new ModelCatalogue();
+    this.#logger = options.logger?.child({ component: 'images' });
+    this.#scrub = secretScrubber([options.apiKey]);
+    this.#openai = new OpenAI({
+      baseURL: this.#settings.baseUrl,
+      apiKey: this.#settings.apiKey,
+      // Our own retry loop instead of the SDK's: the SDK retries any connection failure and any
+      // timeout alike, and cannot tell a request that timed out after it was sent (which the
+      // provider may have generated and billed) from one that never left. We retry only the latter.
+      maxRetries: 0,
+      timeout: this.#settings.timeoutMs,
+      // The SDK would otherwise pick these up from OPENAI_* variables and send them to any gateway.
+      organization: null,
+      project: null,
+      adminAPIKey: null,
+      // Our logger, which scrubs secrets, reports every attempt; the SDK's would print to the console.
+      logLevel: 'off',
+    });
+  }
+
+  async generate(request: ImageRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const { signal } = options;
+    if (signal?.aborted)
+      throw new ImagesApiError('aborted', 'the request was cancelled', { attempts: 0 });
+    const streaming =
+      (options.partialImages ?? 0) >= 1 && this.#catalogue.get(request.model)?.streaming === true;
+    const params = buildParams(request, {
+      user: options.user,
+      partialImages: streaming ? options.partialImages : undefined,
+    });
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), this.#settings.timeoutMs);
+      const attemptSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+      try {
+        this.#logger?.debug(
+          { model: request.model, size: request.size, count: request.count, streaming, attempt },
+          'images: sending',
+        );
+        const result = streaming
+          ? await this.#stream(params, attemptSignal, options.onPartialImage)
+          : await this.#once(params, attemptSignal);
+        this.#logger?.info(
+          {
+            model: request.model,
+            attempts: attempt,
+            durationMs: Date.now() - started,
+            totalTokens: result.usage?.totalTokens,
+          },
+          'images: generated',
+        );
+        return { ...result, attempts: attempt };
+      } catch (error) {
+        const failure = describeFailure(error, {
+          aborted: signal?.aborted ?? false,
+          timedOut: deadline.signal.aborted,
+          timeoutMs: this.#settings.timeoutMs,
+          nowMs: Date.now(),
+        });
+        const decision = decideRetry(
+          failure,
+          { attemptsMade: attempt, elapsedMs: Date.now() - started },
+          this.#policy,
+        );
+        if (!decision.retry) throw this.#fail(failure, attempt, decision.reason);
+        this.#logger?.warn(
+          { kind: failure.kind, status: failure.status, attempt, delayMs: decision.delayMs },
+          `images: ${this.#scrub(failure.message)}; retrying`,
+        );
+        await this.#wait(decision.delayMs, signal, attempt);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  async #once(params: ImageGenerateParamsBase, signal: AbortSignal) {
+    const response: unknown = await this.#openai.images.generate(
+      { ...params, stream: false },
+      { signal },
+    );
+    const data = (response as ImagesResponse | null)?.data;
+    if (!Array.isArray(data) || data.length === 0) {
+      throw new ImageDataError('upstream', 'the Images API answered without any image');
+    }
+    const images = await Promise.all(
+      data.map((item, index) => this.#decodeItem(item, index, signal)),
+    );
+    return { images, usage: mapUsage((response as ImagesResponse).usage) };
+  }
+
+  /** An item may carry `b64_json`, `url` or both; the bytes at hand are preferred to a download. */
+  async #decodeItem(item: unknown, index: number, signal: AbortSignal): Promise<DecodedImage> {
+    const { b64_json, url, revised_prompt } = (
+      typeof item === 'object' && item !== null ? item : {}
+    ) as Record<string, unknown>;
+    if (typeof b64_json === 'string' && b64_json !== '')
+      return decoded(decodeBase64Image(b64_json), revised_prompt);
+    if (typeof url === 'string' && url !== '') {
+      const bytes = await downloadImage(url, {
+        maxBytes: this.#settings.maxDownloadBytes,
+        timeoutMs: this.#settings.downloadTimeoutMs,
+        signal,
+      });
+      return decoded(bytes, revised_prompt);
+    }
+    throw new ImageDataError(
+      'upstream',
+      `image ${index + 1} from the Images API has neither b64_json nor url`,
+    );
+  }
+
+  async #stream(
+    params: ImageGenerateParamsBase,
+    signal: AbortSignal,
+    onPartialImage: GenerateOptions['onPartialImage'],
+  ) {
+    const stream = await this.#openai.images.generate({ ...params, stream: true }, { signal });
+    const images: DecodedImage[] = [];
+    let usage: ImageUsage | undefined;
+    for await (const event of stream) {
+      if (event.type === 'image_generation.partial_image') {
+        // Events carry no image number: previews belong to the image the next completed event ends.
+        this.#preview(onPartialImage, {
+          ...decoded(decodeBase64Image(event.b64_json)),
+          imageIndex: images.length,
+          partialIndex: event.partial_image_index,
+        });
+      } else if (event.type === 'image_generation.completed') {
+        images.push(decoded(decodeBase64Image(event.b64_json)));
+        // Each completed event reports the tokens of its own image, so they add up to the request's.
+        usage = addUsage(usage, mapUsage(event.usage));
+      }
+    }
+    // The SDK ends the iteration quietly on abort; it must not pass for a finished stream.
+    signal.throwIfAborted();
+    if (images.length === 0)
+      throw new ImageDataError('upstream', 'the image stream ended before any image was completed');
+    return { images, usage };
+  }
+
+  /** A preview that fails to show must not fail the generation, whether the callback throws or rejects. */
+  #preview(onPartialImage: GenerateOptions['onPartialImage'], image: PartialImage): void {
+    if (!onPartialImage) return;
+    Promise.resolve()
+      .then(() => onPartialImage(image))
+      .catch((error: unknown) =>
+        this.#logger?.warn({ err: error }, 'images: showing a preview failed'),
+      );
+  }
+
+  async #wait(
+    delayMs: number,
+    signal: AbortSignal | undefined,
+    attemptsMade: number,
+  ): Promise<void> {
+    try {
+      await sleep(delayMs, undefined, { signal });
+    } catch (error) {
+      throw new ImagesApiError('aborted', 'the request was cancelled while waiting to retry', {
+        attempts: attemptsMade,
+        cause: error,
+      });
+    }
+  }
+
+  #fail(failure: AttemptFailure, attempts: number, reason: string): ImagesApiError {
+    const message = this.#scrub(failure.message);
+    const level = failure.kind === 'authentication' ? 'error' : 'warn';
+    this.#logger?.[level](
+      { kind: failure.kind, status: failure.status, param: failure.param, attempts, reason },
+      `images: ${message}`,
+    );
+    return new ImagesApiError(failure.kind, message, {
+      attempts,
+      status: failure.status,
+      param: failure.param,
+      providerCode: failure.providerCode,
+      cause: failure.cause,
+    });
+  }
+}
+
+/** A client for the configured Images API; options are checked here, naming any bad field. */
+export const createImagesClient = (options: ImagesClientOptions): ImagesClient =>
+  new OpenAIImagesClient(options);
