@@ -1,0 +1,360 @@
+/**
+ * One contract, three stores: memory, SQLite (a real file) and Redis (real server). Every case
+ * runs against each, the way keyv's adapters share one suite, so the keyed-lock ledger and the
+ * Lua ledger are proven to agree.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { createClient } from '@keyv/redis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { isUserError } from '#core/errors.js';
+import { usedOf } from '#core/quota/counter.js';
+import { createQuotas } from '#core/quota/quota-service.js';
+import type { QuotaHold } from '#core/quota/types.js';
+import type { ImageRequest } from '#core/request.js';
+import { openStore, type Store, type StoreOptions } from '#store/open-store.js';
+import { createResultArchive } from '#store/results.js';
+import { describeRedis, redisUrl } from '#test/support/redis.js';
+import { makeTempDir } from '#test/support/tmp.js';
+
+const now = Date.parse('2026-11-26T12:00:00Z');
+const later = now + 60_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const request: ImageRequest = {
+  prompt: 'a red fox',
+  model: 'gpt-image-1.5',
+  size: '1024x1024',
+  count: 1,
+};
+
+type OpenFresh = (options?: StoreOptions) => Promise<Store>;
+
+const storeContract = (name: string, openFresh: OpenFresh) => {
+  describe(`${name} store`, () => {
+    const opened: Store[] = [];
+    const open = async (options?: StoreOptions) => {
+      const store = await openFresh(options);
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+
+    describe('kv', () => {
+      it('round-trips a JSON record and forgets it after its TTL', async () => {
+        const { kv } = await open();
+        await kv.set('forever', { a: [1, 2], b: 'x' });
+        await kv.set('brief', 'soon gone', 40);
+        expect(await kv.get('forever')).toEqual({ a: [1, 2], b: 'x' });
+        expect(await kv.get('brief')).toBe('soon gone');
+        await sleep(80);
+        expect(await kv.get('brief')).toBeUndefined();
+      });
+
+      it('keeps a delivered result under its platform message until it expires', async () => {
+        const archive = createResultArchive((await open()).kv);
+        await archive.save('discord', '1234', request);
+        await archive.save('slack', '1234', { ...request, prompt: 'other' }, 40);
+        expect(await archive.load('discord', '1234')).toEqual(request);
+        expect(await archive.load('slack', '1234')).toMatchObject({ prompt: 'other' });
+        expect(await archive.load('discord', '9999')).toBeUndefined();
+        await sleep(80);
+        expect(await archive.load('slack', '1234')).toBeUndefined();
+        expect(await archive.load('discord', '1234')).toEqual(request);
+      });
+    });
+
+    describe('ledger', () => {
+      const hold = (images: number, expiresAt = later) => ({ images, expiresAt });
+
+      it('admits holds up to the limit and refuses the rest, naming the full counter', async () => {
+        const { ledger } = await open();
+        const counters = [{ key: 'g', limit: 3 }];
+        expect(await ledger.reserve(counters, 'a', hold(2), now)).toEqual({ admitted: true });
+        expect(await ledger.reserve(counters, 'b', hold(1), now)).toEqual({ admitted: true });
+        const refused = await ledger.reserve(counters, 'c', hold(1), now);
+        expect(refused).toMatchObject({ admitted: false, refused: 0 });
+        expect(refused.admitted === false && usedOf(refused.record)).toBe(3);
+      });
+
+      it('reserves on every counter or on none', async () => {
+        const { ledger } = await open();
+        await ledger.reserve([{ key: 'user', limit: 1 }], 'first', hold(1), now);
+        const outcome = await ledger.reserve(
+          [
+            { key: 'guild', limit: 10 },
+            { key: 'user', limit: 1 },
+          ],
+          'second',
+          hold(1),
+          now,
+        );
+        expect(outcome).toMatchObject({ admitted: false, refused: 1 });
+        const [guild] = await ledger.read(['guild'], now);
+        expect(usedOf(guild!)).toBe(0);
+      });
+
+      it('treats null as unlimited', async () => {
+        const { ledger } = await open();
+        const outcome = await ledger.reserve([{ key: 'g', limit: null }], 'a', hold(10_000), now);
+        expect(outcome.admitted).toBe(true);
+      });
+
+      it('does not count a retried reserve of the same job twice', async () => {
+        const { ledger } = await open();
+        const counters = [{ key: 'g', limit: 2 }];
+        await ledger.reserve(counters, 'job', hold(2), now);
+        expect((await ledger.reserve(counters, 'job', hold(2), now)).admitted).toBe(true);
+        const [record] = await ledger.read(['g'], now);
+        expect(usedOf(record!)).toBe(2);
+      });
+
+      it('settles a hold into committed exactly once', async () => {
+        const { ledger } = await open();
+        await ledger.reserve([{ key: 'g', limit: 5 }], 'job', hold(3), now);
+        const settlement = { jobId: 'job', counters: ['g', 'g-previous'], images: 2 };
+        expect(await ledger.settle(settlement, now)).toBe(true);
+        expect(await ledger.settle(settlement, now)).toBe(false);
+        const [record] = await ledger.read(['g'], now);
+        expect(record).toEqual({ committed: 2, granted: 0, holds: {} });
+      });
+
+      it('spends nothing when settling after a release, and refunds nothing after a settle', async () => {
+        const { ledger } = await open();
+        await ledger.reserve([{ key: 'g', limit: 5 }], 'refunded', hold(1), now);
+        await ledger.reserve([{ key: 'g', limit: 5 }], 'spent', hold(1), now);
+        expect(await ledger.release(['g'], 'refunded', now)).toBe(true);
+        expect(await ledger.release(['g'], 'refunded', now)).toBe(false);
+        expect(await ledger.settle({ jobId: 'refunded', counters: ['g'], images: 1 }, now)).toBe(
+          false,
+        );
+        expect(await ledger.settle({ jobId: 'spent', counters: ['g'], images: 1 }, now)).toBe(true);
+        expect(await ledger.release(['g'], 'spent', now)).toBe(false);
+        const [record] = await ledger.read(['g'], now);
+        expect(record).toEqual({ committed: 1, granted: 0, holds: {} });
+      });
+
+      it('meters and enrols only when a hold was settled', async () => {
+        const { ledger } = await open();
+        await ledger.reserve([{ key: 'g', limit: 5 }], 'job', hold(1), now);
+        const settlement = {
+          jobId: 'job',
+          counters: ['g'],
+          images: 1,
+          meter: { key: 'tokens', amount: 1200 },
+          enrol: { key: 'active', member: 'u1' },
+        };
+        await ledger.settle(settlement, now);
+        await ledger.settle(settlement, now);
+        await ledger.settle(
+          { ...settlement, jobId: 'never-held', enrol: { key: 'active', member: 'u2' } },
+          now,
+        );
+        const [tokens] = await ledger.read(['tokens'], now);
+        expect(tokens!.committed).toBe(1200);
+        expect(await ledger.readMaps(['active'])).toEqual([{ u1: 1 }]);
+      });
+
+      it('stops counting a hold at its expiry, so a crashed job frees its images', async () => {
+        const { ledger } = await open();
+        const counters = [{ key: 'g', limit: 2 }];
+        await ledger.reserve(counters, 'crashed', hold(2, now + 1_000), now);
+        expect((await ledger.reserve(counters, 'blocked', hold(1), now + 999)).admitted).toBe(
+          false,
+        );
+        const [expired] = await ledger.read(['g'], now + 1_000);
+        expect(usedOf(expired!)).toBe(0);
+        expect((await ledger.reserve(counters, 'next', hold(2), now + 1_000)).admitted).toBe(true);
+        expect(
+          await ledger.settle({ jobId: 'crashed', counters: ['g'], images: 2 }, now + 1_000),
+        ).toBe(false);
+      });
+
+      it('raises the ceiling with a grant; a reset clears committed but keeps holds and grants', async () => {
+        const { ledger } = await open();
+        const counters = [{ key: 'u', limit: 1 }];
+        await ledger.reserve(counters, 'spent', hold(1), now);
+        await ledger.settle({ jobId: 'spent', counters: ['u'], images: 1 }, now);
+        expect((await ledger.reserve(counters, 'refused', hold(1), now)).admitted).toBe(false);
+        await ledger.grant('u', 2, now);
+        expect((await ledger.reserve(counters, 'granted', hold(2), now)).admitted).toBe(true);
+        await ledger.reset(['u', 'never-written'], now);
+        expect(await ledger.read(['u', 'never-written'], now)).toEqual([
+          { committed: 0, granted: 2, holds: { granted: { images: 2, expiresAt: later } } },
+          { committed: 0, granted: 0, holds: {} },
+        ]);
+      });
+
+      it('sets and removes single fields of a map, reading {} when absent', async () => {
+        const { ledger } = await open();
+        await ledger.setField('settings', 'guild', { limit: null, period: 'week' });
+        await ledger.setField('settings', 'user:1', { limit: 3, period: 'day' });
+        await ledger.setField('settings', 'user:1', undefined);
+        expect(await ledger.readMaps(['settings', 'absent'])).toEqual([
+          { guild: { limit: null, period: 'week' } },
+          {},
+        ]);
+      });
+
+      it('drops counters after the retention period', async () => {
+        const { ledger } = await open({ retentionMs: 40 });
+        await ledger.reserve(
+          [{ key: 'g', limit: 5 }],
+          'job',
+          hold(1, Date.now() + 60_000),
+          Date.now(),
+        );
+        await sleep(80);
+        expect(await ledger.read(['g'], Date.now())).toEqual([
+          { committed: 0, granted: 0, holds: {} },
+        ]);
+      });
+    });
+
+    it('admits exactly 50 of 200 concurrent reserves against a limit of 50', async () => {
+      const quotas = createQuotas({
+        ledger: (await open()).ledger,
+        defaults: { guildLimit: 50, userLimit: 20, period: 'day', guildTokenBudget: null },
+      });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, index) =>
+          quotas.reserve(
+            {
+              jobId: `job-${index}`,
+              guildId: 'g',
+              userId: `u${index % 8}`,
+              images: 1,
+              expiresAt: later,
+            },
+            now,
+          ),
+        ),
+      );
+      const admitted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+      const refusals = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [outcome.reason] : [],
+      );
+      expect(admitted).toBe(50);
+      expect(
+        refusals.every((reason) => isUserError(reason) && reason.identifier === 'quotaExceeded'),
+      ).toBe(true);
+      expect((await quotas.report('g', now)).guild.used).toBe(50);
+    });
+  });
+};
+
+storeContract('memory', (options) => openStore('memory://', options));
+
+const sqliteDir = await makeTempDir('imagine-bot-store-');
+let sqliteFiles = 0;
+storeContract('SQLite', (options) =>
+  openStore(`sqlite://${join(sqliteDir, `store-${++sqliteFiles}.sqlite`)}`, options),
+);
+
+describe('SQLite store across a restart', () => {
+  it('keeps a reservation counting until its deadline and frees it after', async () => {
+    const url = `sqlite://${join(sqliteDir, 'restart.sqlite')}`;
+    const defaults = {
+      guildLimit: 10,
+      userLimit: 2,
+      period: 'day' as const,
+      guildTokenBudget: null,
+    };
+    const hold: QuotaHold = {
+      jobId: 'j',
+      guildId: 'g',
+      userId: 'u',
+      images: 2,
+      expiresAt: now + 840_000,
+    };
+    const before = await openStore(url);
+    await createQuotas({ ledger: before.ledger, defaults }).reserve(hold, now);
+    // A crash: the process goes away between reserve and commit.
+    await before.close();
+
+    const after = await openStore(url);
+    try {
+      const quotas = createQuotas({ ledger: after.ledger, defaults });
+      expect((await quotas.standing('g', 'u', now + 60_000)).user).toMatchObject({
+        used: 2,
+        remaining: 0,
+      });
+      await expect(
+        quotas.reserve({ ...hold, jobId: 'k', images: 1, expiresAt: now + 900_000 }, now + 60_000),
+      ).rejects.toMatchObject({ identifier: 'quotaExceeded' });
+      expect((await quotas.standing('g', 'u', hold.expiresAt)).user).toMatchObject({
+        used: 0,
+        remaining: 2,
+      });
+      await quotas.reserve(
+        { ...hold, jobId: 'k', expiresAt: hold.expiresAt + 840_000 },
+        hold.expiresAt,
+      );
+    } finally {
+      await after.close();
+    }
+  });
+});
+
+describeRedis('Redis store', () => {
+  const runPrefix = `imagine-bot-test-contract-${process.pid}-${Date.now()}`;
+  let namespaces = 0;
+  const nextNamespace = () => `${runPrefix}-${++namespaces}`;
+
+  afterAll(async () => {
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    for await (const keys of client.scanIterator({ MATCH: `${runPrefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+    await client.close();
+  });
+
+  storeContract('Redis', (options) =>
+    openStore(redisUrl, { namespace: nextNamespace(), ...options }),
+  );
+
+  it('admits exactly 50 of 200 reserves raced by 4 processes, and stores 50', async () => {
+    const namespace = nextNamespace();
+    const workers = Array.from({ length: 4 }, (_, index) =>
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'test/support/quota-worker.ts',
+          redisUrl,
+          namespace,
+          `w${index}`,
+          '50',
+          '50',
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      ),
+    );
+    const lines = workers.map((worker) =>
+      createInterface({ input: worker.stdout! })[Symbol.asyncIterator](),
+    );
+    const nextLine = async (index: number) => String((await lines[index]!.next()).value);
+    expect(await Promise.all(workers.map((_, index) => nextLine(index)))).toEqual(
+      Array(4).fill('ready'),
+    );
+    for (const worker of workers) worker.stdin!.write('go\n');
+    const reports = await Promise.all(workers.map((_, index) => nextLine(index)));
+    const admitted = reports.map((line) => (JSON.parse(line) as { admitted: number }).admitted);
+    expect(admitted.reduce((sum, count) => sum + count, 0)).toBe(50);
+
+    const store = await openStore(redisUrl, { namespace });
+    try {
+      const quotas = createQuotas({
+        ledger: store.ledger,
+        defaults: { guildLimit: 50, userLimit: null, period: 'day', guildTokenBudget: null },
+      });
+      expect((await quotas.report('race')).guild).toMatchObject({ used: 50, remaining: 0 });
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+});
