@@ -116,7 +116,8 @@ class Service implements GenerationService {
 
   async cancel(jobId: string, by: { userId: string; isAdmin: boolean }): Promise<void> {
     const job = await this.#queue.get(jobId);
-    if (job === undefined) throw new UserError('unknownJob', { jobId });
+    // A job whose ending is being delivered is still in the queue for a moment, but is over.
+    if (job === undefined || !this.#active.has(jobId)) throw new UserError('unknownJob', { jobId });
     if (job.requester.userId !== by.userId && !by.isAdmin)
       throw new UserError('notAllowed', { jobId });
     await this.#queue.withdraw(jobId, { kind: 'cancelled', byUserId: by.userId });

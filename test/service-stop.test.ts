@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserError } from '#core/errors.js';
+import {
+  delivery,
+  requester,
+  smallRequest,
+  startHarness,
+  type Harness,
+  type HarnessOptions,
+} from './support/service-harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const start = async (options: HarnessOptions) => {
+  harness = await startHarness({ quota: { userLimit: 20, guildLimit: 100 }, ...options });
+  return harness;
+};
+
+const identifierOf = (error: unknown) => (error instanceof UserError ? error.identifier : error);
+
+describe('cancel', () => {
+  it('removes a queued job before it reaches the API, refunds it and reports cancelled', async () => {
+    const { service, reporter, api } = await start({
+      queue: { concurrency: 1 },
+      api: { latencyMs: 300 },
+    });
+    const running = await service.submit(smallRequest('first'), requester('g1', 'u1'), delivery);
+    const queued = await service.submit(smallRequest('second', 3), requester('g1', 'u1'), delivery);
+    expect(queued.position).toBe(1);
+    expect((await service.standing('g1', 'u1')).user.used).toBe(4);
+
+    await service.cancel(queued.job.id, { userId: 'u1', isAdmin: false });
+    expect(reporter.eventsOf(queued.job.id)).toEqual([
+      { type: 'queued', position: 1 },
+      { type: 'cancelled', byUserId: 'u1' },
+    ]);
+    expect((await service.standing('g1', 'u1')).user.used).toBe(1);
+    await reporter.next(running.job.id, 'completed');
+    expect(api.requests.map((request) => request.body?.prompt)).toEqual(['first']);
+  });
+
+  it('aborts a running job, refunds it and reports cancelled, not failed', async () => {
+    const { service, reporter, api } = await start({ api: { latencyMs: 5_000 } });
+    const { job } = await service.submit(smallRequest('slow', 2), requester('g1', 'u1'), delivery);
+    await reporter.next(job.id, 'started');
+    while (api.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    await service.cancel(job.id, { userId: 'u1', isAdmin: false });
+    expect(reporter.typesOf(job.id)).toEqual(['queued', 'started', 'cancelled']);
+    expect((await service.standing('g1', 'u1')).user.used).toBe(0);
+  });
+
+  it("lets an admin cancel someone else's job but refuses other users", async () => {
+    const { service, reporter } = await start({ api: { latencyMs: 5_000 } });
+    const { job } = await service.submit(smallRequest('mine'), requester('g1', 'owner'), delivery);
+
+    const refusal = await service
+      .cancel(job.id, { userId: 'stranger', isAdmin: false })
+      .catch((error: unknown) => error);
+    expect(identifierOf(refusal)).toBe('notAllowed');
+    expect(reporter.typesOf(job.id)).not.toContain('cancelled');
+
+    await service.cancel(job.id, { userId: 'moderator', isAdmin: true });
+    expect(await reporter.next(job.id, 'cancelled')).toEqual({
+      type: 'cancelled',
+      byUserId: 'moderator',
+    });
+    expect((await service.standing('g1', 'owner')).user.used).toBe(0);
+  });
+
+  it('refuses a job it does not know, and a job that already ended', async () => {
+    const { service, reporter } = await start({});
+    const unknown = await service
+      .cancel('no-such-job', { userId: 'u1', isAdmin: true })
+      .catch((error: unknown) => error);
+    expect(identifierOf(unknown)).toBe('unknownJob');
+
+    const { job } = await service.submit(smallRequest('quick'), requester('g1', 'u1'), delivery);
+    await reporter.next(job.id, 'completed');
+    const ended = await service
+      .cancel(job.id, { userId: 'u1', isAdmin: false })
+      .catch((error: unknown) => error);
+    expect(identifierOf(ended)).toBe('unknownJob');
+    expect((await service.standing('g1', 'u1')).user.used).toBe(1);
+  });
+});
+
+describe('the job deadline', () => {
+  it('aborts a running job past its deadline, fails it with deadline and refunds it', async () => {
+    const { service, reporter } = await start({
+      queue: { jobDeadlineMs: 300 },
+      api: { latencyMs: 5_000 },
+    });
+    const { job } = await service.submit(
+      smallRequest('too slow', 2),
+      requester('g1', 'u1'),
+      delivery,
+    );
+    expect(await reporter.next(job.id, 'failed')).toEqual({
+      type: 'failed',
+      failure: { reason: 'deadline' },
+    });
+    expect(reporter.typesOf(job.id)).toEqual(['queued', 'started', 'failed']);
+    expect((await service.standing('g1', 'u1')).user.used).toBe(0);
+  });
+
+  it('fails a job whose deadline passes while it waits, without calling the API for it', async () => {
+    // One image per long window: the second job waits for its turn at the rate cap.
+    const { service, reporter, api } = await start({
+      queue: { jobDeadlineMs: 400, imagesPerMinute: 1 },
+      service: { rateWindowMs: 60_000 },
+    });
+    const first = await service.submit(smallRequest('first'), requester('g1', 'u1'), delivery);
+    const waiting = await service.submit(smallRequest('waiter'), requester('g1', 'u2'), delivery);
+    expect(waiting.position).toBe(1);
+    expect((await reporter.next(waiting.job.id, 'failed')).failure).toEqual({ reason: 'deadline' });
+    expect(reporter.typesOf(waiting.job.id)).toEqual(['queued', 'failed']);
+    expect(reporter.typesOf(first.job.id)).toEqual(['queued', 'started', 'completed']);
+    expect(api.requests.map((request) => request.body?.prompt)).toEqual(['first']);
+    expect((await service.standing('g1', 'u2')).user.used).toBe(0);
+  });
+});
+
+describe('shutdown', () => {
+  it('lets the running job finish, refunds and reports every queued one, and refuses new work', async () => {
+    const { service, reporter, api } = await start({
+      queue: { concurrency: 1, shutdownGraceMs: 5_000 },
+      api: { latencyMs: 200 },
+    });
+    const running = await service.submit(smallRequest('running'), requester('g1', 'u1'), delivery);
+    const queued = [
+      await service.submit(smallRequest('queued a', 2), requester('g1', 'u2'), delivery),
+      await service.submit(smallRequest('queued b', 3), requester('g2', 'u3'), delivery),
+    ];
+
+    await service.shutdown();
+    expect(reporter.typesOf(running.job.id)).toEqual(['queued', 'started', 'completed']);
+    for (const { job } of queued) {
+      expect(reporter.eventsOf(job.id).at(-1)).toEqual({
+        type: 'failed',
+        failure: { reason: 'shutdown' },
+      });
+      expect(reporter.typesOf(job.id)).not.toContain('started');
+    }
+    expect(api.requests.map((request) => request.body?.prompt)).toEqual(['running']);
+    expect((await service.standing('g1', 'u1')).user.used).toBe(1);
+    expect((await service.standing('g1', 'u2')).user.used).toBe(0);
+    expect((await service.standing('g2', 'u3')).user.used).toBe(0);
+
+    const refusal = await service
+      .submit(smallRequest('late'), requester('g1', 'u1'), delivery)
+      .catch((error: unknown) => error);
+    expect(identifierOf(refusal)).toBe('shuttingDown');
+  });
+
+  it('aborts a running job that outlasts the grace period, and refunds it', async () => {
+    const { service, reporter } = await start({
+      queue: { shutdownGraceMs: 100 },
+      api: { latencyMs: 5_000 },
+    });
+    const { job } = await service.submit(
+      smallRequest('endless', 2),
+      requester('g1', 'u1'),
+      delivery,
+    );
+    await reporter.next(job.id, 'started');
+    await service.shutdown();
+    expect(reporter.eventsOf(job.id).at(-1)).toEqual({
+      type: 'failed',
+      failure: { reason: 'shutdown' },
+    });
+    expect((await service.standing('g1', 'u1')).user.used).toBe(0);
+  });
+});
