@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '#config.js';
+import type { Config } from '../src/config.js';
 import { CodedError, UserError } from '#core/errors.js';
 import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
 import type { QuotaHold } from '#core/quota/types.js';
