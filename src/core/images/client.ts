@@ -169,48 +169,65 @@ class OpenAIImagesClient implements ImagesClient {
     });
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(), this.#settings.timeoutMs);
-      const attemptSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
-      try {
-        this.#logger?.debug(
-          { model: request.model, size: request.size, count: request.count, streaming, attempt },
-          'images: sending',
-        );
-        const result = streaming
-          ? await this.#stream(params, attemptSignal, options.onPartialImage)
-          : await this.#once(params, attemptSignal);
+      this.#logger?.debug(
+        { model: request.model, size: request.size, count: request.count, streaming, attempt },
+        'images: sending',
+      );
+      const outcome = await this.#attempt(params, streaming, options);
+      if (outcome.ok) {
         this.#logger?.info(
           {
             model: request.model,
             attempts: attempt,
             durationMs: Date.now() - started,
-            totalTokens: result.usage?.totalTokens,
+            totalTokens: outcome.result.usage?.totalTokens,
           },
           'images: generated',
         );
-        return { ...result, attempts: attempt };
-      } catch (error) {
-        const failure = describeFailure(error, {
-          aborted: signal?.aborted ?? false,
-          timedOut: deadline.signal.aborted,
-          timeoutMs: this.#settings.timeoutMs,
-          nowMs: Date.now(),
-        });
-        const decision = decideRetry(
-          failure,
-          { attemptsMade: attempt, elapsedMs: Date.now() - started },
-          this.#policy,
-        );
-        if (!decision.retry) throw this.#fail(failure, attempt, decision.reason);
-        this.#logger?.warn(
-          { kind: failure.kind, status: failure.status, attempt, delayMs: decision.delayMs },
-          `images: ${this.#scrub(failure.message)}; retrying`,
-        );
-        await this.#wait(decision.delayMs, signal, attempt);
-      } finally {
-        clearTimeout(timer);
+        return { ...outcome.result, attempts: attempt };
       }
+      const { failure } = outcome;
+      const decision = decideRetry(
+        failure,
+        { attemptsMade: attempt, elapsedMs: Date.now() - started },
+        this.#policy,
+      );
+      if (!decision.retry) throw this.#fail(failure, attempt, decision.reason);
+      this.#logger?.warn(
+        { kind: failure.kind, status: failure.status, attempt, delayMs: decision.delayMs },
+        `images: ${this.#scrub(failure.message)}; retrying`,
+      );
+      await this.#wait(decision.delayMs, options.signal, attempt);
+    }
+  }
+
+  /** One attempt under its own deadline, which covers the whole answer, not just its headers. */
+  async #attempt(
+    params: ImageGenerateParamsBase,
+    streaming: boolean,
+    { signal, onPartialImage }: GenerateOptions,
+  ): Promise<
+    | { ok: true; result: Omit<GenerationResult, 'attempts'> }
+    | { ok: false; failure: AttemptFailure }
+  > {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#settings.timeoutMs);
+    const attemptSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    try {
+      const result = streaming
+        ? await this.#stream(params, attemptSignal, onPartialImage)
+        : await this.#once(params, attemptSignal);
+      return { ok: true, result };
+    } catch (error) {
+      const failure = describeFailure(error, {
+        aborted: signal?.aborted ?? false,
+        timedOut: deadline.signal.aborted,
+        timeoutMs: this.#settings.timeoutMs,
+        nowMs: Date.now(),
+      });
+      return { ok: false, failure };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
