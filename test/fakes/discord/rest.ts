@@ -92,6 +92,20 @@ export const createRestHandler = (
     return message;
   };
 
+  /** The message a reply refers to; a missing one fails the send unless `fail_if_not_exists` is false. */
+  const repliedMessage = (
+    channelId: string,
+    reference: { message_id?: string; fail_if_not_exists?: boolean } | undefined,
+  ): string | undefined => {
+    if (reference?.message_id === undefined) return undefined;
+    try {
+      return channelMessage(channelId, reference.message_id).id;
+    } catch (error) {
+      if (reference.fail_if_not_exists === false) return undefined;
+      throw error;
+    }
+  };
+
   const uploadLimit = (interaction?: FakeInteraction) =>
     interaction?.attachmentSizeLimit ?? options.defaultUploadLimit;
 
@@ -218,8 +232,9 @@ export const createRestHandler = (
         const channel = world.findChannel(params[0] as string);
         if (!channel) throw refuse('channel');
         const body = await readBody(request);
-        const reference = body.json.message_reference as { message_id?: string } | undefined;
-        if (reference?.message_id !== undefined) channelMessage(channel.id, reference.message_id);
+        const reference = body.json.message_reference as
+          { message_id?: string; fail_if_not_exists?: boolean } | undefined;
+        const replyTo = repliedMessage(channel.id, reference);
         const state = applyMessageBody(undefined, body.json, body.files, {
           uploadLimit: uploadLimit(),
           newId: () => world.newId(),
@@ -230,7 +245,7 @@ export const createRestHandler = (
           guildId: channel.guildId,
           authorId: world.botUser.id,
           source: 'channel',
-          ...(reference?.message_id !== undefined && { replyTo: reference.message_id }),
+          ...(replyTo !== undefined && { replyTo }),
         });
         sendJson(response, 200, render(message));
       },

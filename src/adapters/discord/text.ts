@@ -1,0 +1,35 @@
+import type { APIAllowedMentions } from 'discord.js';
+
+/**
+ * Discord's length limits and the one way text is cut to fit them. Pure, so tests call it directly.
+ */
+
+/** The limits Discord enforces on what the bot sends (in characters). */
+export const discordLimits = {
+  content: 2000,
+  embedDescription: 4096,
+  embedFooter: 2048,
+  filesPerMessage: 10,
+} as const;
+
+/**
+ * Cuts `text` to at most `max` characters (code points, so an emoji or Hangul syllable is never
+ * split in half), marking a cut with an ellipsis.
+ */
+export const cut = (text: string, max: number): string => {
+  const characters = [...text];
+  if (characters.length <= max) return text;
+  return `${characters.slice(0, Math.max(0, max - 1)).join('')}…`;
+};
+
+/** A user reference in Discord markup; sends set allowed mentions to none, so it never pings. */
+export const mention = (userId: string): string => `<@${userId}>`;
+
+/** Discord renders `<t:…>` in each reader's own time zone and language. */
+export const discordTime = (iso: string): string => `<t:${Math.floor(Date.parse(iso) / 1000)}:f>`;
+
+/** Sent with every message: nobody is notified by anything the bot echoes (`@everyone`, roles, users). */
+export const noMentions: APIAllowedMentions = { parse: [], replied_user: false };
+
+/** The reaction the bot puts on each result, and that users add to ask for the same again. */
+export const regenerateEmoji = '🔁';
