@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import { createImagesClient, mapUsage, type ImagesClientOptions } from '#core/images/client.js';
+import { decodeBase64Image, ImageDataError, sniffContentType } from '#core/images/decode.js';
+import { buildParams } from '#core/images/params.js';
 import { ImagesApiError, type PartialImage } from '#core/images/types.js';
 import { hashUser } from '#core/images/user-hash.js';
 import { createLogger } from '#core/log.js';
@@ -369,6 +371,53 @@ describe('images client: refusals and broken answers', () => {
     const error = await failure(client().generate(request()));
     expect(error.kind).toBe('upstream');
     expect(error.message).toContain(message);
+  });
+});
+
+describe('images client: pure mapping', () => {
+  it.each([
+    ['image/png', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]],
+    ['image/jpeg', [0xff, 0xd8, 0xff, 0xe0]],
+    ['image/webp', [...Buffer.from('RIFF'), 0, 0, 0, 0, ...Buffer.from('WEBPVP8 ')]],
+    ['image/gif', [...Buffer.from('GIF89a'), 1]],
+    ['application/octet-stream', [...Buffer.from('<html>')]],
+  ])('sniffs %s from the signature', (type, bytes) => {
+    expect(sniffContentType(Buffer.from(bytes))).toBe(type);
+  });
+
+  it('decodes strict base64 and refuses anything else', () => {
+    expect(decodeBase64Image('aGVs\nbG8=')).toEqual(Buffer.from('hello'));
+    for (const bad of ['', 'abc$', 'a', 42, undefined]) {
+      expect(() => decodeBase64Image(bad)).toThrow(ImageDataError);
+    }
+  });
+
+  it('maps usage, computing a missing total and ignoring unreadable values', () => {
+    expect(mapUsage({ total_tokens: 30, input_tokens: 10, output_tokens: 20 })).toEqual({
+      totalTokens: 30,
+      inputTokens: 10,
+      outputTokens: 20,
+    });
+    expect(mapUsage({ input_tokens: 10, output_tokens: 20 })?.totalTokens).toBe(30);
+    expect(mapUsage({ total_tokens: 'many' })).toBeUndefined();
+    expect(mapUsage(undefined)).toBeUndefined();
+  });
+
+  it('builds a body with only the options the request holds, clamping previews to 3', () => {
+    expect(buildParams(request(), {})).toEqual({
+      prompt: 'a red fox in the snow',
+      model: 'gpt-image-1',
+      n: 1,
+      size: '1024x1024',
+    });
+    expect(buildParams(request({ style: 'vivid' }), { user: 'u', partialImages: 7 })).toMatchObject(
+      {
+        style: 'vivid',
+        user: 'u',
+        stream: true,
+        partial_images: 3,
+      },
+    );
   });
 });
 
