@@ -54,7 +54,8 @@ const imagine = (args: string[], env: Record<string, string> = {}): Promise<Run>
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
 
-describe('npm run imagine', () => {
+// Each run starts a fresh tsx process (about 2 s on an idle machine); a busy CI runner needs room.
+describe('npm run imagine', { timeout: 60_000 }, () => {
   it('writes PNG files whose bytes equal what the server sent, without clobbering earlier runs', async () => {
     const out = join(workDir, 'out');
     const first = await imagine([prompt, '--count', '2', '--size', '1536x1024', '--out', out]);
