@@ -21,7 +21,7 @@ import {
   unescapeSlack,
 } from '#adapters/slack/markup.js';
 import { personFromUserInfo } from '#adapters/slack/people.js';
-import { RecentOnce } from '#adapters/slack/recent-once.js';
+import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { imageFileName, sharedMessageTs } from '#adapters/slack/reporter.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack/server.js';
 

@@ -18,7 +18,7 @@ import {
 } from './client-options.js';
 import { commandListener } from './commands.js';
 import { SlackPeople } from './people.js';
-import { RecentOnce } from './recent-once.js';
+import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { regenerateListener } from './regenerate.js';
 
 export type SlackConfig = NonNullable<Config['slack']>;

@@ -10,7 +10,7 @@ import { messagesFor } from '#adapters/shared/messages.js';
 import { regenerateReaction, resultMessageId, slackDeliveryAddress } from './delivery.js';
 import { createSlackMarkup } from './markup.js';
 import type { SlackPeople } from './people.js';
-import type { RecentOnce } from './recent-once.js';
+import type { RecentOnce } from '#adapters/shared/recent-once.js';
 
 export interface RegenerateDependencies {
   service: GenerationService;

@@ -280,7 +280,8 @@ export class FakeSlack {
             ...input,
             teamId,
             botUserId,
-            itemUserId: item?.user ?? botUserId,
+            // A message the fake never saw posted was written by a person, not the bot.
+            itemUserId: item?.user ?? 'U0PERSON',
           }),
         );
       },

@@ -87,7 +87,8 @@ export class SocketHub {
    * app is connected or the ack misses Slack's deadline, as Slack would then show an error.
    */
   deliver(type: EnvelopeType, payload: unknown): Promise<SocketAck> {
-    const [socket] = this.#sockets;
+    // The newest connection: after an app restarts, the old one may not have finished closing.
+    const socket = [...this.#sockets].at(-1);
     if (socket === undefined) return Promise.reject(new Error('no Socket Mode app is connected'));
     const envelopeId = randomUUID();
     return new Promise<SocketAck>((resolve, reject) => {

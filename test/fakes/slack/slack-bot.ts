@@ -1,0 +1,103 @@
+/**
+ * The whole Slack side of the bot wired from real parts for end-to-end tests: the real Bolt app and
+ * job reporter against the fake Slack, the real generation service on a real store, the real
+ * Images client against the fake Images API.
+ */
+import type { Config } from '../../../src/config.js';
+import { createLogger } from '#core/log.js';
+import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapters/slack/app.js';
+import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
+import { createSlackReporter } from '#adapters/slack/reporter.js';
+import type { FakeImagesApiOptions } from '../images-api.js';
+import { startHarness, type Harness } from '../../support/service-harness.js';
+import type { FakeSlack, SlackSender } from './server.js';
+
+export const signingSecret = 'e2e-signing-secret';
+
+/** Short waits so a test that meets a 429 still finishes in seconds. */
+export const testRetry: SlackRetryOptions = {
+  retries: 3,
+  minTimeoutMs: 10,
+  maxTimeoutMs: 50,
+  maxRetryTimeMs: 10_000,
+  maxRetryAfterSeconds: 2,
+};
+
+export interface SlackBotOptions {
+  mode: 'socket' | 'http';
+  slack: FakeSlack;
+  /** A `sqlite://` file survives a restart; @default 'memory://' */
+  storeUrl?: string;
+  quota?: Partial<Config['quota']>;
+  queue?: Partial<Config['queue']>;
+  api?: FakeImagesApiOptions;
+  /** SLACK_ADMIN_USER_IDS. @default [] */
+  adminUserIds?: string[];
+}
+
+export interface SlackBot {
+  core: Harness;
+  adapter: SlackAdapter;
+  /** Sends commands and reactions the way this bot's mode receives them. */
+  send: SlackSender;
+  /** Every log line written, to check that no secret leaks. */
+  logLines: string[];
+  /** Stops the app, then the service, the store and the fake Images API. */
+  stop(): Promise<void>;
+}
+
+export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot> => {
+  const { slack, mode } = options;
+  const logLines: string[] = [];
+  const config: SlackConfig = {
+    botToken: slack.botToken,
+    ...(mode === 'socket' ? { appToken: slack.appToken } : { signingSecret }),
+    port: 0,
+    apiUrl: slack.apiUrl,
+    adminUserIds: options.adminUserIds ?? [],
+  };
+  const logger = createLogger({
+    level: 'debug',
+    secrets: [slack.botToken, slack.appToken, signingSecret],
+    destination: { write: (line: string) => void logLines.push(line) },
+  });
+  let core: Harness | undefined;
+  const reporter = createSlackReporter({
+    botToken: config.botToken,
+    apiUrl: config.apiUrl,
+    logger,
+    retry: testRetry,
+    results: () => {
+      if (core === undefined) throw new Error('the service is not started yet');
+      return core.service;
+    },
+  });
+  core = await startHarness({
+    storeUrl: options.storeUrl,
+    quota: options.quota,
+    queue: options.queue,
+    api: options.api,
+    service: { reporters: { slack: reporter }, logger },
+  });
+  const adapter = await startSlackAdapter({
+    config,
+    service: core.service,
+    logger,
+    retry: testRetry,
+  });
+  const send =
+    mode === 'socket'
+      ? slack.viaSocket()
+      : slack.viaHttp(`http://127.0.0.1:${adapter.port}/slack/events`, { signingSecret });
+  const started = core;
+  return {
+    core: started,
+    adapter,
+    send,
+    logLines,
+    stop: async () => {
+      await adapter.stop();
+      await started.close();
+    },
+  };
+};
