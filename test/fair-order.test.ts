@@ -148,3 +148,36 @@ describe('pendingRefusal', () => {
     expect(refusal?.context).toEqual({ limit: 10, pending: 10 });
   });
 });
+
+describe('FairOrder turns', () => {
+  it('lets a newcomer guild go ahead of a guild that has just had its turn', () => {
+    const order = new FairOrder<null>();
+    fill(order, 'A', 'a', 3);
+    expect(order.shift()?.id).toBe('A/a/0');
+    fill(order, 'B', 'b', 2);
+    expect(order.ids()).toEqual(['B/b/0', 'A/a/1', 'B/b/1', 'A/a/2']);
+    expect(drain(order)).toEqual(['B/b/0', 'A/a/1', 'B/b/1', 'A/a/2']);
+  });
+
+  it('keeps the turn of a guild that empties and rejoins, so it cannot jump guilds that waited longer', () => {
+    const order = new FairOrder<null>();
+    fill(order, 'A', 'a', 2);
+    fill(order, 'B', 'b', 2);
+    fill(order, 'X', 'x', 1);
+    expect([order.shift()?.id, order.shift()?.id, order.shift()?.id]).toEqual([
+      'A/a/0',
+      'B/b/0',
+      'X/x/0',
+    ]);
+    order.push({ id: 'X/x/again', guildId: 'X', userId: 'x', value: null });
+    expect(drain(order)).toEqual(['A/a/1', 'B/b/1', 'X/x/again']);
+  });
+
+  it('applies the same turns to users inside a guild', () => {
+    const order = new FairOrder<null>();
+    fill(order, 'G', 'u1', 3);
+    expect(order.shift()?.id).toBe('G/u1/0');
+    fill(order, 'G', 'u2', 1);
+    expect(drain(order)).toEqual(['G/u2/0', 'G/u1/1', 'G/u1/2']);
+  });
+});

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  delivery,
+  requester,
+  smallRequest,
+  startHarness,
+  type Harness,
+} from './support/service-harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** Prompts in the order their requests reached the fake Images API: the upstream start order. */
+const upstreamOrder = (api: Harness['api']) =>
+  api.requests.map((request) => String(request.body?.prompt));
+
+const submitMany = async (
+  service: Harness['service'],
+  guildId: string,
+  userId: string,
+  count: number,
+) => {
+  const jobs = [];
+  for (let index = 0; index < count; index++)
+    jobs.push(
+      (
+        await service.submit(
+          smallRequest(`${guildId}/${userId}/${index}`),
+          requester(guildId, userId),
+          delivery,
+        )
+      ).job,
+    );
+  return jobs;
+};
+
+describe('fair scheduling across guilds and users', () => {
+  it("starts a second guild's first job within the first C + 1 starts behind another guild's burst", async () => {
+    const concurrency = 2;
+    harness = await startHarness({ queue: { concurrency } });
+    const { service, reporter, api } = harness;
+    // A's first two jobs hold both slots while the burst queues, then free them 200 ms apart, so
+    // everything after runs one at a time in the order the scheduler chose.
+    api.failNext(1, { type: 'latency', ms: 600 });
+    api.failNext(1, { type: 'latency', ms: 800 });
+    await submitMany(service, 'A', 'a', 20);
+    const late = [];
+    for (let index = 0; index < 3; index++)
+      late.push(await service.submit(smallRequest(`B/b/${index}`), requester('B', 'b'), delivery));
+    expect(late.map(({ position }) => position)).toEqual([1, 3, 5]);
+    await Promise.all(late.map(({ job }) => reporter.next(job.id, 'completed')));
+
+    const order = upstreamOrder(api);
+    expect(order.indexOf('B/b/0')).toBe(concurrency);
+    expect(order.slice(0, 7)).toEqual([
+      'A/a/0',
+      'A/a/1',
+      'B/b/0',
+      'A/a/2',
+      'B/b/1',
+      'A/a/3',
+      'B/b/2',
+    ]);
+  });
+
+  it('takes turns across users inside a guild, each user first come first served', async () => {
+    harness = await startHarness({ queue: { concurrency: 1 }, api: { latencyMs: 30 } });
+    const { service, reporter, api } = harness;
+    const jobs = [
+      ...(await submitMany(service, 'G', 'first', 1)),
+      ...(await submitMany(service, 'G', 'u1', 3)),
+      ...(await submitMany(service, 'G', 'u2', 2)),
+      ...(await submitMany(service, 'G', 'u3', 1)),
+    ];
+    await Promise.all(jobs.map((job) => reporter.next(job.id, 'completed')));
+
+    expect(upstreamOrder(api)).toEqual([
+      'G/first/0',
+      'G/u1/0',
+      'G/u2/0',
+      'G/u3/0',
+      'G/u1/1',
+      'G/u2/1',
+      'G/u1/2',
+    ]);
+  });
+
+  it('gives positions from the fair order, so a newcomer guild is placed ahead of a backlog', async () => {
+    harness = await startHarness({ queue: { concurrency: 1 }, api: { latencyMs: 30 } });
+    const { service, reporter, api } = harness;
+    const positions: number[] = [];
+    for (let index = 0; index < 4; index++)
+      positions.push(
+        (await service.submit(smallRequest(`A/a/${index}`), requester('A', 'a'), delivery))
+          .position,
+      );
+    const newcomer = await service.submit(smallRequest('B/b/0'), requester('B', 'b'), delivery);
+    expect(positions).toEqual([0, 1, 2, 3]);
+    // Not 4 (FIFO): B has had no turn yet, while A had one when its first job started.
+    expect(newcomer.position).toBe(1);
+    await reporter.next(newcomer.job.id, 'completed');
+    await service.shutdown();
+    expect(upstreamOrder(api).slice(0, 2)).toEqual(['A/a/0', 'B/b/0']);
+  });
+});
