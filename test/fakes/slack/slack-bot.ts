@@ -61,18 +61,15 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     secrets: [slack.botToken, slack.appToken, signingSecret],
     destination: { write: (line: string) => void logLines.push(line) },
   });
-  let core: Harness | undefined;
   const reporter = createSlackReporter({
     botToken: config.botToken,
     apiUrl: config.apiUrl,
     logger,
     retry: testRetry,
-    results: () => {
-      if (core === undefined) throw new Error('the service is not started yet');
-      return core.service;
-    },
+    // Called only once a job is delivered, by which time `core` below exists.
+    results: () => core.service,
   });
-  core = await startHarness({
+  const core: Harness = await startHarness({
     storeUrl: options.storeUrl,
     quota: options.quota,
     queue: options.queue,
@@ -89,15 +86,14 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     mode === 'socket'
       ? slack.viaSocket()
       : slack.viaHttp(`http://127.0.0.1:${adapter.port}/slack/events`, { signingSecret });
-  const started = core;
   return {
-    core: started,
+    core,
     adapter,
     send,
     logLines,
     stop: async () => {
       await adapter.stop();
-      await started.close();
+      await core.close();
     },
   };
 };
