@@ -100,6 +100,20 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     expect(second?.history.join('\n')).toContain('Queued: #1 in line.');
   });
 
+  it("acknowledges every command of a burst within Slack's 3 seconds", async () => {
+    const running = await start({ queue: { concurrency: 3 }, api: { latencyMs: 20 } });
+
+    // The fake rejects any delivery not acknowledged within 3 seconds, as Slack would.
+    const acks = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        imagine(running, `burst ${index} ${small}`, `UB${index}`),
+      ),
+    );
+
+    expect(acks).toHaveLength(12);
+    await uploadCount(12);
+  }, 15_000);
+
   it('refuses a bad flag with the correct usage, ephemerally, and requests nothing', async () => {
     const running = await start();
 

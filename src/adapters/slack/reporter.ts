@@ -38,11 +38,13 @@ export interface SlackReporterOptions {
   retry?: SlackRetryOptions;
 }
 
+/**
+ * What the reporter knows of a job's status message. The service delivers one job's events one at
+ * a time and in order, so this needs no locking.
+ */
 interface JobState {
   statusTs?: string;
   statusText?: string;
-  /** Events of one job are handled one after another, so a late position never overwrites the result. */
-  tail: Promise<void>;
 }
 
 const extensions: Record<DecodedImage['contentType'], string> = {
@@ -104,13 +106,14 @@ export class SlackReporter implements JobReporter {
     );
   }
 
-  report(job: Job, event: JobEvent): Promise<void> {
-    const state = this.#jobs.get(job.id) ?? { tail: Promise.resolve() };
+  async report(job: Job, event: JobEvent): Promise<void> {
+    const state = this.#jobs.get(job.id) ?? {};
     this.#jobs.set(job.id, state);
-    const handled = state.tail.then(() => this.#handle(job, event, state));
-    state.tail = handled.catch(() => {});
-    if (isFinal(event)) void state.tail.then(() => this.#jobs.delete(job.id));
-    return handled;
+    try {
+      await this.#handle(job, event, state);
+    } finally {
+      if (isFinal(event)) this.#jobs.delete(job.id);
+    }
   }
 
   async #handle(job: Job, event: JobEvent, state: JobState): Promise<void> {
