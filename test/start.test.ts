@@ -1,0 +1,254 @@
+/**
+ * `npm start` as operators run it: the real process, its exit codes and output, the whole bot on
+ * Discord and Slack at once against the fakes on loopback, and a graceful SIGTERM.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { messagesFor } from '#adapters/shared/messages.js';
+import { createQuotas } from '#core/quota/quota-service.js';
+import { openStore } from '#store/open-store.js';
+import { parseConfig } from '../src/config.js';
+import { startFakeDiscord, type FakeDiscord, type FakeMessage } from './fakes/discord/index.js';
+import {
+  startFakeImagesApi,
+  type FakeImagesApi,
+  type RecordedRequest,
+} from './fakes/images-api.js';
+import { startFakeSlack, type FakeSlack } from './fakes/slack/server.js';
+import { parseLogLines, startBotProcess, type BotProcess } from './support/process-bot.js';
+import { makeTempDir } from './support/tmp.js';
+
+const tempDir = await makeTempDir('imagine-start-');
+let storeSequence = 0;
+const freshStoreUrl = () => `sqlite://${tempDir}/bot-${(storeSequence += 1)}.sqlite`;
+
+/** Distinct, recognisable secrets: any of them in the output is a leak. */
+const secrets = {
+  IMAGES_API_KEY: 'sk-start-test-key-7f3a9c21e4b8',
+  DISCORD_TOKEN: 'discord-start-token.Xq81.c9d2e7f0a6b3',
+  SLACK_BOT_TOKEN: 'xoxb-start-bot-token-51c8e2a9d7',
+  SLACK_APP_TOKEN: 'xapp-start-app-token-0b6f4d3e12',
+  SLACK_SIGNING_SECRET: 'start-signing-secret-9e2c7a41',
+};
+
+const expectNoSecret = (output: string) => {
+  for (const [name, value] of Object.entries(secrets))
+    expect(output.includes(value), `${name} appears in the output`).toBe(false);
+};
+
+const english = messagesFor('en');
+
+const isRunning = (line: { msg?: string }) => line.msg === 'imagine-bot is running';
+
+/** The request whose prompt is `prompt`, with the images the fake sent for it. */
+const upstreamFor = (api: FakeImagesApi, prompt: string): RecordedRequest | undefined =>
+  api.requests.find((request) => request.body?.prompt === prompt);
+
+const shownOn = (discord: FakeDiscord, interactionId: string): FakeMessage | undefined => {
+  const messageId = discord.world.interactions.get(interactionId)?.originalMessageId;
+  return messageId === undefined ? undefined : discord.world.messages.get(messageId);
+};
+
+/** dall-e-2 at 256x256 answers quickly and without streaming. */
+const smallImage = (prompt: string, count = 1) => [
+  { name: 'prompt', type: 3, value: prompt },
+  { name: 'model', type: 3, value: 'dall-e-2' },
+  { name: 'size', type: 3, value: '256x256' },
+  { name: 'count', type: 4, value: count },
+];
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+// Every test starts a fresh tsx process (a few seconds on a busy runner).
+describe.sequential('npm start', { timeout: 45_000 }, () => {
+  it('exits 1 and names the platform variables when no chat platform is configured', async () => {
+    const bot = startBotProcess({ IMAGES_API_KEY: secrets.IMAGES_API_KEY });
+
+    expect(await bot.exit()).toEqual({ code: 1, signal: null });
+    for (const variable of [
+      'DISCORD_TOKEN',
+      'SLACK_BOT_TOKEN',
+      'SLACK_APP_TOKEN',
+      'SLACK_SIGNING_SECRET',
+    ])
+      expect(bot.stderr()).toContain(variable);
+    expectNoSecret(bot.stdout() + bot.stderr());
+  });
+
+  it('exits 2 naming every bad variable and what it allows, without printing a secret', async () => {
+    const bot = startBotProcess({
+      IMAGES_API_KEY: secrets.IMAGES_API_KEY,
+      IMAGES_API_BASE_URL: 'ftp://images.example',
+      QUEUE_CONCURRENCY: '0',
+      LOG_LEVEL: 'loud',
+      STORE_URL: 'mysql://db/imagine',
+      QUOTA_PERIOD: 'fortnight',
+      DISCORD_TOKEN: secrets.DISCORD_TOKEN,
+      DISCORD_APPLICATION_ID: 'my-app',
+      // A Slack bot token with neither companion: Socket Mode and HTTP mode both need one.
+      SLACK_BOT_TOKEN: secrets.SLACK_BOT_TOKEN,
+    });
+
+    expect(await bot.exit()).toEqual({ code: 2, signal: null });
+    const problems = bot.stderr();
+    expect(problems).toContain('IMAGES_API_BASE_URL must be an http(s) URL');
+    expect(problems).toContain('QUEUE_CONCURRENCY must be at least 1');
+    expect(problems).toContain(
+      'LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent',
+    );
+    expect(problems).toContain('STORE_URL must be sqlite://<path>, redis://host:port');
+    expect(problems).toContain('QUOTA_PERIOD must be day, week or month');
+    expect(problems).toContain('DISCORD_APPLICATION_ID must be a numeric snowflake');
+    expect(problems).toContain('SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is required');
+    expect(bot.stdout()).toBe('');
+    expectNoSecret(problems);
+  });
+
+  it('serves /imagine on Discord and on Slack (Socket Mode) at once, keeping every secret out of its log', async () => {
+    const api = await startFakeImagesApi({ apiKey: secrets.IMAGES_API_KEY });
+    closers.push(() => api.close());
+    const discord = await startFakeDiscord({ token: secrets.DISCORD_TOKEN });
+    closers.push(() => discord.close());
+    const slack = await startFakeSlack({
+      botToken: secrets.SLACK_BOT_TOKEN,
+      appToken: secrets.SLACK_APP_TOKEN,
+    });
+    closers.push(() => slack.close());
+    const owner = discord.addUser('mina');
+    const guild = discord.addGuild('Garden', owner);
+
+    const bot = startBotProcess({
+      ...secrets,
+      IMAGES_API_BASE_URL: api.baseUrl,
+      STORE_URL: freshStoreUrl(),
+      // The most talkative level: the more the bot logs, the more chances to leak.
+      LOG_LEVEL: 'trace',
+      DISCORD_API_BASE_URL: discord.restApi,
+      SLACK_API_URL: slack.apiUrl,
+    });
+    await bot.waitForLog('the bot to be running', isRunning);
+    await slack.socket.waitForConnection();
+
+    const discordPrompt = '정원의 고양이, from Discord';
+    const interaction = discord.runCommand({
+      guild,
+      user: owner,
+      name: 'imagine',
+      options: smallImage(discordPrompt),
+    });
+    await slack.viaSocket().command({
+      command: '/imagine',
+      text: 'a red fox in the snow --model dall-e-2 --size 256x256',
+      userId: 'U1',
+      channelId: 'C7',
+    });
+
+    const discordResult = await discord.world.until(
+      () => {
+        const message = shownOn(discord, interaction.id);
+        return message !== undefined && message.attachments.length > 0 && message;
+      },
+      'the Discord result with its images',
+      15_000,
+    );
+    const slackFile = await slack.waitFor(
+      'the Slack upload shared in the channel',
+      () => [...slack.workspace.files.values()].find((file) => file.shared?.channel === 'C7'),
+      15_000,
+    );
+
+    expect(discordResult.attachments.map((attachment) => attachment.bytes)).toEqual(
+      upstreamFor(api, discordPrompt)?.images,
+    );
+    expect(slackFile.bytes).toEqual(upstreamFor(api, 'a red fox in the snow')?.images[0]);
+
+    bot.signal('SIGTERM');
+    expect(await bot.exit()).toEqual({ code: 0, signal: null });
+    const log = parseLogLines(bot.stdout());
+    expect(log.some(isRunning)).toBe(true);
+    expectNoSecret(bot.stdout() + bot.stderr());
+  });
+
+  it('on SIGTERM finishes the running job, reports the waiting ones as stopped by the shutdown, refunds them and exits 0', async () => {
+    const latencyMs = 3_000;
+    const graceMs = 6_000;
+    const api = await startFakeImagesApi({ apiKey: secrets.IMAGES_API_KEY, latencyMs });
+    closers.push(() => api.close());
+    const discord = await startFakeDiscord({ token: secrets.DISCORD_TOKEN });
+    closers.push(() => discord.close());
+    const owner = discord.addUser('mina');
+    const guild = discord.addGuild('Garden', owner);
+    const waiting = ['jun', 'sora', 'hana'].map((name) => discord.addUser(name));
+    const storeUrl = freshStoreUrl();
+    const variables = {
+      IMAGES_API_KEY: secrets.IMAGES_API_KEY,
+      IMAGES_API_BASE_URL: api.baseUrl,
+      STORE_URL: storeUrl,
+      LOG_LEVEL: 'info',
+      QUEUE_CONCURRENCY: '1',
+      QUEUE_SHUTDOWN_GRACE_MS: String(graceMs),
+      DISCORD_TOKEN: secrets.DISCORD_TOKEN,
+      DISCORD_API_BASE_URL: discord.restApi,
+    };
+
+    const bot = startBotProcess(variables);
+    await bot.waitForLog('the bot to be running', isRunning);
+    const runningJob = discord.runCommand({
+      guild,
+      user: owner,
+      name: 'imagine',
+      options: smallImage('the one that runs', 2),
+    });
+    await discord.world.until(
+      () =>
+        shownOn(discord, runningJob.id)?.history.some((state) =>
+          state.content.includes(english.started()),
+        ),
+      'the first job to start',
+      10_000,
+    );
+    const queuedJobs = waiting.map((user, index) =>
+      discord.runCommand({
+        guild,
+        user,
+        name: 'imagine',
+        options: smallImage(`waiting ${index + 1}`, 2),
+      }),
+    );
+    await discord.world.until(
+      () =>
+        queuedJobs.every((job) =>
+          shownOn(discord, job.id)?.history.some((state) =>
+            queuedJobs.some((_, index) => state.content.includes(english.queued(index + 1))),
+          ),
+        ),
+      'every waiting job to show its queue position',
+      10_000,
+    );
+
+    bot.signal('SIGTERM');
+    // Bounded: the grace period for the running job, plus closing the platforms and the store.
+    expect(await bot.exit(graceMs + 10_000)).toEqual({ code: 0, signal: null });
+
+    const delivered = shownOn(discord, runningJob.id);
+    expect(delivered?.attachments.map((attachment) => attachment.bytes)).toEqual(
+      upstreamFor(api, 'the one that runs')?.images,
+    );
+    expect(api.requests).toHaveLength(1);
+    const stoppedByShutdown = english.failure({ reason: 'shutdown' });
+    for (const job of queuedJobs)
+      expect(shownOn(discord, job.id)?.history.at(-1)?.content).toContain(stoppedByShutdown);
+
+    // Reopened as the next start would: only the delivered images count, the waiting holds are gone.
+    const store = await openStore(storeUrl);
+    closers.push(() => store.close());
+    const quotas = createQuotas({ ledger: store.ledger, defaults: parseConfig(variables).quota });
+    const ownerStanding = await quotas.standing(guild.id, owner.id);
+    expect(ownerStanding.guild.used).toBe(2);
+    expect(ownerStanding.user.used).toBe(2);
+    for (const user of waiting)
+      expect((await quotas.standing(guild.id, user.id)).user.used).toBe(0);
+  });
+});
