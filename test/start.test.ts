@@ -13,8 +13,8 @@ import {
   type FakeImagesApi,
   type RecordedRequest,
 } from './fakes/images-api.js';
-import { startFakeSlack, type FakeSlack } from './fakes/slack/server.js';
-import { parseLogLines, startBotProcess, type BotProcess } from './support/process-bot.js';
+import { startFakeSlack } from './fakes/slack/server.js';
+import { parseLogLines, startBotProcess } from './support/process-bot.js';
 import { makeTempDir } from './support/tmp.js';
 
 const tempDir = await makeTempDir('imagine-start-');
