@@ -308,6 +308,28 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     expect(sharedFiles()).toHaveLength(0);
   });
 
+  it('tells the requester privately, cancels and charges nothing when the bot may not post in the channel', async () => {
+    const running = await start({ quota: { userLimit: 2 }, api: { latencyMs: 300 } });
+    slack.workspace.closedChannels.add('CPRIVATE');
+
+    await imagine(running, `in a closed channel ${small}`, 'U1', 'CPRIVATE');
+
+    const answer = await reply();
+    expect(answer).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(answer.text)).toContain("I can't post in this channel");
+    // The job's ending is still reported (and refused by Slack like every post there).
+    await slack.waitFor('the cancellation', () =>
+      slack.calls.some(
+        (call) => call.method === 'chat.postMessage' && call.params.text?.includes('Cancelled'),
+      ),
+    );
+    await expect
+      .poll(async () => (await running.core.service.standing(slack.workspace.teamId, 'U1')).user)
+      .toMatchObject({ used: 0, remaining: 2 });
+    expect(sharedFiles()).toHaveLength(0);
+    expect(slack.responses).toHaveLength(1);
+  });
+
   it('survives Slack 429s with Retry-After on the way and still delivers', async () => {
     const running = await start();
     slack.rateLimit('chat.postMessage', 2, 1);

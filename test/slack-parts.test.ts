@@ -22,7 +22,7 @@ import {
 } from '#adapters/slack/markup.js';
 import { personFromUserInfo } from '#adapters/slack/people.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
-import { imageFileName, sharedMessageTs } from '#adapters/slack/reporter.js';
+import { imageFileName, isChannelAccessError, sharedMessageTs } from '#adapters/slack/reporter.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack/server.js';
 
 describe('Slack markup', () => {
@@ -110,6 +110,13 @@ describe('delivery data', () => {
     expect(sharedMessageTs({ ok: true, files: [{ files: [{ shares: {} }] }] }, 'C1')).toBe(
       undefined,
     );
+  });
+
+  it('tells a channel closed to the bot from other Web API failures', () => {
+    expect(isChannelAccessError({ data: { ok: false, error: 'not_in_channel' } })).toBe(true);
+    expect(isChannelAccessError({ data: { ok: false, error: 'channel_not_found' } })).toBe(true);
+    expect(isChannelAccessError({ data: { ok: false, error: 'ratelimited' } })).toBe(false);
+    expect(isChannelAccessError(new Error('socket hang up'))).toBe(false);
   });
 
   it('names image files by their real content type', () => {

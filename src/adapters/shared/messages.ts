@@ -43,6 +43,10 @@ export interface Messages {
   usage(usageLines: readonly string[]): string;
   resultExpired(): string;
   regenerating(who: string): string;
+  /** The bot may not post where the command was given (a private channel it was not added to). */
+  cannotPostHere(): string;
+  /** Images were made (and counted) but the platform refused them. */
+  deliveryFailed(incidentId: string): string;
 }
 
 export interface MessageFormat {
@@ -170,6 +174,10 @@ const english = (format: MessageFormat): Messages => {
     resultExpired: () =>
       "That image's settings are no longer kept (results are remembered for 30 days).",
     regenerating: (who) => `Regenerating for ${who}…`,
+    cannotPostHere: () =>
+      "I can't post in this channel. Add the bot to it, then try again; this request was cancelled and nothing was charged.",
+    deliveryFailed: (incidentId) =>
+      `The images were made but could not be posted here (error id ${incidentId}).`,
   };
   return messages;
 };
@@ -310,6 +318,10 @@ const korean = (format: MessageFormat): Messages => {
     resultExpired: () =>
       '이 이미지의 설정은 더 이상 보관되지 않습니다 (결과는 30일 동안 기억합니다).',
     regenerating: (who) => `${who}의 요청으로 다시 생성하는 중…`,
+    cannotPostHere: () =>
+      '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.',
+    deliveryFailed: (incidentId) =>
+      `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
   };
   return messages;
 };

@@ -55,7 +55,11 @@ export const commandListener =
         service,
         requester,
         options: parseTextCommand(definition, unescapeSlack(command.text), service.catalogue),
-        delivery: slackDeliveryAddress({ teamId: command.team_id, channelId: command.channel_id }),
+        delivery: slackDeliveryAddress({
+          teamId: command.team_id,
+          channelId: command.channel_id,
+          responseUrl: command.response_url,
+        }),
         messages,
         mention: markup.mention,
         reply,

@@ -10,7 +10,7 @@ import type { DecodedImage } from '#core/images/types.js';
 import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
-import { describeError } from '#adapters/shared/describe-error.js';
+import { newIncidentId } from '#adapters/shared/describe-error.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { boltLogger } from './bolt-logger.js';
 import {
@@ -21,7 +21,8 @@ import {
 import { readSlackDelivery, regenerateReaction, resultMessageId } from './delivery.js';
 import { createSlackMarkup, quotePrompt, type SlackMarkup } from './markup.js';
 
-export type ResultMemory = Pick<GenerationService, 'rememberResult'>;
+/** What the reporter needs of the service: remembering results, and cancelling undeliverable jobs. */
+export type ResultMemory = Pick<GenerationService, 'rememberResult' | 'cancel'>;
 
 export interface SlackReporterOptions {
   /** SLACK_BOT_TOKEN. */
@@ -45,7 +46,23 @@ export interface SlackReporterOptions {
 interface JobState {
   statusTs?: string;
   statusText?: string;
+  /** Set once the requester has been told why delivery failed, so they are told once. */
+  explained?: boolean;
 }
+
+/** Slack's answers for a channel the bot may not post in. */
+const channelAccessErrors: ReadonlySet<string> = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'restricted_action',
+]);
+
+/** Whether a Web API error means the bot may not post in the channel. Pure. */
+export const isChannelAccessError = (error: unknown): boolean => {
+  const code = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
+  return typeof code === 'string' && channelAccessErrors.has(code);
+};
 
 const extensions: Record<DecodedImage['contentType'], string> = {
   'image/png': 'png',
@@ -111,6 +128,11 @@ export class SlackReporter implements JobReporter {
     this.#jobs.set(job.id, state);
     try {
       await this.#handle(job, event, state);
+    } catch (error) {
+      // A status edit that fails is cosmetic and a later one may work: the service logs it. A
+      // result that cannot be posted, or a channel closed to the bot, must reach the requester.
+      if (event.type !== 'completed' && !isChannelAccessError(error)) throw error;
+      await this.#explain(job, state, error, event.type === 'completed');
     } finally {
       if (isFinal(event)) this.#jobs.delete(job.id);
     }
@@ -131,13 +153,62 @@ export class SlackReporter implements JobReporter {
       case 'cancelled':
         return this.#setStatus(job, state, markup, messages.cancelled());
       case 'completed':
-        try {
-          await this.#deliver(job, event, state, markup, messages);
-        } catch (error) {
-          // The images exist and were paid for; say so plainly rather than leave a stale status.
-          const text = describeError(error, messages, this.#logger, { jobId: job.id });
-          await this.#setStatus(job, state, markup, text);
-        }
+        return this.#deliver(job, event, state, markup, messages);
+    }
+  }
+
+  /**
+   * Tells the requester, once, why their job cannot be shown: privately through the command's
+   * `response_url` (which works where the bot may not post), else as an ephemeral message. A job
+   * not yet completed in a channel closed to the bot is cancelled, so nobody pays for unseen images;
+   * a completed one was counted, and the user gets an incident id instead.
+   */
+  async #explain(job: Job, state: JobState, error: unknown, completed: boolean): Promise<void> {
+    if (state.explained) return;
+    state.explained = true;
+    const messages = messagesFor(job.requester.locale);
+    const delivery = readSlackDelivery(job.delivery);
+    let text: string;
+    if (!completed && isChannelAccessError(error)) {
+      this.#logger.warn({ err: error, jobId: job.id }, 'the bot may not post in this channel');
+      text = messages.cannotPostHere();
+      // Not awaited: the cancellation's own event is delivered after this one.
+      this.#results()
+        .cancel(job.id, { userId: job.requester.userId, isAdmin: true })
+        .catch((cancelError: unknown) =>
+          this.#logger.info(
+            { err: cancelError, jobId: job.id },
+            'job ended before it could be cancelled',
+          ),
+        );
+    } else {
+      const incidentId = newIncidentId();
+      this.#logger.error({ err: error, jobId: job.id, incidentId }, 'could not post a result');
+      text = messages.deliveryFailed(incidentId);
+    }
+    const rendered = createSlackMarkup().render(text);
+    try {
+      if (delivery.responseUrl === undefined) {
+        await this.#client.chat.postEphemeral({
+          channel: delivery.channelId,
+          user: job.requester.userId,
+          text: rendered,
+        });
+      } else {
+        const answer = await fetch(delivery.responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ response_type: 'ephemeral', text: rendered }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!answer.ok)
+          throw new CodedError('slack.responseUrl', `response_url answered ${answer.status}`);
+      }
+    } catch (tellError) {
+      this.#logger.error(
+        { err: tellError, jobId: job.id },
+        'could not tell the requester why delivery failed',
+      );
     }
   }
 

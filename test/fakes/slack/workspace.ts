@@ -66,6 +66,8 @@ export class FakeWorkspace {
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: FakeEphemeral[] = [];
   readonly files = new Map<string, FakeFile>();
+  /** Channels the bot was not added to: posting there fails as Slack fails it. */
+  readonly closedChannels = new Set<string>();
   readonly #users = new Map<string, FakeUser>();
   #sequence = 0;
 
@@ -116,6 +118,9 @@ export class FakeWorkspace {
 
   /** Dispatches a Web API method; unknown methods answer as Slack does. */
   call(method: string, params: Params): SlackResult {
+    const channel = params.channel ?? params.channel_id;
+    if (channel !== undefined && this.closedChannels.has(channel) && method !== 'users.info')
+      return fail('not_in_channel');
     switch (method) {
       case 'auth.test':
         return {
