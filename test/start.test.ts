@@ -172,9 +172,10 @@ describe.sequential('npm start', { timeout: 45_000 }, () => {
   });
 
   it('on SIGTERM finishes the running job, reports the waiting ones as stopped by the shutdown, refunds them and exits 0', async () => {
-    const latencyMs = 3_000;
-    const graceMs = 6_000;
-    const api = await startFakeImagesApi({ apiKey: secrets.IMAGES_API_KEY, latencyMs });
+    const graceMs = 8_000;
+    const api = await startFakeImagesApi({ apiKey: secrets.IMAGES_API_KEY });
+    // Long enough for the others to queue behind it on a busy runner, well inside the grace period.
+    api.failNext(1, { type: 'latency', ms: 4_000 });
     closers.push(() => api.close());
     const discord = await startFakeDiscord({ token: secrets.DISCORD_TOKEN });
     closers.push(() => discord.close());
@@ -228,6 +229,7 @@ describe.sequential('npm start', { timeout: 45_000 }, () => {
       10_000,
     );
 
+    expect(upstreamFor(api, 'the one that runs')?.images, 'answered before SIGTERM').toEqual([]);
     bot.signal('SIGTERM');
     // Bounded: the grace period for the running job, plus closing the platforms and the store.
     expect(await bot.exit(graceMs + 10_000)).toEqual({ code: 0, signal: null });

@@ -23,7 +23,6 @@ export interface Exit {
 }
 
 export interface BotProcess {
-  readonly pid: number;
   /** Everything written to standard output so far. */
   stdout(): string;
   stderr(): string;
@@ -112,7 +111,6 @@ export const startBotProcess = (variables: Record<string, string>): BotProcess =
   };
 
   return {
-    pid: child.pid ?? -1,
     stdout: () => stdout,
     stderr: () => stderr,
     waitForLog(what, match, timeoutMs = 20_000) {
