@@ -42,7 +42,14 @@ export interface SlackAdapter {
   stop(): Promise<void>;
 }
 
-const checkConfig = (config: SlackConfig): void => {
+/** Checks what the environment schema cannot: options passed in code. Names the bad field. */
+const checkOptions = ({ config, peopleCacheMs }: SlackAdapterOptions): void => {
+  if (peopleCacheMs !== undefined && (!Number.isFinite(peopleCacheMs) || peopleCacheMs < 0)) {
+    throw new CodedError(
+      'slack.invalidOption',
+      `peopleCacheMs must be a number of at least 0, got ${peopleCacheMs}`,
+    );
+  }
   if (!config?.botToken)
     throw new CodedError('slack.invalidOption', 'config.botToken is required (SLACK_BOT_TOKEN)');
   if (!config.appToken && !config.signingSecret) {
@@ -54,8 +61,8 @@ const checkConfig = (config: SlackConfig): void => {
 };
 
 export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<SlackAdapter> => {
+  checkOptions(options);
   const { config, service } = options;
-  checkConfig(config);
   const logger = options.logger.child({ component: 'slack' });
   const slackLogger = boltLogger(options.logger);
   const socketMode = Boolean(config.appToken);
