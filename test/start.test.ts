@@ -7,7 +7,12 @@ import { messagesFor } from '#adapters/shared/messages.js';
 import { createQuotas } from '#core/quota/quota-service.js';
 import { openStore } from '#store/open-store.js';
 import { parseConfig } from '../src/config.js';
-import { startFakeDiscord, type FakeDiscord, type FakeMessage } from './fakes/discord/index.js';
+import {
+  startFakeDiscord,
+  type FakeDiscord,
+  type FakeMessage,
+  type InteractionOption,
+} from './fakes/discord/index.js';
 import {
   startFakeImagesApi,
   type FakeImagesApi,
@@ -49,7 +54,7 @@ const shownOn = (discord: FakeDiscord, interactionId: string): FakeMessage | und
 };
 
 /** dall-e-2 at 256x256 answers quickly and without streaming. */
-const smallImage = (prompt: string, count = 1) => [
+const smallImage = (prompt: string, count = 1): InteractionOption[] => [
   { name: 'prompt', type: 3, value: prompt },
   { name: 'model', type: 3, value: 'dall-e-2' },
   { name: 'size', type: 3, value: '256x256' },
