@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isUserError } from '#core/errors.js';
 import { usedOf } from '#core/quota/counter.js';
 import { createQuotas } from '#core/quota/quota-service.js';
+import type { QuotaLedger } from '#core/quota/ledger.js';
 import type { QuotaHold } from '#core/quota/types.js';
 import type { ImageRequest } from '#core/request.js';
 import { openStore, type Store, type StoreOptions } from '#store/open-store.js';
@@ -29,6 +30,9 @@ const request: ImageRequest = {
 };
 
 type OpenFresh = (options?: StoreOptions) => Promise<Store>;
+
+const settled = async (ledger: QuotaLedger, ...args: Parameters<QuotaLedger['settle']>) =>
+  (await ledger.settle(...args)).settled;
 
 const storeContract = (name: string, openFresh: OpenFresh) => {
   describe(`${name} store`, () => {
@@ -111,12 +115,48 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         expect(usedOf(record!)).toBe(2);
       });
 
+      it('reports the state of every counter after settling, held or not', async () => {
+        const { ledger } = await open();
+        await ledger.reserve([{ key: 'g', limit: 5 }], 'job', hold(3), now);
+        await ledger.reserve([{ key: 'g', limit: 5 }], 'other', hold(1), now);
+        const outcome = await ledger.settle(
+          { jobId: 'job', counters: ['g', 'absent'], images: 3 },
+          now,
+        );
+        expect(outcome).toEqual({
+          settled: true,
+          counters: [
+            { committed: 3, granted: 0, holds: { other: { images: 1, expiresAt: later } } },
+            { committed: 0, granted: 0, holds: {} },
+          ],
+        });
+      });
+
+      it('checks budgets in the same step without holding on them', async () => {
+        const { ledger } = await open();
+        const counters = [{ key: 'g', limit: 5 }];
+        await ledger.reserve([{ key: 'tokens', limit: null }], 'spend', hold(1), now);
+        await ledger.settle({ jobId: 'spend', counters: ['tokens'], images: 100 }, now);
+        const open100 = [{ key: 'tokens', limit: 101 }];
+        expect(await ledger.reserve(counters, 'a', hold(1), now, open100)).toEqual({
+          admitted: true,
+        });
+        const spent = await ledger.reserve(counters, 'b', hold(1), now, [
+          { key: 'tokens', limit: 100 },
+        ]);
+        expect(spent).toMatchObject({ admitted: false, refused: 1 });
+        expect(spent.admitted === false && spent.record.committed).toBe(100);
+        const [tokens, guild] = await ledger.read(['tokens', 'g'], now);
+        expect(tokens!.holds).toEqual({});
+        expect(usedOf(guild!)).toBe(1);
+      });
+
       it('settles a hold into committed exactly once', async () => {
         const { ledger } = await open();
         await ledger.reserve([{ key: 'g', limit: 5 }], 'job', hold(3), now);
         const settlement = { jobId: 'job', counters: ['g', 'g-previous'], images: 2 };
-        expect(await ledger.settle(settlement, now)).toBe(true);
-        expect(await ledger.settle(settlement, now)).toBe(false);
+        expect(await settled(ledger, settlement, now)).toBe(true);
+        expect(await settled(ledger, settlement, now)).toBe(false);
         const [record] = await ledger.read(['g'], now);
         expect(record).toEqual({ committed: 2, granted: 0, holds: {} });
       });
@@ -127,10 +167,12 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         await ledger.reserve([{ key: 'g', limit: 5 }], 'spent', hold(1), now);
         expect(await ledger.release(['g'], 'refunded', now)).toBe(true);
         expect(await ledger.release(['g'], 'refunded', now)).toBe(false);
-        expect(await ledger.settle({ jobId: 'refunded', counters: ['g'], images: 1 }, now)).toBe(
+        expect(await settled(ledger, { jobId: 'refunded', counters: ['g'], images: 1 }, now)).toBe(
           false,
         );
-        expect(await ledger.settle({ jobId: 'spent', counters: ['g'], images: 1 }, now)).toBe(true);
+        expect(await settled(ledger, { jobId: 'spent', counters: ['g'], images: 1 }, now)).toBe(
+          true,
+        );
         expect(await ledger.release(['g'], 'spent', now)).toBe(false);
         const [record] = await ledger.read(['g'], now);
         expect(record).toEqual({ committed: 1, granted: 0, holds: {} });
@@ -146,7 +188,11 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
           meter: { key: 'tokens', amount: 1200 },
           enrol: { key: 'active', member: 'u1' },
         };
-        await ledger.settle(settlement, now);
+        expect(await ledger.settle(settlement, now)).toEqual({
+          settled: true,
+          counters: [{ committed: 1, granted: 0, holds: {} }],
+          meter: { committed: 1200, granted: 0, holds: {} },
+        });
         await ledger.settle(settlement, now);
         await ledger.settle(
           { ...settlement, jobId: 'never-held', enrol: { key: 'active', member: 'u2' } },
@@ -168,7 +214,7 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         expect(usedOf(expired!)).toBe(0);
         expect((await ledger.reserve(counters, 'next', hold(2), now + 1_000)).admitted).toBe(true);
         expect(
-          await ledger.settle({ jobId: 'crashed', counters: ['g'], images: 2 }, now + 1_000),
+          await settled(ledger, { jobId: 'crashed', counters: ['g'], images: 2 }, now + 1_000),
         ).toBe(false);
       });
 

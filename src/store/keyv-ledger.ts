@@ -11,6 +11,7 @@ import type {
   LedgerMap,
   QuotaLedger,
   ReserveOutcome,
+  SettleOutcome,
   Settlement,
 } from '#core/quota/ledger.js';
 import {
@@ -24,6 +25,7 @@ import {
   type Step,
   type Stored,
 } from '#core/quota/ledger-steps.js';
+import { BoundedCache } from '#core/quota/bounded-cache.js';
 import { KeyedLock } from './keyed-lock.js';
 import { parseOptions, wholeNumber } from '#core/queue/options.js';
 import { z } from 'zod';
@@ -31,21 +33,34 @@ import { z } from 'zod';
 export interface KeyvLedgerOptions {
   /** How long a counter or usage set is kept after its last write; longer than the longest period. @default 35 days */
   retentionMs?: number;
+  /**
+   * Records kept in memory to spare reads; 0 turns this off. Safe because the in-process ledger is
+   * the only writer of its records and fills the cache only after the store took the write.
+   * @default 10000
+   */
+  cacheEntries?: number;
 }
 
 export const defaultRetentionMs = 35 * 86_400_000;
 
 export const retentionSchema = wholeNumber(1).default(defaultRetentionMs);
-const optionsSchema = z.object({ retentionMs: retentionSchema });
+const optionsSchema = z.object({
+  retentionMs: retentionSchema,
+  cacheEntries: wholeNumber(0).default(10_000),
+});
 
 export class KeyvLedger implements QuotaLedger {
   readonly #kv: Keyv;
   readonly #retentionMs: number;
   readonly #lock = new KeyedLock();
+  /** `undefined` values mark records known to be absent. */
+  readonly #cache: BoundedCache<unknown>;
 
   constructor(kv: Keyv, options: KeyvLedgerOptions = {}) {
     this.#kv = kv;
-    this.#retentionMs = parseOptions('KeyvLedger', optionsSchema, options).retentionMs;
+    const parsed = parseOptions('KeyvLedger', optionsSchema, options);
+    this.#retentionMs = parsed.retentionMs;
+    this.#cache = new BoundedCache(parsed.cacheEntries);
   }
 
   reserve(
@@ -53,12 +68,13 @@ export class KeyvLedger implements QuotaLedger {
     jobId: string,
     hold: HoldEntry,
     now: number,
+    budgets: readonly CounterLimit[] = [],
   ): Promise<ReserveOutcome> {
-    const keys = counters.map((counter) => counter.key);
-    return this.#locked(keys, (stored) => reserveStep(stored, counters, jobId, hold, now));
+    const keys = [...counters, ...budgets].map((counter) => counter.key);
+    return this.#locked(keys, (stored) => reserveStep(stored, counters, jobId, hold, now, budgets));
   }
 
-  settle(settlement: Settlement, now: number): Promise<boolean> {
+  settle(settlement: Settlement, now: number): Promise<SettleOutcome> {
     const keys = [...settlement.counters];
     if (settlement.meter) keys.push(settlement.meter.key);
     if (settlement.enrol) keys.push(settlement.enrol.key);
@@ -98,18 +114,35 @@ export class KeyvLedger implements QuotaLedger {
     ttl: number | undefined = this.#retentionMs,
   ): Promise<Result> {
     return this.#lock.run(keys, async () => {
-      const { result, writes } = step(await this.#read(keys));
+      const { result, writes } = step(await this.#read(keys, true));
       if (writes.size > 0) {
         await this.#kv.setMany([...writes].map(([key, value]) => ({ key, value, ttl })));
+        const expiresAt = ttl === undefined ? undefined : Date.now() + ttl;
+        for (const [key, value] of writes) this.#cache.set(key, value, expiresAt);
       }
       return result;
     });
   }
 
-  async #read(keys: readonly string[]): Promise<Stored> {
-    const values = await this.#kv.getMany<unknown>([...keys]);
-    return new Map(
-      keys.flatMap((key, index) => (values[index] === undefined ? [] : [[key, values[index]]])),
-    );
+  /**
+   * Records by key, from the cache where it has them. Only a read under the key's lock may fill
+   * the cache: an unlocked read could return a value older than a write that finishes meanwhile.
+   */
+  async #read(keys: readonly string[], locked = false): Promise<Stored> {
+    const stored = new Map<string, unknown>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const cached = this.#cache.get(key);
+      if (!cached) missing.push(key);
+      else if (cached.value !== undefined) stored.set(key, cached.value);
+    }
+    if (missing.length === 0) return stored;
+    const raw = await this.#kv.getMany<unknown>(missing, { raw: true });
+    missing.forEach((key, index) => {
+      const entry = raw[index];
+      if (entry?.value !== undefined) stored.set(key, entry.value);
+      if (locked) this.#cache.set(key, entry?.value, entry?.expires);
+    });
+    return stored;
   }
 }

@@ -6,7 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createKeyv as createRedisKeyv, createClient } from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
 import { Keyv } from 'keyv';
 import { z } from 'zod';
 import { CodedError } from '#core/errors.js';
@@ -14,6 +13,7 @@ import type { QuotaLedger } from '#core/quota/ledger.js';
 import { parseOptions, wholeNumber } from '#core/queue/options.js';
 import { KeyvLedger, retentionSchema } from './keyv-ledger.js';
 import { RedisLedger } from './redis-ledger.js';
+import { BatchingKeyvSqlite } from './sqlite-adapter.js';
 
 export interface Store {
   /** For general records (such as delivered results); keys are namespaced. */
@@ -70,7 +70,8 @@ const openMemory = (options: ParsedOptions): Store => {
   const kv = new Keyv({ namespace: options.namespace, throwOnErrors: true });
   return {
     kv,
-    ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+    // The records already live in memory: a cache in front of them would only copy them.
+    ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs, cacheEntries: 0 }),
     close: () => kv.disconnect(),
   };
 };
@@ -79,7 +80,7 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
   const path = url.slice('sqlite://'.length);
   try {
     await mkdir(dirname(path), { recursive: true });
-    const adapter = new KeyvSqlite({
+    const adapter = new BatchingKeyvSqlite({
       uri: `sqlite://${path}`,
       busyTimeout: options.connectTimeoutMs,
     });

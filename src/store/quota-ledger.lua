@@ -51,30 +51,48 @@ local function admits(record, limit, job, images)
   return used_of(record) - already + images <= limit + record.granted
 end
 
+-- hasRoom: a budget takes no hold; it must only have something left.
+local function has_room(record, limit)
+  if limit == nil then return true end
+  return used_of(record) < limit + record.granted
+end
+
 local function has_hold(key, job)
   return redis.call('EXISTS', key) == 1 and live_counter(key).holds[job] ~= nil
 end
 
 if op == 'reserve' then
+  -- KEYS: the counters, then the budgets. ARGV[7]: how many counters; then one limit per key.
   local job, images, expires_at = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+  local counters = tonumber(ARGV[7])
   local records = {}
   for i, key in ipairs(KEYS) do
     records[i] = live_counter(key)
     -- An empty limit argument is unlimited: tonumber('') is nil.
-    if not admits(records[i], tonumber(ARGV[6 + i]), job, images) then
-      return { i - 1, cjson.encode(records[i]) }
+    local limit = tonumber(ARGV[7 + i])
+    local room
+    if i <= counters then
+      room = admits(records[i], limit, job, images)
+    else
+      room = has_room(records[i], limit)
     end
+    if not room then return { i - 1, cjson.encode(records[i]) } end
   end
-  for i, key in ipairs(KEYS) do
+  for i = 1, counters do
     records[i].holds[job] = { images = images, expiresAt = expires_at }
-    save(key, records[i])
+    save(KEYS[i], records[i])
   end
   return { -1 }
 end
 
 if op == 'settle' then
+  -- KEYS: the counters, then the meter (when ARGV[7] is a number), then the enrol set (when ARGV[8] is set).
+  -- Replies { settled (1 or 0), each counter and the meter after the step, as JSON }.
   local job, images, count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
   local meter_amount, enrol_member = tonumber(ARGV[7]), ARGV[8]
+  local meter_key, enrol_key = nil, nil
+  if meter_amount then meter_key = KEYS[count + 1] end
+  if enrol_member ~= '' then enrol_key = KEYS[#KEYS] end
   local settled = false
   for i = 1, count do
     if has_hold(KEYS[i], job) then
@@ -85,22 +103,22 @@ if op == 'settle' then
       settled = true
     end
   end
-  if not settled then return 0 end
-  local next_key = count + 1
-  if meter_amount then
-    local record = live_counter(KEYS[next_key])
+  if settled and meter_key then
+    local record = live_counter(meter_key)
     record.committed = record.committed + meter_amount
-    save(KEYS[next_key], record)
-    next_key = next_key + 1
+    save(meter_key, record)
   end
-  if enrol_member ~= '' then
-    local set = load(KEYS[next_key]) or {}
+  if settled and enrol_key then
+    local set = load(enrol_key) or {}
     if set[enrol_member] == nil then
       set[enrol_member] = 1
-      save(KEYS[next_key], set)
+      save(enrol_key, set)
     end
   end
-  return 1
+  local reply = { settled and 1 or 0 }
+  for i = 1, count do reply[#reply + 1] = cjson.encode(live_counter(KEYS[i])) end
+  if meter_key then reply[#reply + 1] = cjson.encode(live_counter(meter_key)) end
+  return reply
 end
 
 if op == 'release' then

@@ -12,6 +12,7 @@ import type {
   LedgerMap,
   QuotaLedger,
   ReserveOutcome,
+  SettleOutcome,
   Settlement,
 } from '#core/quota/ledger.js';
 import { liveCounter } from '#core/quota/ledger-steps.js';
@@ -62,17 +63,20 @@ export class RedisLedger implements QuotaLedger {
     jobId: string,
     hold: HoldEntry,
     now: number,
+    budgets: readonly CounterLimit[] = [],
   ): Promise<ReserveOutcome> {
+    const all = [...counters, ...budgets];
     const reply = (await this.#run(
       'reserve',
-      counters.map((counter) => counter.key),
+      all.map((counter) => counter.key),
       now,
       this.#retentionMs,
       [
         jobId,
         hold.images,
         hold.expiresAt,
-        ...counters.map((counter) => (counter.limit === null ? '' : counter.limit)),
+        counters.length,
+        ...all.map((counter) => (counter.limit === null ? '' : counter.limit)),
       ],
     )) as [number, string?];
     const [refused, record] = reply;
@@ -80,19 +84,24 @@ export class RedisLedger implements QuotaLedger {
     return { admitted: false, refused, record: JSON.parse(record!) as CounterRecord };
   }
 
-  async settle(settlement: Settlement, now: number): Promise<boolean> {
+  async settle(settlement: Settlement, now: number): Promise<SettleOutcome> {
     const { meter, enrol } = settlement;
     const keys = [...settlement.counters];
     if (meter) keys.push(meter.key);
     if (enrol) keys.push(enrol.key);
-    const reply = await this.#run('settle', keys, now, this.#retentionMs, [
+    const [settled, ...records] = (await this.#run('settle', keys, now, this.#retentionMs, [
       settlement.jobId,
       settlement.images,
       settlement.counters.length,
       meter?.amount ?? '',
       enrol?.member ?? '',
-    ]);
-    return reply === 1;
+    ])) as [number, ...string[]];
+    const parsed = records.map((record) => JSON.parse(record) as CounterRecord);
+    return {
+      settled: settled === 1,
+      counters: parsed.slice(0, settlement.counters.length),
+      ...(meter && { meter: parsed[settlement.counters.length] }),
+    };
   }
 
   async release(counters: readonly string[], jobId: string, now: number): Promise<boolean> {

@@ -56,6 +56,12 @@ export const admits = (
   return usedOf(record) - alreadyHeld + images <= ceiling;
 };
 
+/** Whether a budget (which takes no hold) still has something left. */
+export const hasRoom = (record: CounterRecord, limit: Limit): boolean => {
+  const ceiling = effectiveLimit(record, limit);
+  return ceiling === null || usedOf(record) < ceiling;
+};
+
 export const withHold = (record: CounterRecord, jobId: string, hold: HoldEntry): CounterRecord => ({
   ...record,
   holds: { ...record.holds, [jobId]: hold },

@@ -6,6 +6,7 @@
 import {
   admits,
   emptyCounter,
+  hasRoom,
   pruneHolds,
   settleHold,
   withHold,
@@ -13,7 +14,13 @@ import {
   type CounterRecord,
   type HoldEntry,
 } from './counter.js';
-import type { CounterLimit, LedgerMap, ReserveOutcome, Settlement } from './ledger.js';
+import type {
+  CounterLimit,
+  LedgerMap,
+  ReserveOutcome,
+  SettleOutcome,
+  Settlement,
+} from './ledger.js';
 
 /** What a step read, by key; absent records are missing from the map. */
 export type Stored = ReadonlyMap<string, unknown>;
@@ -33,13 +40,25 @@ export const reserveStep = (
   jobId: string,
   hold: HoldEntry,
   now: number,
+  budgets: readonly CounterLimit[] = [],
 ): Step<ReserveOutcome> => {
   const records = counters.map((counter) => liveCounter(stored, counter.key, now));
-  const refused = records.findIndex(
+  const budgetRecords = budgets.map((budget) => liveCounter(stored, budget.key, now));
+  const refusedCounter = records.findIndex(
     (record, index) => !admits(record, counters[index]!.limit, jobId, hold.images),
   );
+  const refusedBudget = budgetRecords.findIndex(
+    (record, index) => !hasRoom(record, budgets[index]!.limit),
+  );
+  const refused =
+    refusedCounter >= 0
+      ? refusedCounter
+      : refusedBudget >= 0
+        ? counters.length + refusedBudget
+        : -1;
   if (refused >= 0) {
-    return { result: { admitted: false, refused, record: records[refused]! }, writes: new Map() };
+    const record = [...records, ...budgetRecords][refused]!;
+    return { result: { admitted: false, refused, record }, writes: new Map() };
   }
   return {
     result: { admitted: true },
@@ -50,24 +69,37 @@ export const reserveStep = (
 };
 
 /** Settles the job's hold in each counter that has it; meters and enrols only if one did. */
-export const settleStep = (stored: Stored, settlement: Settlement, now: number): Step<boolean> => {
-  const writes: Step<boolean>['writes'] = new Map();
+export const settleStep = (
+  stored: Stored,
+  settlement: Settlement,
+  now: number,
+): Step<SettleOutcome> => {
+  const writes: Step<SettleOutcome>['writes'] = new Map();
   for (const key of settlement.counters) {
     if (!stored.has(key)) continue;
     const outcome = settleHold(liveCounter(stored, key, now), settlement.jobId, settlement.images);
     if (outcome.settled) writes.set(key, outcome.record);
   }
-  if (writes.size === 0) return { result: false, writes };
+  const settled = writes.size > 0;
   const { meter, enrol } = settlement;
-  if (meter) {
+  if (settled && meter) {
     const record = liveCounter(stored, meter.key, now);
     writes.set(meter.key, { ...record, committed: record.committed + meter.amount });
   }
-  if (enrol) {
+  if (settled && enrol) {
     const set = (stored.get(enrol.key) as LedgerMap | undefined) ?? {};
     if (!(enrol.member in set)) writes.set(enrol.key, { ...set, [enrol.member]: 1 });
   }
-  return { result: true, writes };
+  const after = (key: string) =>
+    (writes.get(key) as CounterRecord | undefined) ?? liveCounter(stored, key, now);
+  return {
+    result: {
+      settled,
+      counters: settlement.counters.map(after),
+      ...(meter && { meter: after(meter.key) }),
+    },
+    writes,
+  };
 };
 
 export const releaseStep = (

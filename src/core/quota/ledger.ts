@@ -15,7 +15,7 @@ export interface CounterLimit {
 
 export type ReserveOutcome =
   | { admitted: true }
-  /** `refused` is the index of the first counter that had no room, `record` its state then. */
+  /** `refused` indexes `[...counters, ...budgets]`: the first with no room; `record` is its state then. */
   | { admitted: false; refused: number; record: CounterRecord };
 
 export interface Settlement {
@@ -30,19 +30,32 @@ export interface Settlement {
   enrol?: { key: string; member: string };
 }
 
+export interface SettleOutcome {
+  /** False when the job had no live hold (already settled, released, or expired): nothing changed. */
+  settled: boolean;
+  /** Each of `Settlement.counters` after the step, expired holds left out: the standing, without a second read. */
+  counters: CounterRecord[];
+  /** The metered counter after the step, when there was one. */
+  meter?: CounterRecord;
+}
+
 /** A flat JSON object: guild settings, or a set of user ids (member -> 1). */
 export type LedgerMap = Record<string, unknown>;
 
 export interface QuotaLedger {
-  /** Admits the hold on every counter or on none, pruning expired holds first. */
+  /**
+   * Admits the hold on every counter or on none, pruning expired holds first. A budget takes no
+   * hold; it only has to have room left (used below its limit), checked in the same atomic step.
+   */
   reserve(
     counters: readonly CounterLimit[],
     jobId: string,
     hold: HoldEntry,
     now: number,
+    budgets?: readonly CounterLimit[],
   ): Promise<ReserveOutcome>;
-  /** Moves the job's live hold into `committed`; false when there was none (settled, released or expired). */
-  settle(settlement: Settlement, now: number): Promise<boolean>;
+  /** Moves the job's live hold into `committed` (a no-op when there is none). */
+  settle(settlement: Settlement, now: number): Promise<SettleOutcome>;
   /** Drops the job's hold wherever it is; false when there was none. Never touches `committed`. */
   release(counters: readonly string[], jobId: string, now: number): Promise<boolean>;
   /** Current state, expired holds left out; an absent counter reads as empty. */

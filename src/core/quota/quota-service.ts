@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { quotaPeriods, type Config } from '../../config.js';
 import { CodedError, UserError } from '../errors.js';
-import { parseOptions, withMethods } from '../queue/options.js';
+import { parseOptions, wholeNumber, withMethods } from '../queue/options.js';
+import { BoundedCache } from './bounded-cache.js';
 import { allowanceOf, usedOf, type CounterRecord } from './counter.js';
 import type { QuotaLedger } from './ledger.js';
 import { periodWindow, previousWindow, type PeriodWindow } from './periods.js';
@@ -26,11 +27,19 @@ export interface QuotaServiceOptions {
   ledger: QuotaLedger;
   /** Limits for guilds and users without their own. */
   defaults: Config['quota'];
+  /**
+   * How long a guild's limits are reused before they are read again, sparing a read per call.
+   * Changes made through this service apply at once; another process's, within this time.
+   * @default 1000
+   */
+  settingsCacheMs?: number;
 }
 
 export type Quotas = QuotaKeeper & QuotaAdmin;
 
 const topUserCount = 10;
+/** Guilds whose settings are cached at once. */
+const settingsCacheCapacity = 10_000;
 
 const limitSchema = z
   .number({ error: 'must be a whole number >= 0 or null (unlimited)' })
@@ -59,6 +68,7 @@ const optionsSchema = z.object({
     period: periodLimitSchema.shape.period,
     guildTokenBudget: limitSchema,
   }),
+  settingsCacheMs: wholeNumber(0).default(1_000),
 });
 
 /** Rejects a malformed argument from calling code; users never reach here with one. */
@@ -103,11 +113,15 @@ const userField = 'user:';
 class QuotaService implements Quotas {
   readonly #ledger: QuotaLedger;
   readonly #defaults: Config['quota'];
+  readonly #settingsCacheMs: number;
+  readonly #settingsCache: BoundedCache<Promise<Settings>>;
 
   constructor(options: QuotaServiceOptions) {
     const parsed = parseOptions('createQuotas', optionsSchema, options);
     this.#ledger = parsed.ledger;
     this.#defaults = parsed.defaults;
+    this.#settingsCacheMs = parsed.settingsCacheMs;
+    this.#settingsCache = new BoundedCache(parsed.settingsCacheMs > 0 ? settingsCacheCapacity : 0);
   }
 
   async reserve(hold: QuotaHold, now = Date.now()): Promise<void> {
@@ -119,43 +133,32 @@ class QuotaService implements Quotas {
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
-    if (tokens) {
-      // A soft check: what a job costs in tokens is known only after it ran, so the budget stops
-      // new work once spent rather than reserving tokens up front.
-      const [spent] = await this.#ledger.read([tokens.key], now);
-      const allowance = allowanceOf(spent!, tokens.rule.limit, tokens.rule.period, tokens.window);
-      if (allowance.remaining === 0) {
-        throw new UserError('tokenBudgetExceeded', {
-          limit: allowance.limit ?? undefined,
-          used: allowance.used,
-          period: allowance.period,
-          resetsAt: allowance.resetsAt,
-        });
-      }
-    }
     const counters = [guild, user];
+    // The token budget takes no hold (a job's token cost is known only after it ran); it stops
+    // new work once spent, checked in the same atomic step.
+    const budgets = tokens ? [tokens] : [];
     const outcome = await this.#ledger.reserve(
-      counters.map((counter) => ({ key: counter.key, limit: counter.rule.limit })),
+      counters.map(limitOf),
       hold.jobId,
       { images: hold.images, expiresAt: hold.expiresAt },
       now,
+      budgets.map(limitOf),
     );
     if (outcome.admitted) return;
-    const refused = counters[outcome.refused]!;
-    const allowance = allowanceOf(
-      outcome.record,
-      refused.rule.limit,
-      refused.rule.period,
-      refused.window,
-    );
+    const refused = [...counters, ...budgets][outcome.refused]!;
+    const state = allowance(outcome.record, refused);
+    const common = {
+      limit: state.limit ?? undefined,
+      used: state.used,
+      period: state.period,
+      resetsAt: state.resetsAt,
+    };
+    if (refused === tokens) throw new UserError('tokenBudgetExceeded', common);
     throw new UserError('quotaExceeded', {
+      ...common,
       scope: refused === guild ? 'guild' : 'user',
-      limit: allowance.limit ?? undefined,
-      used: allowance.used,
-      remaining: allowance.remaining ?? undefined,
+      remaining: state.remaining ?? undefined,
       requested: hold.images,
-      period: allowance.period,
-      resetsAt: allowance.resetsAt,
     });
   }
 
@@ -167,25 +170,32 @@ class QuotaService implements Quotas {
     checked(holdSchema, 'hold', hold);
     checked(spentSchema, 'spent', spent);
     const settings = await this.#settings(hold.guildId);
-    const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
+    const counters = this.#holdCounters(hold, settings, now);
+    const [guild, , user] = counters;
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
-    await this.#ledger.settle(
+    const outcome = await this.#ledger.settle(
       {
         jobId: hold.jobId,
-        counters: this.#holdCounters(hold, settings, now),
+        counters: counters.map((counter) => counter.key),
         images: spent.images,
-        ...(tokens && spent.tokens && { meter: { key: tokens.key, amount: spent.tokens } }),
-        enrol: { key: quotaKeys.active(hold.guildId, user.window), member: hold.userId },
+        // Metered even at 0 tokens when there is a budget, so the reply carries its standing.
+        ...(tokens && { meter: { key: tokens.key, amount: spent.tokens ?? 0 } }),
+        enrol: { key: quotaKeys.active(hold.guildId, user!.window), member: hold.userId },
       },
       now,
     );
-    return this.#standing(hold.guildId, hold.userId, settings, now);
+    return {
+      guild: allowance(outcome.counters[0]!, guild!),
+      user: allowance(outcome.counters[2]!, user!),
+      ...(tokens && outcome.meter && { tokens: allowance(outcome.meter, tokens) }),
+    };
   }
 
   async refund(hold: QuotaHold, now = Date.now()): Promise<void> {
     checked(holdSchema, 'hold', hold);
     const settings = await this.#settings(hold.guildId);
-    await this.#ledger.release(this.#holdCounters(hold, settings, now), hold.jobId, now);
+    const counters = this.#holdCounters(hold, settings, now).map((counter) => counter.key);
+    await this.#ledger.release(counters, hold.jobId, now);
   }
 
   async standing(guildId: string, userId: string, now = Date.now()): Promise<QuotaStanding> {
@@ -223,7 +233,7 @@ class QuotaService implements Quotas {
 
   async setGuildLimit(guildId: string, limit: PeriodLimit): Promise<void> {
     const rule = checked(periodLimitSchema, 'limit', limit);
-    await this.#ledger.setField(quotaKeys.settings(guildId), 'guild', rule);
+    await this.#setSetting(guildId, 'guild', rule);
   }
 
   async setUserLimit(
@@ -233,7 +243,7 @@ class QuotaService implements Quotas {
   ): Promise<void> {
     const rule = checked(periodLimitSchema, 'limit', limit);
     const field = userId === undefined ? 'userDefault' : userField + userId;
-    await this.#ledger.setField(quotaKeys.settings(guildId), field, rule);
+    await this.#setSetting(guildId, field, rule);
   }
 
   async grant(guildId: string, userId: string, images: number, now = Date.now()): Promise<void> {
@@ -283,7 +293,22 @@ class QuotaService implements Quotas {
     };
   }
 
-  async #settings(guildId: string): Promise<Settings> {
+  async #setSetting(guildId: string, field: string, rule: PeriodLimit): Promise<void> {
+    await this.#ledger.setField(quotaKeys.settings(guildId), field, rule);
+    this.#settingsCache.delete(guildId);
+  }
+
+  #settings(guildId: string): Promise<Settings> {
+    const cached = this.#settingsCache.get(guildId);
+    if (cached) return cached.value;
+    // The promise is cached, so concurrent calls for one guild share a single read.
+    const loading = this.#loadSettings(guildId);
+    this.#settingsCache.set(guildId, loading, Date.now() + this.#settingsCacheMs);
+    loading.catch(() => this.#settingsCache.delete(guildId));
+    return loading;
+  }
+
+  async #loadSettings(guildId: string): Promise<Settings> {
     const [stored] = await this.#ledger.readMaps([quotaKeys.settings(guildId)]);
     const rule = (value: unknown) => {
       const parsed = periodLimitSchema.safeParse(value);
@@ -330,17 +355,22 @@ class QuotaService implements Quotas {
   }
 
   /**
-   * The keys a hold can be in: a job reserved just before a period boundary settles after it, so
-   * the previous window is searched too (jobs last minutes, far less than any period).
+   * The counters a hold can be in: guild and user, each in its current window and the one before,
+   * since a job reserved just before a period boundary settles after it (jobs last minutes, far
+   * less than any period).
    */
-  #holdCounters(hold: QuotaHold, settings: Settings, now: number): string[] {
+  #holdCounters(hold: QuotaHold, settings: Settings, now: number): Counter[] {
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
+    const before = (counter: Counter, key: (window: PeriodWindow) => string): Counter => {
+      const window = previousWindow(counter.rule.period, counter.window);
+      return { key: key(window), window, rule: counter.rule };
+    };
     return [
-      guild.key,
-      quotaKeys.guild(hold.guildId, previousWindow(guild.rule.period, guild.window)),
-      user.key,
-      quotaKeys.user(hold.guildId, hold.userId, previousWindow(user.rule.period, user.window)),
+      guild,
+      before(guild, (window) => quotaKeys.guild(hold.guildId, window)),
+      user,
+      before(user, (window) => quotaKeys.user(hold.guildId, hold.userId, window)),
     ];
   }
 
@@ -352,6 +382,8 @@ class QuotaService implements Quotas {
     return [...new Set(sets.flatMap((set) => Object.keys(set)))];
   }
 }
+
+const limitOf = (counter: Counter) => ({ key: counter.key, limit: counter.rule.limit });
 
 const allowance = (record: CounterRecord, counter: Counter): Allowance =>
   allowanceOf(record, counter.rule.limit, counter.rule.period, counter.window);
