@@ -16,7 +16,6 @@ import { createResultArchive } from '#store/results.js';
 import { createDiscordAdapter } from '#adapters/discord/adapter.js';
 import { createSlackReporter } from '#adapters/slack/reporter.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
-import type { GenerationService } from '#core/service-api.js';
 
 export const startBot = async (config: Config): Promise<void> => {
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
@@ -34,12 +33,7 @@ export const startBot = async (config: Config): Promise<void> => {
   });
 
   // The service needs each platform's reporter, and the reporters record results through the
-  // service, so they reach it through a function called only once a job is delivered.
-  let service: GenerationService | undefined;
-  const serviceOnceBuilt = () => {
-    if (service === undefined) throw new Error('the generation service is not built yet');
-    return service;
-  };
+  // service: they reach it through a function, called only once a job is delivered.
   const discord = config.discord && createDiscordAdapter({ config: config.discord, logger });
   const reporters: JobReporters = {
     ...(discord && { discord: discord.reporter }),
@@ -48,11 +42,11 @@ export const startBot = async (config: Config): Promise<void> => {
         botToken: config.slack.botToken,
         apiUrl: config.slack.apiUrl,
         logger,
-        results: serviceOnceBuilt,
+        results: () => service,
       }),
     }),
   };
-  service = createGenerationService({
+  const service = createGenerationService({
     images,
     quotas: createQuotas({ ledger: store.ledger, defaults: config.quota }),
     catalogue,
