@@ -70,8 +70,7 @@ const openMemory = (options: ParsedOptions): Store => {
   const kv = new Keyv({ namespace: options.namespace, throwOnErrors: true });
   return {
     kv,
-    // The records already live in memory: a cache in front of them would only copy them.
-    ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs, cacheEntries: 0 }),
+    ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
     close: () => kv.disconnect(),
   };
 };

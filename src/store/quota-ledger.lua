@@ -25,15 +25,16 @@ local function save(key, value)
   end
 end
 
--- liveCounter: the record without expired holds; empty when absent.
+-- liveCounter: the record without expired holds (empty when absent), and whether it was stored.
 local function live_counter(key)
-  local record = load(key) or { committed = 0, granted = 0, holds = {} }
+  local stored = load(key)
+  local record = stored or { committed = 0, granted = 0, holds = {} }
   local holds = {}
   for job, hold in pairs(record.holds) do
     if hold.expiresAt > now then holds[job] = hold end
   end
   record.holds = holds
-  return record
+  return record, stored ~= nil
 end
 
 -- usedOf: committed plus held.
@@ -55,10 +56,6 @@ end
 local function has_room(record, limit)
   if limit == nil then return true end
   return used_of(record) < limit + record.granted
-end
-
-local function has_hold(key, job)
-  return redis.call('EXISTS', key) == 1 and live_counter(key).holds[job] ~= nil
 end
 
 if op == 'reserve' then
@@ -94,19 +91,24 @@ if op == 'settle' then
   if meter_amount then meter_key = KEYS[count + 1] end
   if enrol_member ~= '' then enrol_key = KEYS[#KEYS] end
   local settled = false
+  local records = {}
   for i = 1, count do
-    if has_hold(KEYS[i], job) then
-      local record = live_counter(KEYS[i])
+    local record, stored = live_counter(KEYS[i])
+    if stored and record.holds[job] then
       record.holds[job] = nil
       record.committed = record.committed + images
       save(KEYS[i], record)
       settled = true
     end
+    records[i] = record
   end
-  if settled and meter_key then
-    local record = live_counter(meter_key)
-    record.committed = record.committed + meter_amount
-    save(meter_key, record)
+  local meter_record = nil
+  if meter_key then
+    meter_record = live_counter(meter_key)
+    if settled then
+      meter_record.committed = meter_record.committed + meter_amount
+      save(meter_key, meter_record)
+    end
   end
   if settled and enrol_key then
     local set = load(enrol_key) or {}
@@ -116,8 +118,8 @@ if op == 'settle' then
     end
   end
   local reply = { settled and 1 or 0 }
-  for i = 1, count do reply[#reply + 1] = cjson.encode(live_counter(KEYS[i])) end
-  if meter_key then reply[#reply + 1] = cjson.encode(live_counter(meter_key)) end
+  for i = 1, count do reply[#reply + 1] = cjson.encode(records[i]) end
+  if meter_record then reply[#reply + 1] = cjson.encode(meter_record) end
   return reply
 end
 
@@ -125,8 +127,8 @@ if op == 'release' then
   local job = ARGV[4]
   local released = 0
   for _, key in ipairs(KEYS) do
-    if has_hold(key, job) then
-      local record = live_counter(key)
+    local record, stored = live_counter(key)
+    if stored and record.holds[job] then
       record.holds[job] = nil
       save(key, record)
       released = 1
@@ -144,8 +146,8 @@ end
 
 if op == 'reset' then
   for _, key in ipairs(KEYS) do
-    if redis.call('EXISTS', key) == 1 then
-      local record = live_counter(key)
+    local record, stored = live_counter(key)
+    if stored then
       record.committed = 0
       save(key, record)
     end
