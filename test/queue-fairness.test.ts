@@ -17,6 +17,11 @@ afterEach(async () => {
 const upstreamOrder = (api: Harness['api']) =>
   api.requests.map((request) => String(request.body?.prompt));
 
+/** Waits until `count` requests have arrived, so a hang queued for them is not left for later ones. */
+const upstreamReached = async (api: Harness['api'], count: number) => {
+  while (api.requests.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+
 const submitMany = async (
   service: Harness['service'],
   guildId: string,
@@ -42,15 +47,19 @@ describe('fair scheduling across guilds and users', () => {
     const concurrency = 2;
     harness = await startHarness({ queue: { concurrency } });
     const { service, reporter, api } = harness;
-    // A's first two jobs hold both slots while the burst queues, then free them 200 ms apart, so
-    // everything after runs one at a time in the order the scheduler chose.
-    api.failNext(1, { type: 'latency', ms: 600 });
-    api.failNext(1, { type: 'latency', ms: 800 });
-    await submitMany(service, 'A', 'a', 20);
+    // A's first two jobs hold both slots (their upstream never answers) until this test frees
+    // them, so the whole burst is queued first however slowly the machine submits.
+    api.failNext(concurrency, { type: 'hang' });
+    const burst = await submitMany(service, 'A', 'a', 20);
     const late = [];
     for (let index = 0; index < 3; index++)
       late.push(await service.submit(smallRequest(`B/b/${index}`), requester('B', 'b'), delivery));
     expect(late.map(({ position }) => position)).toEqual([1, 3, 5]);
+    while (api.requests.length < concurrency)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+
+    // One slot frees; everything after runs in it one at a time, in the order the scheduler chose.
+    await service.cancel(burst[0]?.id ?? '', { userId: 'a', isAdmin: false });
     await Promise.all(late.map(({ job }) => reporter.next(job.id, 'completed')));
 
     const order = upstreamOrder(api);
@@ -67,14 +76,17 @@ describe('fair scheduling across guilds and users', () => {
   });
 
   it('takes turns across users inside a guild, each user first come first served', async () => {
-    harness = await startHarness({ queue: { concurrency: 1 }, api: { latencyMs: 30 } });
+    harness = await startHarness({ queue: { concurrency: 1 } });
     const { service, reporter, api } = harness;
+    api.failNext(1, { type: 'hang' });
+    const [blocker] = await submitMany(service, 'G', 'first', 1);
     const jobs = [
-      ...(await submitMany(service, 'G', 'first', 1)),
       ...(await submitMany(service, 'G', 'u1', 3)),
       ...(await submitMany(service, 'G', 'u2', 2)),
       ...(await submitMany(service, 'G', 'u3', 1)),
     ];
+    await upstreamReached(api, 1);
+    await service.cancel(blocker?.id ?? '', { userId: 'first', isAdmin: false });
     await Promise.all(jobs.map((job) => reporter.next(job.id, 'completed')));
 
     expect(upstreamOrder(api)).toEqual([
@@ -89,18 +101,20 @@ describe('fair scheduling across guilds and users', () => {
   });
 
   it('gives positions from the fair order, so a newcomer guild is placed ahead of a backlog', async () => {
-    harness = await startHarness({ queue: { concurrency: 1 }, api: { latencyMs: 30 } });
+    harness = await startHarness({ queue: { concurrency: 1 } });
     const { service, reporter, api } = harness;
-    const positions: number[] = [];
+    api.failNext(1, { type: 'hang' });
+    const submitted = [];
     for (let index = 0; index < 4; index++)
-      positions.push(
-        (await service.submit(smallRequest(`A/a/${index}`), requester('A', 'a'), delivery))
-          .position,
+      submitted.push(
+        await service.submit(smallRequest(`A/a/${index}`), requester('A', 'a'), delivery),
       );
     const newcomer = await service.submit(smallRequest('B/b/0'), requester('B', 'b'), delivery);
-    expect(positions).toEqual([0, 1, 2, 3]);
+    expect(submitted.map(({ position }) => position)).toEqual([0, 1, 2, 3]);
     // Not 4 (FIFO): B has had no turn yet, while A had one when its first job started.
     expect(newcomer.position).toBe(1);
+    await upstreamReached(api, 1);
+    await service.cancel(submitted[0]?.job.id ?? '', { userId: 'a', isAdmin: false });
     await reporter.next(newcomer.job.id, 'completed');
     await service.shutdown();
     expect(upstreamOrder(api).slice(0, 2)).toEqual(['A/a/0', 'B/b/0']);

@@ -204,7 +204,7 @@ describe('a job that fails inside the bot', () => {
     const dir = await makeTempDir();
     const { service, reporter, api, store } = await start({
       storeUrl: `sqlite://${join(dir, 'closing.sqlite')}`,
-      api: { latencyMs: 300 },
+      api: { latencyMs: 1_000 },
       service: { logger },
     });
     // This test closes the store itself; the shared cleanup must not close it twice.

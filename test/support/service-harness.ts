@@ -1,10 +1,11 @@
 /**
  * A generation service wired from real parts for tests and benchmarks: the real Images client
  * against the fake Images API over loopback HTTP, the real quota service on a real store, and a
- * recording reporter for both platforms.
+ * reporter (by default one that records) for both platforms.
  */
 import type { Config } from '../../src/config.js';
 import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import type { JobReporter } from '#core/jobs.js';
 import { ModelCatalogue } from '#core/models.js';
 import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
 import type { Requester } from '#core/request.js';
@@ -51,8 +52,20 @@ export const testQueue: Config['queue'] = {
   shutdownGraceMs: 2_000,
 };
 
-export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
-  const api = await startFakeImagesApi(options.api);
+export interface WiredService {
+  store: Store;
+  quotas: Quotas;
+  service: GenerationService;
+  /** Shuts the service down and closes the store. */
+  close(): Promise<void>;
+}
+
+/** The real service over the real client aimed at `baseUrl`, the real quotas on a real store. */
+export const wireService = async (
+  baseUrl: string,
+  reporter: JobReporter,
+  options: Omit<HarnessOptions, 'api' | 'reporter'> = {},
+): Promise<WiredService> => {
   const store = await openStore(options.storeUrl ?? 'memory://');
   const quotas = createQuotas({
     ledger: store.ledger,
@@ -64,10 +77,9 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
       ...options.quota,
     },
   });
-  const reporter = options.reporter ?? new RecordingReporter();
   const catalogue = new ModelCatalogue();
   const images = createImagesClient({
-    baseUrl: api.baseUrl,
+    baseUrl,
     apiKey: 'test-images-key',
     maxRetries: 0,
     catalogue,
@@ -86,15 +98,27 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
     ...options.service,
   });
   return {
-    api,
     store,
     quotas,
-    reporter,
     service,
     close: async () => {
       await service.shutdown();
-      await api.close();
       await store.close();
+    },
+  };
+};
+
+export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
+  const api = await startFakeImagesApi(options.api);
+  const reporter = options.reporter ?? new RecordingReporter();
+  const wired = await wireService(api.baseUrl, reporter, options);
+  return {
+    ...wired,
+    api,
+    reporter,
+    close: async () => {
+      await wired.close();
+      await api.close();
     },
   };
 };

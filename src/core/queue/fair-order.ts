@@ -27,6 +27,24 @@ export const interleave = <T>(lists: readonly (readonly T[])[]): T[] => {
 };
 
 /**
+ * Where the item at `round` of list `list` lands in {@link interleave} of lists with these lengths,
+ * without building the merge: every list gives up to `round` items before it, and the lists ahead
+ * of it that are still going give one more each.
+ */
+export const interleavedIndex = (
+  lengths: readonly number[],
+  list: number,
+  round: number,
+): number => {
+  let index = 0;
+  lengths.forEach((length, other) => {
+    index += Math.min(length, round);
+    if (other < list && length > round) index += 1;
+  });
+  return index;
+};
+
+/**
  * When each guild, and each user inside a guild, last had a turn. A Map whose insertion order is
  * turn order, so the entries to forget first (the oldest) come first. Bounded: a key whose turn is
  * thousands of turns old ranks like a newcomer anyway.
@@ -78,6 +96,10 @@ class Turns<L> {
 
   get(key: string): L | undefined {
     return this.#waiting.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.#waiting.keys()];
   }
 
   lists(): L[] {
@@ -175,6 +197,28 @@ export class FairOrder<T> {
   /** Every waiting entry, in the order `shift` would take them if nothing else arrived. */
   order(): FairEntry<T>[] {
     return interleave(this.#guilds.lists().map((users) => interleave(users.lists())));
+  }
+
+  /**
+   * 0-based place of a waiting entry in {@link order}, in time proportional to the guilds and users
+   * waiting rather than to the entries: it runs on every submit.
+   */
+  indexOf(id: string): number | undefined {
+    const entry = this.#byId.get(id);
+    if (entry === undefined) return undefined;
+    const guilds = this.#guilds.keys();
+    const users = this.#guilds.get(entry.guildId)?.keys() ?? [];
+    const userLists = users.map((userId) => this.#guilds.get(entry.guildId)?.get(userId) ?? []);
+    const userIndex = users.indexOf(entry.userId);
+    const inGuild = interleavedIndex(
+      userLists.map((list) => list.length),
+      userIndex,
+      userLists[userIndex]?.indexOf(entry) ?? 0,
+    );
+    const guildSizes = this.#guilds
+      .lists()
+      .map((guildUsers) => guildUsers.lists().reduce((sum, list) => sum + list.length, 0));
+    return interleavedIndex(guildSizes, guilds.indexOf(entry.guildId), inGuild);
   }
 
   /** Ids in start order: the shape position reports need. */

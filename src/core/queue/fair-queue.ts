@@ -261,8 +261,11 @@ class FairQueue implements JobQueue {
   }
 
   #positionNow(jobId: string): number {
-    if (this.#tracked.get(jobId)?.stage === 'running') return 0;
-    return this.#startOrder().indexOf(jobId) + 1;
+    const stage = this.#tracked.get(jobId)?.stage;
+    if (stage === 'running') return 0;
+    const gated = this.#gate.waiting();
+    if (stage === 'gated') return gated.indexOf(jobId) + 1;
+    return gated.length + (this.#order.indexOf(jobId) ?? 0) + 1;
   }
 }
 
