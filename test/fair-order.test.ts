@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FairOrder, interleave } from '#core/queue/fair-order.js';
+import { FairOrder, interleave, interleavedIndex } from '#core/queue/fair-order.js';
 import { pendingRefusal } from '#core/queue/pending-caps.js';
 import { positionChanges } from '#core/queue/positions.js';
 
@@ -28,6 +28,19 @@ describe('interleave', () => {
 
   it('gives nothing for no lists', () => {
     expect(interleave([])).toEqual([]);
+  });
+});
+
+describe('interleavedIndex', () => {
+  it('finds where each item lands in the merge without building it', () => {
+    const lists = [['a1', 'a2', 'a3', 'a4'], ['b1'], ['c1', 'c2'], []];
+    const merged = interleave(lists);
+    const lengths = lists.map((list) => list.length);
+    lists.forEach((list, listIndex) =>
+      list.forEach((item, round) =>
+        expect(interleavedIndex(lengths, listIndex, round)).toBe(merged.indexOf(item)),
+      ),
+    );
   });
 });
 
@@ -150,6 +163,21 @@ describe('pendingRefusal', () => {
 });
 
 describe('FairOrder turns', () => {
+  it("gives each entry's index in the start order, however the guilds and users are mixed", () => {
+    const order = new FairOrder<null>();
+    fill(order, 'A', 'a1', 5);
+    fill(order, 'B', 'b1', 2);
+    fill(order, 'A', 'a2', 3);
+    order.shift();
+    order.shift();
+    fill(order, 'C', 'c1', 4);
+    fill(order, 'B', 'b2', 1);
+    order.remove('A/a1/3');
+    const listed = order.ids();
+    listed.forEach((id, index) => expect(order.indexOf(id)).toBe(index));
+    expect(order.indexOf('A/a1/3')).toBeUndefined();
+  });
+
   it('lets a newcomer guild go ahead of a guild that has just had its turn', () => {
     const order = new FairOrder<null>();
     fill(order, 'A', 'a', 3);
