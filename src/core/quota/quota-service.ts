@@ -170,23 +170,23 @@ class QuotaService implements Quotas {
     checked(holdSchema, 'hold', hold);
     checked(spentSchema, 'spent', spent);
     const settings = await this.#settings(hold.guildId);
-    const counters = this.#holdCounters(hold, settings, now);
-    const [guild, , user] = counters;
+    const { guild, user, keys } = this.#holdCounters(hold, settings, now);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
     const outcome = await this.#ledger.settle(
       {
         jobId: hold.jobId,
-        counters: counters.map((counter) => counter.key),
+        counters: keys,
         images: spent.images,
         // Metered even at 0 tokens when there is a budget, so the reply carries its standing.
         ...(tokens && { meter: { key: tokens.key, amount: spent.tokens ?? 0 } }),
-        enrol: { key: quotaKeys.active(hold.guildId, user!.window), member: hold.userId },
+        enrol: { key: quotaKeys.active(hold.guildId, user.window), member: hold.userId },
       },
       now,
     );
+    const [guildAfter, userAfter] = outcome.counters;
     return {
-      guild: allowance(outcome.counters[0]!, guild!),
-      user: allowance(outcome.counters[2]!, user!),
+      guild: allowance(guildAfter!, guild),
+      user: allowance(userAfter!, user),
       ...(tokens && outcome.meter && { tokens: allowance(outcome.meter, tokens) }),
     };
   }
@@ -194,8 +194,7 @@ class QuotaService implements Quotas {
   async refund(hold: QuotaHold, now = Date.now()): Promise<void> {
     checked(holdSchema, 'hold', hold);
     const settings = await this.#settings(hold.guildId);
-    const counters = this.#holdCounters(hold, settings, now).map((counter) => counter.key);
-    await this.#ledger.release(counters, hold.jobId, now);
+    await this.#ledger.release(this.#holdCounters(hold, settings, now).keys, hold.jobId, now);
   }
 
   async standing(guildId: string, userId: string, now = Date.now()): Promise<QuotaStanding> {
@@ -355,23 +354,28 @@ class QuotaService implements Quotas {
   }
 
   /**
-   * The counters a hold can be in: guild and user, each in its current window and the one before,
-   * since a job reserved just before a period boundary settles after it (jobs last minutes, far
-   * less than any period).
+   * Where a hold can be: `keys` lists the guild's and the user's counter in the current window,
+   * then in the one before, since a job reserved just before a period boundary settles after it
+   * (jobs last minutes, far less than any period).
    */
-  #holdCounters(hold: QuotaHold, settings: Settings, now: number): Counter[] {
+  #holdCounters(
+    hold: QuotaHold,
+    settings: Settings,
+    now: number,
+  ): { guild: Counter; user: Counter; keys: string[] } {
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
-    const before = (counter: Counter, key: (window: PeriodWindow) => string): Counter => {
-      const window = previousWindow(counter.rule.period, counter.window);
-      return { key: key(window), window, rule: counter.rule };
-    };
-    return [
+    const before = (counter: Counter) => previousWindow(counter.rule.period, counter.window);
+    return {
       guild,
-      before(guild, (window) => quotaKeys.guild(hold.guildId, window)),
       user,
-      before(user, (window) => quotaKeys.user(hold.guildId, hold.userId, window)),
-    ];
+      keys: [
+        guild.key,
+        user.key,
+        quotaKeys.guild(hold.guildId, before(guild)),
+        quotaKeys.user(hold.guildId, hold.userId, before(user)),
+      ],
+    };
   }
 
   /** Users who spent images in the current window of any period, from the usage sets (no scan). */
