@@ -5,6 +5,9 @@
  * locks, which is why several processes need the Redis store.
  */
 import type { Keyv } from 'keyv';
+import { z } from 'zod';
+import { parseOptions, wholeNumber } from '#core/queue/options.js';
+import { BoundedCache } from '#core/quota/bounded-cache.js';
 import type { CounterRecord, HoldEntry } from '#core/quota/counter.js';
 import type {
   CounterLimit,
@@ -25,10 +28,7 @@ import {
   type Step,
   type Stored,
 } from '#core/quota/ledger-steps.js';
-import { BoundedCache } from '#core/quota/bounded-cache.js';
 import { KeyedLock } from './keyed-lock.js';
-import { parseOptions, wholeNumber } from '#core/queue/options.js';
-import { z } from 'zod';
 
 export interface KeyvLedgerOptions {
   /** How long a counter or usage set is kept after its last write; longer than the longest period. @default 35 days */

@@ -64,7 +64,12 @@ export const displayUrl = (url: string): string => {
   }
 };
 
-const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const unavailable = (what: string, cause: unknown) =>
+  new StoreError(
+    'store.unavailable',
+    `${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    { cause },
+  );
 
 const openMemory = (options: ParsedOptions): Store => {
   const kv = new Keyv({ namespace: options.namespace, throwOnErrors: true });
@@ -77,9 +82,10 @@ const openMemory = (options: ParsedOptions): Store => {
 
 const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> => {
   const path = url.slice('sqlite://'.length);
+  let adapter: BatchingKeyvSqlite | undefined;
   try {
     await mkdir(dirname(path), { recursive: true });
-    const adapter = new BatchingKeyvSqlite({
+    adapter = new BatchingKeyvSqlite({
       uri: `sqlite://${path}`,
       busyTimeout: options.connectTimeoutMs,
     });
@@ -92,21 +98,16 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
       `DELETE FROM ${adapter.opts.table} WHERE json_extract(value, '$.expires') < ?`,
       Date.now(),
     );
-    const kv = new Keyv({ store: adapter, namespace: options.namespace, throwOnErrors: true });
-    return {
-      kv,
-      ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
-      close: () => kv.disconnect(),
-    };
   } catch (error) {
-    throw new StoreError(
-      'store.unavailable',
-      `Could not open the SQLite store at ${path}: ${reason(error)}`,
-      {
-        cause: error,
-      },
-    );
+    await adapter?.close().catch(() => {});
+    throw unavailable(`Could not open the SQLite store at ${path}`, error);
   }
+  const kv = new Keyv({ store: adapter, namespace: options.namespace, throwOnErrors: true });
+  return {
+    kv,
+    ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+    close: () => kv.disconnect(),
+  };
 };
 
 const openRedis = async (url: string, options: ParsedOptions): Promise<Store> => {
@@ -126,13 +127,7 @@ const openRedis = async (url: string, options: ParsedOptions): Promise<Store> =>
   try {
     await client.connect();
   } catch (error) {
-    throw new StoreError(
-      'store.unavailable',
-      `Could not connect to Redis at ${displayUrl(url)}: ${reason(error)}`,
-      {
-        cause: error,
-      },
-    );
+    throw unavailable(`Could not connect to Redis at ${displayUrl(url)}`, error);
   }
   started = true;
   const kv = createRedisKeyv(client, { namespace: options.namespace, throwOnErrors: true });

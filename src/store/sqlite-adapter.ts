@@ -25,6 +25,11 @@ export class BatchingKeyvSqlite extends KeyvSqlite {
   #pending: PendingWrite[] = [];
   #flushing = false;
 
+  /** Single writes join the same queue, so writes are stored in the order they were made. */
+  override set(key: string, value: unknown): Promise<void> {
+    return this.setMany([{ key, value }]);
+  }
+
   setMany(entries: readonly SerializedEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
