@@ -362,6 +362,31 @@ describeRedis('Redis store', () => {
     openStore(redisUrl, { namespace: nextNamespace(), ...options }),
   );
 
+  it('loads its script again after the server forgets it', async () => {
+    const store = await openStore(redisUrl, { namespace: nextNamespace() });
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    try {
+      await store.ledger.reserve(
+        [{ key: 'g', limit: 1 }],
+        'before',
+        { images: 1, expiresAt: later },
+        now,
+      );
+      await client.scriptFlush();
+      const outcome = await store.ledger.reserve(
+        [{ key: 'g', limit: 1 }],
+        'after',
+        { images: 1, expiresAt: later },
+        now,
+      );
+      expect(outcome).toMatchObject({ admitted: false, refused: 0 });
+    } finally {
+      await client.close();
+      await store.close();
+    }
+  });
+
   it('admits exactly 50 of 200 reserves raced by 4 processes, and stores 50', async () => {
     const namespace = nextNamespace();
     const workers = Array.from({ length: 4 }, (_, index) =>

@@ -32,7 +32,7 @@ interface ScriptCall {
 }
 
 export interface RedisLedgerOptions {
-  /** Put before every key, so several bots (or test runs) can share one Redis. @default 'imagine-bot:quota:' */
+  /** Put before every key, so several bots (or test runs) can share one Redis. @default 'imagine-bot:' */
   prefix?: string;
   /** How long a counter or usage set is kept after its last write; longer than the longest period. @default 35 days */
   retentionMs?: number;
@@ -42,7 +42,7 @@ const script = readFileSync(new URL('./quota-ledger.lua', import.meta.url), 'utf
 const scriptSha = createHash('sha1').update(script).digest('hex');
 
 const optionsSchema = z.object({
-  prefix: z.string().default('imagine-bot:quota:'),
+  prefix: z.string().default('imagine-bot:'),
   retentionMs: retentionSchema,
 });
 
