@@ -71,7 +71,7 @@ describe.sequential('npm start', { timeout: 45_000 }, () => {
   it('exits 1 and names the platform variables when no chat platform is configured', async () => {
     const bot = startBotProcess({ IMAGES_API_KEY: secrets.IMAGES_API_KEY });
 
-    expect(await bot.exit()).toEqual({ code: 1, signal: null });
+    expect(await bot.exit(), bot.troubles()).toEqual({ code: 1, signal: null });
     for (const variable of [
       'DISCORD_TOKEN',
       'SLACK_BOT_TOKEN',
@@ -96,7 +96,7 @@ describe.sequential('npm start', { timeout: 45_000 }, () => {
       SLACK_BOT_TOKEN: secrets.SLACK_BOT_TOKEN,
     });
 
-    expect(await bot.exit()).toEqual({ code: 2, signal: null });
+    expect(await bot.exit(), bot.troubles()).toEqual({ code: 2, signal: null });
     const problems = bot.stderr();
     expect(problems).toContain('IMAGES_API_BASE_URL must be an http(s) URL');
     expect(problems).toContain('QUEUE_CONCURRENCY must be at least 1');
@@ -170,7 +170,7 @@ describe.sequential('npm start', { timeout: 45_000 }, () => {
     expect(slackFile.bytes).toEqual(upstreamFor(api, 'a red fox in the snow')?.images[0]);
 
     bot.signal('SIGTERM');
-    expect(await bot.exit()).toEqual({ code: 0, signal: null });
+    expect(await bot.exit(), bot.troubles()).toEqual({ code: 0, signal: null });
     const log = parseLogLines(bot.stdout());
     expect(log.some(isRunning)).toBe(true);
     expectNoSecret(bot.stdout() + bot.stderr());
@@ -237,7 +237,7 @@ describe.sequential('npm start', { timeout: 45_000 }, () => {
     expect(upstreamFor(api, 'the one that runs')?.images, 'answered before SIGTERM').toEqual([]);
     bot.signal('SIGTERM');
     // Bounded: the grace period for the running job, plus closing the platforms and the store.
-    expect(await bot.exit(graceMs + 10_000)).toEqual({ code: 0, signal: null });
+    expect(await bot.exit(graceMs + 10_000), bot.troubles()).toEqual({ code: 0, signal: null });
 
     const delivered = shownOn(discord, runningJob.id);
     expect(delivered?.attachments.map((attachment) => attachment.bytes)).toEqual(

@@ -26,6 +26,8 @@ export interface BotProcess {
   /** Everything written to standard output so far. */
   stdout(): string;
   stderr(): string;
+  /** Standard error and the log lines at warn or above: what to show when the process misbehaves. */
+  troubles(): string;
   /** Resolves with the first log line that `match` accepts, waiting up to `timeoutMs`. */
   waitForLog(what: string, match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Resolves when the process has ended; rejects if that takes longer than `timeoutMs`. */
@@ -113,6 +115,8 @@ export const startBotProcess = (variables: Record<string, string>): BotProcess =
   return {
     stdout: () => stdout,
     stderr: () => stderr,
+    troubles: () =>
+      [...stdout.split('\n').filter((line) => /"level":(4|5|6)\d/.test(line)), stderr].join('\n'),
     waitForLog(what, match, timeoutMs = 20_000) {
       // Only whole lines are parsed: a chunk may end in the middle of one.
       const find = () => parseLogLines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).find(match);
