@@ -6,11 +6,11 @@ import type { QuotaPeriod } from './types.js';
 
 export interface PeriodWindow {
   /** Stable and readable, e.g. `day:2026-11-26`, `week:2026-W48` (ISO week), `month:2026-11`. */
-  key: string;
+  readonly key: string;
   /** Epoch ms of the window's first instant. */
-  startsAt: number;
+  readonly startsAt: number;
   /** Epoch ms of the next window's first instant. */
-  resetsAt: number;
+  readonly resetsAt: number;
 }
 
 const dayMs = 86_400_000;
@@ -52,9 +52,17 @@ const windows: Record<QuotaPeriod, (now: number) => PeriodWindow> = {
   month: monthWindow,
 };
 
+/** The last window computed for each period: nearly every call falls in the same one. */
+const latest = new Map<QuotaPeriod, PeriodWindow>();
+
 /** The UTC window of `period` that contains `now` (epoch ms). */
-export const periodWindow = (period: QuotaPeriod, now: number): PeriodWindow =>
-  windows[period](now);
+export const periodWindow = (period: QuotaPeriod, now: number): PeriodWindow => {
+  const cached = latest.get(period);
+  if (cached && now >= cached.startsAt && now < cached.resetsAt) return cached;
+  const window = windows[period](now);
+  latest.set(period, window);
+  return window;
+};
 
 /** The window just before `window`, where a hold taken before a boundary still lives. */
 export const previousWindow = (period: QuotaPeriod, window: PeriodWindow): PeriodWindow =>
