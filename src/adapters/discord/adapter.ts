@@ -17,7 +17,6 @@ import type { GenerationService } from '#core/service-api.js';
 import type { CommandDefinition } from '#adapters/shared/command-context.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { loadCommands } from '#commands/registry.js';
-import { PendingAcknowledgements } from './acknowledgements.js';
 import { commandHandler } from './commands.js';
 import { regenerateListener } from './regenerate.js';
 import { createDiscordReporter, type DiscordReporter } from './reporter.js';
@@ -34,8 +33,6 @@ export interface DiscordAdapterOptions {
   /** DISCORD_TOKEN and DISCORD_API_BASE_URL (the gateway address comes from the REST API). */
   config: Pick<DiscordConfig, 'token' | 'apiBaseUrl'>;
   logger: Logger;
-  /** A command still working after this long is deferred, well inside Discord's 3 seconds. @default 1500 */
-  deferAfterMs?: number;
   /** Repeated 🔁 from one user on one message within this window count once. @default 5000 */
   regenerateDedupeMs?: number;
   /** The least time between two progress edits of one job's message. @default 1000 */
@@ -63,24 +60,16 @@ const checkOptions = (options: DiscordAdapterOptions): void => {
       'discord.invalidOption',
       'config.apiBaseUrl is required (DISCORD_API_BASE_URL)',
     );
-  const deferAfterMs = options.deferAfterMs ?? 1500;
-  if (!Number.isFinite(deferAfterMs) || deferAfterMs < 0 || deferAfterMs > 2500)
-    throw new CodedError(
-      'discord.invalidOption',
-      `deferAfterMs must be from 0 to 2500 (Discord waits 3000 ms for an acknowledgement), got ${deferAfterMs}`,
-    );
 };
 
 export const createDiscordAdapter = (options: DiscordAdapterOptions): DiscordAdapter => {
   checkOptions(options);
   const logger = options.logger.child({ component: 'discord' });
-  const acknowledgements = new PendingAcknowledgements();
   let service: GenerationService | undefined;
   const reporter = createDiscordReporter({
     token: options.config.token,
     apiBaseUrl: options.config.apiBaseUrl,
     logger: options.logger,
-    acknowledgements,
     ...(options.minEditIntervalMs !== undefined && {
       minEditIntervalMs: options.minEditIntervalMs,
     }),
@@ -105,8 +94,6 @@ export const createDiscordAdapter = (options: DiscordAdapterOptions): DiscordAda
       service: running,
       commands,
       logger,
-      acknowledgements,
-      deferAfterMs: options.deferAfterMs ?? 1500,
     });
     const onReaction = regenerateListener({
       service: running,

@@ -1,8 +1,7 @@
 /**
- * Slash commands: each interaction becomes the shared `CommandContext` and runs the command's
- * logic from `commands/`. The handler acknowledges within Discord's 3 seconds whatever the load:
- * a command that has not answered after `deferAfterMs` is deferred, and one that ends without a
- * word (an accepted /imagine) is deferred publicly, leaving the reply to the job's reporter.
+ * Slash commands: each interaction is acknowledged at once (see `InteractionResponder`), then
+ * becomes the shared `CommandContext` and runs the command's logic from `commands/`. An accepted
+ * /imagine says nothing here: its deferred reply is filled in by the job's reporter.
  */
 import { PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { CodedError } from '#core/errors.js';
@@ -10,14 +9,12 @@ import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
 import {
   optionsOf,
-  type CommandContext,
   type CommandDefinition,
   type OptionValue,
   type ParsedOptions,
 } from '#adapters/shared/command-context.js';
 import { describeError } from '#adapters/shared/describe-error.js';
 import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
-import type { PendingAcknowledgements } from './acknowledgements.js';
 import { interactionDelivery, toAddress } from './delivery.js';
 import { InteractionResponder } from './responder.js';
 import { discordTime, mention } from './text.js';
@@ -26,8 +23,6 @@ export interface CommandHandlerDependencies {
   service: GenerationService;
   commands: readonly CommandDefinition[];
   logger: Logger;
-  acknowledgements: PendingAcknowledgements;
-  deferAfterMs: number;
 }
 
 /** The option readers discord.js offers, as far as the shared definitions need them. */
@@ -57,17 +52,18 @@ export const readOptions = (definition: CommandDefinition, reader: OptionReader)
 };
 
 export const commandHandler =
-  ({ service, commands, logger, acknowledgements, deferAfterMs }: CommandHandlerDependencies) =>
+  ({ service, commands, logger }: CommandHandlerDependencies) =>
   async (interaction: ChatInputCommandInteraction): Promise<void> => {
     const definition = commands.find((command) => command.name === interaction.commandName);
     const messages = messagesFor(localeFrom(interaction.locale), { time: discordTime });
     const responder = new InteractionResponder(interaction, definition?.ephemeral ?? false);
-    acknowledgements.track(interaction.token, responder.acknowledged);
-    const timer = setTimeout(() => {
-      responder.defer().catch((error: unknown) => {
-        logger.warn({ err: error, interactionId: interaction.id }, 'could not defer a command');
-      });
-    }, deferAfterMs);
+    try {
+      await responder.acknowledge();
+    } catch (error) {
+      // Discord has dropped the interaction: nothing can be said, and nothing must be charged.
+      logger.warn({ err: error, interactionId: interaction.id }, 'could not acknowledge a command');
+      return;
+    }
     try {
       if (definition === undefined)
         throw new CodedError(
@@ -76,7 +72,7 @@ export const commandHandler =
         );
       if (!interaction.inGuild())
         throw new CodedError('discord.notInGuild', 'commands are registered for servers only');
-      const context: CommandContext = {
+      await definition.execute({
         service,
         requester: {
           platform: 'discord',
@@ -91,9 +87,7 @@ export const commandHandler =
         messages,
         mention,
         reply: (text, options) => responder.reply(text, options),
-      };
-      await definition.execute(context);
-      await responder.defer();
+      });
     } catch (error) {
       const text = describeError(error, messages, logger, {
         command: interaction.commandName,
@@ -105,8 +99,5 @@ export const commandHandler =
           'could not answer a command',
         );
       });
-    } finally {
-      clearTimeout(timer);
-      responder.done();
     }
   };

@@ -25,12 +25,20 @@ export interface RestOptions {
   timeoutMs?: number;
 }
 
-export const createRest = (options: RestOptions): REST =>
+const rest = (options: RestOptions, globalRequestsPerSecond?: number): REST =>
   new REST({
     api: options.apiBaseUrl ?? 'https://discord.com/api',
     retries: options.retries ?? 3,
     timeout: options.timeoutMs ?? 15_000,
+    ...(globalRequestsPerSecond !== undefined && { globalRequestsPerSecond }),
   }).setToken(options.token);
+
+/**
+ * Interaction webhooks are exempt from Discord's global limit of 50 requests a second per bot, so
+ * they get their own client without it: a burst of results must not queue behind that cap. Their
+ * per-route limits still apply, as `@discordjs/rest` tracks them from the response headers.
+ */
+const uncappedGlobalRate = 1_000_000;
 
 /** Discord's answers that mean an interaction's webhook (or its reply) can no longer be used. */
 const goneWebhookCodes = new Set<number | string>([
@@ -63,21 +71,27 @@ const toRequest = (body: MessageBody) => ({
 });
 
 export class DiscordMessenger {
-  constructor(private readonly rest: REST) {}
+  readonly #bot: REST;
+  readonly #webhooks: REST;
+
+  constructor(options: RestOptions) {
+    this.#bot = rest(options);
+    this.#webhooks = rest(options, uncappedGlobalRate);
+  }
 
   async editInteractionReply(
     applicationId: string,
     token: string,
     body: MessageBody,
   ): Promise<APIMessage> {
-    return (await this.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), {
+    return (await this.#webhooks.patch(Routes.webhookMessage(applicationId, token, '@original'), {
       ...toRequest(body),
       auth: false,
     })) as APIMessage;
   }
 
   async followUp(applicationId: string, token: string, body: MessageBody): Promise<APIMessage> {
-    return (await this.rest.post(Routes.webhook(applicationId, token), {
+    return (await this.#webhooks.post(Routes.webhook(applicationId, token), {
       ...toRequest(body),
       query: new URLSearchParams({ wait: 'true' }),
       auth: false,
@@ -86,7 +100,7 @@ export class DiscordMessenger {
 
   async send(channelId: string, body: MessageBody, replyTo?: string): Promise<APIMessage> {
     const request = toRequest(body);
-    return (await this.rest.post(Routes.channelMessages(channelId), {
+    return (await this.#bot.post(Routes.channelMessages(channelId), {
       ...request,
       body: {
         ...request.body,
@@ -99,14 +113,14 @@ export class DiscordMessenger {
   }
 
   async edit(channelId: string, messageId: string, body: MessageBody): Promise<APIMessage> {
-    return (await this.rest.patch(
+    return (await this.#bot.patch(
       Routes.channelMessage(channelId, messageId),
       toRequest(body),
     )) as APIMessage;
   }
 
   async react(channelId: string, messageId: string, emoji: string): Promise<void> {
-    await this.rest.put(
+    await this.#bot.put(
       Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji)),
     );
   }

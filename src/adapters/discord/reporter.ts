@@ -11,11 +11,9 @@ import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
 import { describeError } from '#adapters/shared/describe-error.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
-import { PendingAcknowledgements } from './acknowledgements.js';
 import { fitWithin, prepareUploads } from './attachments.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
 import {
-  createRest,
   DiscordMessenger,
   isGoneWebhook,
   type MessageBody,
@@ -35,8 +33,6 @@ export interface DiscordReporterOptions extends RestOptions {
   results: () => ResultMemory;
   /** The least time between two progress edits of one job's message (Discord limits edits). @default 1000 */
   minEditIntervalMs?: number;
-  /** Shared with the command handler in the same process. @default a fresh, empty set */
-  acknowledgements?: PendingAcknowledgements;
   /** @default Date */
   clock?: { now(): number };
 }
@@ -67,7 +63,6 @@ export class DiscordReporter implements JobReporter {
   readonly #logger: Logger;
   readonly #results: () => ResultMemory;
   readonly #minEditIntervalMs: number;
-  readonly #acknowledgements: PendingAcknowledgements;
   readonly #clock: { now(): number };
   readonly #jobs = new Map<string, JobState>();
 
@@ -85,11 +80,10 @@ export class DiscordReporter implements JobReporter {
         'discord.invalidOption',
         `minEditIntervalMs must be a number of at least 0, got ${interval}`,
       );
-    this.#messenger = new DiscordMessenger(createRest(options));
+    this.#messenger = new DiscordMessenger(options);
     this.#logger = options.logger.child({ component: 'discord-reporter' });
     this.#results = options.results;
     this.#minEditIntervalMs = interval;
-    this.#acknowledgements = options.acknowledgements ?? new PendingAcknowledgements();
     this.#clock = options.clock ?? Date;
   }
 
@@ -121,10 +115,7 @@ export class DiscordReporter implements JobReporter {
       webhookUsable: delivery.interactionToken !== null,
       lastEditAt: Number.NEGATIVE_INFINITY,
       flushScheduled: false,
-      tail:
-        delivery.interactionToken === null
-          ? Promise.resolve()
-          : this.#acknowledgements.settled(delivery.interactionToken),
+      tail: Promise.resolve(),
     };
     this.#jobs.set(job.id, state);
     return state;

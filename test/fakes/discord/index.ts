@@ -83,6 +83,8 @@ export interface FakeDiscord {
   addGuild(name: string, owner: FakeUser, channelCount?: number): FakeGuild;
   /** Dispatches a slash command as the user, to every identified session. */
   runCommand(invocation: CommandInvocation): FakeInteraction;
+  /** Dispatches many at once: all payloads are built first, then sent back to back. */
+  runCommands(invocations: readonly CommandInvocation[]): FakeInteraction[];
   /** Adds the user's reaction and dispatches it (to sessions with the reactions intent). */
   react(message: FakeMessage, user: FakeUser, emoji: string): number;
   close(): Promise<void>;
@@ -120,10 +122,59 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
     if (request.url?.startsWith('/gateway')) gateway.upgrade(request, socket, head, wsUrl());
     else socket.destroy();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A deep accept queue, as a real API front has: a burst of hundreds of new connections must
+  // not see dropped SYNs (and the client's 1 s retransmit) that Discord would never cause.
+  await new Promise<void>((resolve) =>
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve),
+  );
   port = (server.address() as AddressInfo).port;
 
   const commandIds = new Map<string, string>();
+  const commandIdOf = (guild: FakeGuild, name: string): string => {
+    const id =
+      world.registeredCommands(guild.id).find((command) => command.name === name)?.id ??
+      world.registeredCommands(undefined).find((command) => command.name === name)?.id ??
+      commandIds.get(name) ??
+      world.newId();
+    commandIds.set(name, id);
+    return id;
+  };
+  /** Builds the interaction and its gateway payload, so a burst can go out without pauses. */
+  const prepare = (invocation: CommandInvocation) => {
+    const channel = invocation.channel ?? invocation.guild.channels[0];
+    if (!channel) throw new Error(`fake Discord: guild ${invocation.guild.name} has no channel`);
+    if (!invocation.guild.memberIds.includes(invocation.user.id))
+      invocation.guild.memberIds.push(invocation.user.id);
+    const limit = invocation.attachmentSizeLimit;
+    const interaction = world.newInteraction({
+      guildId: invocation.guild.id,
+      channelId: channel.id,
+      userId: invocation.user.id,
+      commandName: invocation.name,
+      ...(limit !== undefined && { attachmentSizeLimit: limit }),
+    });
+    const payload = interactionPayload(world, {
+      id: interaction.id,
+      token: interaction.token,
+      guild: invocation.guild,
+      channel,
+      user: invocation.user,
+      permissions: invocation.permissions ?? memberPermissions,
+      commandName: invocation.name,
+      commandId: commandIdOf(invocation.guild, invocation.name),
+      options: invocation.options ?? [],
+      locale: invocation.locale ?? 'en-US',
+      ...(limit !== undefined && { attachmentSizeLimit: limit }),
+    });
+    return { interaction, payload };
+  };
+  const dispatchAll = (prepared: ReadonlyArray<ReturnType<typeof prepare>>): FakeInteraction[] =>
+    prepared.map(({ interaction, payload }) => {
+      gateway.dispatch('INTERACTION_CREATE', payload);
+      interaction.dispatchedAt = performance.now();
+      return interaction;
+    });
+
   return {
     token,
     applicationId: world.applicationId,
@@ -135,48 +186,8 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
     injectFault: (rule) => faults.add(rule),
     addUser: (username, userOptions) => world.addUser(username, userOptions),
     addGuild: (name, owner, channelCount) => world.addGuild(name, owner, channelCount),
-    runCommand(invocation) {
-      const channel = invocation.channel ?? invocation.guild.channels[0];
-      if (!channel) throw new Error(`fake Discord: guild ${invocation.guild.name} has no channel`);
-      if (!invocation.guild.memberIds.includes(invocation.user.id))
-        invocation.guild.memberIds.push(invocation.user.id);
-      const locale = invocation.locale ?? 'en-US';
-      const interaction = world.newInteraction({
-        guildId: invocation.guild.id,
-        channelId: channel.id,
-        userId: invocation.user.id,
-        commandName: invocation.name,
-        ...(invocation.attachmentSizeLimit !== undefined && {
-          attachmentSizeLimit: invocation.attachmentSizeLimit,
-        }),
-      });
-      const commandId =
-        world.registeredCommands(invocation.guild.id).find((c) => c.name === invocation.name)?.id ??
-        world.registeredCommands(undefined).find((c) => c.name === invocation.name)?.id ??
-        commandIds.get(invocation.name) ??
-        world.newId();
-      commandIds.set(invocation.name, commandId);
-      gateway.dispatch(
-        'INTERACTION_CREATE',
-        interactionPayload(world, {
-          id: interaction.id,
-          token: interaction.token,
-          guild: invocation.guild,
-          channel,
-          user: invocation.user,
-          permissions: invocation.permissions ?? memberPermissions,
-          commandName: invocation.name,
-          commandId,
-          options: invocation.options ?? [],
-          locale,
-          ...(invocation.attachmentSizeLimit !== undefined && {
-            attachmentSizeLimit: invocation.attachmentSizeLimit,
-          }),
-        }),
-      );
-      interaction.dispatchedAt = performance.now();
-      return interaction;
-    },
+    runCommand: (invocation) => dispatchAll([prepare(invocation)])[0] as FakeInteraction,
+    runCommands: (invocations) => dispatchAll(invocations.map(prepare)),
     react(message, user, emoji) {
       message.reactions.push({ emoji, userId: user.id });
       world.changed();

@@ -78,6 +78,7 @@ export class FakeDiscordWorld extends EventEmitter {
   readonly guilds = new Map<string, FakeGuild>();
   readonly messages = new Map<string, FakeMessage>();
   readonly interactions = new Map<string, FakeInteraction>();
+  readonly #interactionsByToken = new Map<string, FakeInteraction>();
   /** Registered commands by scope: `global` or a guild id. */
   readonly commands = new Map<string, RegisteredCommand[]>();
   /** Each PUT of a command list, so a test can tell "registered" from "left alone". */
@@ -144,13 +145,12 @@ export class FakeDiscordWorld extends EventEmitter {
       dispatchedAt: performance.now(),
     };
     this.interactions.set(interaction.id, interaction);
+    this.#interactionsByToken.set(interaction.token, interaction);
     return interaction;
   }
 
   interactionByToken(token: string): FakeInteraction | undefined {
-    for (const interaction of this.interactions.values())
-      if (interaction.token === token) return interaction;
-    return undefined;
+    return this.#interactionsByToken.get(token);
   }
 
   addMessage(
