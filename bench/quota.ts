@@ -70,6 +70,11 @@ export async function benchQuota(options: QuotaBenchOptions = {}): Promise<Bench
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const rows: BenchRow[] = [];
 
+  // An unmeasured pass first, so that the first store measured does not pay for JIT compilation.
+  const warmUp = await openStore('memory://');
+  await pairsPerSecond(warmUp, Math.min(pairs, 1_000), concurrency);
+  await warmUp.close();
+
   const memory = await openStore('memory://');
   rows.push(row('quota reserve+commit, memory', await pairsPerSecond(memory, pairs, concurrency)));
   await memory.close();
