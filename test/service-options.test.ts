@@ -49,7 +49,7 @@ describe('generation service options', () => {
     const problems = problemsOf(() =>
       createGenerationService({
         ...options,
-        queue: { ...options.queue, concurrency: 0, jobDeadlineMs: 1.5 },
+        queue: { ...options.queue, concurrency: 0, jobDeadlineMs: 1.5, shutdownGraceMs: 2 ** 31 },
         userSalt: '',
         partialImages: 7,
         images: {} as GenerationServiceOptions['images'],
@@ -60,6 +60,7 @@ describe('generation service options', () => {
         'images must be an object with generate',
         'queue.concurrency must be a whole number >= 1',
         'queue.jobDeadlineMs must be a whole number >= 1',
+        'queue.shutdownGraceMs must be at most 2147483647 ms (about 24 days)',
         'userSalt must not be empty',
         'partialImages must be a whole number from 0 to 3',
       ]),

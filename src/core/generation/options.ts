@@ -41,13 +41,17 @@ export interface GenerationServiceOptions {
   newJobId?: () => string;
 }
 
+/** Node's timers take at most 2^31 - 1 ms; a longer delay fires at once instead. */
+const timerMs = (min: number) =>
+  wholeNumber(min).max(2 ** 31 - 1, { error: 'must be at most 2147483647 ms (about 24 days)' });
+
 const queueSchema = z.object({
   concurrency: wholeNumber(1),
   imagesPerMinute: wholeNumber(1).nullable(),
   maxPendingPerGuild: wholeNumber(1),
   maxPendingPerUser: wholeNumber(1),
-  jobDeadlineMs: wholeNumber(1),
-  shutdownGraceMs: wholeNumber(0),
+  jobDeadlineMs: timerMs(1),
+  shutdownGraceMs: timerMs(0),
 });
 
 const schema = z
