@@ -62,12 +62,13 @@ export const startBot = async (config: Config): Promise<void> => {
     ...(discord ? [await discord.start(service)] : []),
     ...(config.slack ? [await startSlackAdapter({ config: config.slack, service, logger })] : []),
   ];
-  installShutdownHandlers({
+  // The service shuts down first (refusing new work and reporting refunds through REST), then the
+  // platforms disconnect, and the store closes last so no refund writes to a closed store.
+  installShutdownHandlers(
     service,
-    // Platforms stop first so no new command arrives while queued jobs are refunded.
-    closeables: [...running.map((adapter) => () => adapter.stop()), () => store.close()],
+    [...running.map((adapter) => ({ close: () => adapter.stop() })), store],
     logger,
-  });
+  );
   logger.info(
     {
       platforms: Object.keys(reporters),
