@@ -2,7 +2,8 @@
  * `npm start`: reads the configuration, then starts every chat platform whose token is set.
  * Configuration problems end the process before anything connects, with every bad variable named.
  */
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, secretValues, type Config } from './config.js';
+import { secretScrubber } from '#core/log.js';
 
 const platformHelp = [
   'No chat platform is configured. Set, in .env or the environment:',
@@ -27,4 +28,14 @@ if (config.discord === undefined && config.slack === undefined) {
   process.exit(1);
 }
 const { startBot } = await import('./bot.js');
-await startBot(config);
+try {
+  await startBot(config);
+} catch (error) {
+  // A failure to start (store unreachable, token refused) is the operator's to fix: say what
+  // failed in one line, without a stack and without any secret the message might carry.
+  const scrub = secretScrubber(secretValues(config));
+  console.error(
+    `imagine-bot could not start: ${scrub(error instanceof Error ? error.message : String(error))}`,
+  );
+  process.exit(1);
+}
