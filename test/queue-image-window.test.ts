@@ -5,7 +5,7 @@ describe('ImageWindow', () => {
   it('counts images, not requests: a 4-image start spends 4 of the limit', () => {
     const window = new ImageWindow({ limit: 5, windowMs: 1_000 });
     expect(window.tryTake(4, 0)).toBe(true);
-    expect(window.used(0)).toBe(4);
+    expect(window.delay(2, 10)).toBe(990);
     expect(window.tryTake(2, 10)).toBe(false);
     expect(window.tryTake(1, 10)).toBe(true);
   });
@@ -32,7 +32,8 @@ describe('ImageWindow', () => {
     expect(window.tryTake(1, 0)).toBe(true);
     expect(window.delay(5, 100)).toBe(900);
     expect(window.tryTake(5, 1_000)).toBe(true);
-    expect(window.used(1_000)).toBe(5);
+    // It fills the window past the limit, so the next image waits for it to slide out whole.
+    expect(window.delay(1, 1_500)).toBe(500);
   });
 
   it('rejects a limit or window that cannot work, naming the field', () => {

@@ -150,10 +150,6 @@ export class FairOrder<T> {
     return this.#byId.size;
   }
 
-  has(id: string): boolean {
-    return this.#byId.has(id);
-  }
-
   push(entry: FairEntry<T>): void {
     if (this.#byId.has(entry.id)) throw new RangeError(`job ${entry.id} is already waiting`);
     this.#byId.set(entry.id, entry);

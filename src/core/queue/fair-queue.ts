@@ -23,6 +23,7 @@ export interface FairQueueOptions {
   maxPendingPerGuild: number;
   /** Waiting or running jobs one user may have in a guild (QUEUE_MAX_PENDING_PER_USER). */
   maxPendingPerUser: number;
+  /** The work: run a job, settle one that left without running, tell one its new position. */
   handlers: QueueHandlers;
   /** The window `imagesPerMinute` counts over; shorter only in tests. @default 60000 */
   rateWindowMs?: number;
@@ -104,7 +105,7 @@ class FairQueue implements JobQueue {
   readonly #tracked = new Map<string, Tracked>();
   readonly #perGuild = new Map<string, number>();
   readonly #perUser = new Map<string, number>();
-  #idle: Array<() => void> = [];
+  readonly #idle: Array<() => void> = [];
 
   constructor(input: FairQueueOptions) {
     const options = parseOptions('fair queue', optionsSchema, input);
@@ -161,10 +162,6 @@ class FairQueue implements JobQueue {
     if (position > 0) this.#positions.told(job.id, position);
     this.#positions.changed();
     return position;
-  }
-
-  async position(jobId: string): Promise<number | undefined> {
-    return this.#tracked.has(jobId) ? this.#positionNow(jobId) : undefined;
   }
 
   async get(jobId: string): Promise<Job | undefined> {

@@ -31,12 +31,6 @@ export class ImageWindow {
     ));
   }
 
-  /** Images started within the window ending at `now`. */
-  used(now: number): number {
-    this.#forget(now);
-    return this.#inWindow;
-  }
-
   /**
    * Milliseconds to wait before `images` may start; 0 when they may start now. A request larger
    * than the whole limit waits for an empty window instead of forever.

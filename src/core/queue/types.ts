@@ -42,8 +42,6 @@ export interface JobQueue {
    * Resolves to its 1-based position, or 0 when it started at once.
    */
   enqueue(job: Job): Promise<number>;
-  /** 1-based position of a waiting job, 0 for a running one, `undefined` for one not here. */
-  position(jobId: string): Promise<number | undefined>;
   /** A waiting or running job. */
   get(jobId: string): Promise<Job | undefined>;
   pending(guildId: string, userId: string): Promise<PendingCounts>;
