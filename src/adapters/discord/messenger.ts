@@ -40,16 +40,16 @@ const rest = (options: RestOptions, globalRequestsPerSecond?: number): REST =>
  */
 const uncappedGlobalRate = 1_000_000;
 
-/** Discord's answers that mean an interaction's webhook (or its reply) can no longer be used. */
-const goneWebhookCodes = new Set<number | string>([
+/** Discord's answers that mean the webhook, interaction or message to write to no longer exists. */
+const goneCodes = new Set<number | string>([
   RESTJSONErrorCodes.UnknownWebhook,
   RESTJSONErrorCodes.InvalidWebhookToken,
   RESTJSONErrorCodes.UnknownMessage,
   RESTJSONErrorCodes.UnknownInteraction,
 ]);
 
-export const isGoneWebhook = (error: unknown): boolean =>
-  error instanceof DiscordAPIError && goneWebhookCodes.has(error.code);
+export const isGone = (error: unknown): boolean =>
+  error instanceof DiscordAPIError && goneCodes.has(error.code);
 
 const toRequest = (body: MessageBody) => ({
   body: {

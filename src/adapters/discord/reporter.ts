@@ -13,12 +13,7 @@ import { describeError } from '#adapters/shared/describe-error.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { fitWithin, prepareUploads } from './attachments.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
-import {
-  DiscordMessenger,
-  isGoneWebhook,
-  type MessageBody,
-  type RestOptions,
-} from './messenger.js';
+import { DiscordMessenger, isGone, type MessageBody, type RestOptions } from './messenger.js';
 import { resultBody, statusBody } from './render.js';
 import { discordTime, regenerateEmoji } from './text.js';
 
@@ -44,8 +39,9 @@ interface JobState {
   delivery: DiscordDelivery;
   /** False once the token expired or Discord forgot the webhook: the channel is used from then on. */
   webhookUsable: boolean;
-  /** The message that shows this job, once it exists. */
+  /** The message that shows this job, once it exists, and whether the bot posted it to the channel. */
   statusMessageId?: string;
+  statusInChannel: boolean;
   lastStatus?: string;
   lastEditAt: number;
   /** The newest progress not yet shown; older ones are dropped, not queued. */
@@ -113,6 +109,7 @@ export class DiscordReporter implements JobReporter {
     const state: JobState = {
       delivery,
       webhookUsable: delivery.interactionToken !== null,
+      statusInChannel: false,
       lastEditAt: Number.NEGATIVE_INFINITY,
       flushScheduled: false,
       tail: Promise.resolve(),
@@ -216,13 +213,15 @@ export class DiscordReporter implements JobReporter {
         this.#giveUpWebhookOn(error, state);
       }
     }
-    if (state.statusMessageId !== undefined) {
+    // An interaction's reply is only edited through its webhook; once that is gone the job gets a
+    // message of its own in the channel, replying to the interaction's reply when there was one.
+    if (state.statusInChannel && state.statusMessageId !== undefined) {
       try {
         const message = await this.#messenger.edit(delivery.channelId, state.statusMessageId, body);
         return this.#shown(state, message.id, signature);
       } catch (error) {
         // Deleted by someone: post a new one below.
-        if (!isGoneWebhook(error)) throw error;
+        if (!isGone(error)) throw error;
       }
     }
     const message = await this.#messenger.send(
@@ -230,6 +229,7 @@ export class DiscordReporter implements JobReporter {
       body,
       delivery.replyTo ?? state.statusMessageId,
     );
+    state.statusInChannel = true;
     return this.#shown(state, message.id, signature);
   }
 
@@ -274,7 +274,7 @@ export class DiscordReporter implements JobReporter {
 
   /** Rethrows anything but "this webhook is gone", which switches the job to the channel. */
   #giveUpWebhookOn(error: unknown, state: JobState): void {
-    if (!isGoneWebhook(error)) throw error;
+    if (!isGone(error)) throw error;
     state.webhookUsable = false;
     this.#logger.info(
       { channelId: state.delivery.channelId, err: error },
