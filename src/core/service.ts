@@ -96,17 +96,20 @@ class Service implements GenerationService {
     const hold = holdOf(job);
     await quotas.reserve(hold, now);
     let position: number;
+    let line: EventLine;
     try {
       // Shutdown may have begun while the quota store answered; a job queued now would never run.
       this.#refuseWhenShuttingDown();
-      this.#track(job);
+      line = this.#track(job);
       position = await this.#queue.enqueue(job);
     } catch (error) {
       this.#untrack(job.id);
       await this.#refund(job);
       throw error;
     }
-    this.#active.get(job.id)?.line.open({ type: 'queued', position });
+    // Opened through the job's own line, not a lookup: a job that ended before its submitter
+    // resumed is no longer tracked, and its ending waits behind this first event.
+    line.open({ type: 'queued', position });
     this.#options.logger.info(
       { jobId: job.id, guildId: requester.guildId, model: job.request.model, position },
       'job queued',
@@ -241,7 +244,7 @@ class Service implements GenerationService {
     }
   }
 
-  #track(job: Job): void {
+  #track(job: Job): EventLine {
     const { clock, logger } = this.#options;
     const deadline = setTimeout(() => {
       void this.#queue.withdraw(job.id, { kind: 'deadline' });
@@ -260,6 +263,7 @@ class Service implements GenerationService {
       }
     });
     this.#active.set(job.id, { line, deadline });
+    return line;
   }
 
   #untrack(jobId: string): void {
