@@ -66,8 +66,8 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-// Every test starts a fresh tsx process (a few seconds on a busy runner).
-describe.sequential('npm start', { timeout: 45_000 }, () => {
+// Every test starts a fresh tsx process: seconds when idle, far more on a cold, busy CI runner.
+describe.sequential('npm start', { timeout: 60_000 }, () => {
   it('exits 1 and names the platform variables when no chat platform is configured', async () => {
     const bot = startBotProcess({ IMAGES_API_KEY: secrets.IMAGES_API_KEY });
 

@@ -117,7 +117,7 @@ export const startBotProcess = (variables: Record<string, string>): BotProcess =
     stderr: () => stderr,
     troubles: () =>
       [...stdout.split('\n').filter((line) => /"level":(4|5|6)\d/.test(line)), stderr].join('\n'),
-    waitForLog(what, match, timeoutMs = 20_000) {
+    waitForLog(what, match, timeoutMs = 30_000) {
       // Only whole lines are parsed: a chunk may end in the middle of one.
       const find = () => parseLogLines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).find(match);
       let listener = () => {};
