@@ -28,9 +28,9 @@ export interface BotProcess {
   stderr(): string;
   /** Standard error and the log lines at warn or above: what to show when the process misbehaves. */
   troubles(): string;
-  /** Resolves with the first log line that `match` accepts, waiting up to `timeoutMs`. */
+  /** Resolves with the first log line that `match` accepts, waiting up to `timeoutMs` (30 s by default). */
   waitForLog(what: string, match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  /** Resolves when the process has ended; rejects if that takes longer than `timeoutMs`. */
+  /** Resolves when the process has ended; rejects if that takes longer than `timeoutMs` (20 s by default). */
   exit(timeoutMs?: number): Promise<Exit>;
   signal(signal: NodeJS.Signals): void;
 }
