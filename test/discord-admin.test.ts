@@ -1,0 +1,125 @@
+/**
+ * /quota and /quota-admin end to end: permissions come from the interaction's member, checked
+ * again when the command runs, and an admin's change is what the next /imagine meets.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MessageFlags } from 'discord.js';
+import {
+  adminPermissions,
+  startFakeDiscord,
+  type FakeDiscord,
+  type FakeInteraction,
+  type InteractionOption,
+} from '#test/fakes/discord/index.js';
+import { startTestBot, type TestBot } from '#test/fakes/discord/bot.js';
+
+let discord: FakeDiscord;
+let bot: TestBot;
+
+afterEach(async () => {
+  await bot.stop();
+  await discord.close();
+});
+
+const start = async () => {
+  discord = await startFakeDiscord();
+  const owner = discord.addUser('owner');
+  const guild = discord.addGuild('Garden', owner);
+  bot = await startTestBot(discord, { harness: { quota: { guildLimit: 100, userLimit: 10 } } });
+  return { owner, guild };
+};
+
+/** The text of the command's final private answer. */
+const privateAnswer = (interaction: FakeInteraction) =>
+  discord.world.until(() => {
+    const messages = [...discord.world.messages.values()].filter(
+      (message) => message.interactionId === interaction.id && !message.deleted,
+    );
+    const answer = messages.find(
+      (message) => message.flags & MessageFlags.Ephemeral && message.content !== '',
+    );
+    return answer?.content;
+  }, `the private answer to /${interaction.commandName}`);
+
+const guildLimit = (limit: number): InteractionOption[] => [
+  {
+    name: 'guild-limit',
+    type: 1,
+    options: [
+      { name: 'limit', type: 4, value: limit },
+      { name: 'period', type: 3, value: 'day' },
+    ],
+  },
+];
+
+describe('/quota-admin and /quota on Discord', () => {
+  it('refuses /quota-admin to a member without Manage Server, privately, and changes nothing', async () => {
+    const { guild } = await start();
+    const member = discord.addUser('member');
+
+    const interaction = discord.runCommand({
+      guild,
+      user: member,
+      name: 'quota-admin',
+      options: guildLimit(0),
+    });
+
+    expect(await privateAnswer(interaction)).toBe('Only server managers can use /quota-admin.');
+    expect(interaction.response).toEqual({ type: 5, ephemeral: true });
+    expect((await bot.service.quotaAdmin.report(guild.id)).guild.limit).toBe(100);
+  });
+
+  it("applies an admin's new server limit to the next /imagine", async () => {
+    const { owner, guild } = await start();
+    const admin = discord.runCommand({
+      guild,
+      user: owner,
+      name: 'quota-admin',
+      permissions: adminPermissions,
+      options: guildLimit(0),
+    });
+    expect(await privateAnswer(admin)).toBe('Server limit set to 0 images a day.');
+
+    const member = discord.addUser('member');
+    const imagine = discord.runCommand({
+      guild,
+      user: member,
+      name: 'imagine',
+      options: [
+        { name: 'prompt', type: 3, value: 'a comet' },
+        { name: 'model', type: 3, value: 'dall-e-2' },
+      ],
+    });
+
+    expect(await privateAnswer(imagine)).toMatch(/^This server has 0 of 0 images left today/);
+    expect(bot.harness.api.requests).toHaveLength(0);
+  });
+
+  it("grants a user extra images and shows them in that user's /quota", async () => {
+    const { owner, guild } = await start();
+    const member = discord.addUser('member');
+    const grant = discord.runCommand({
+      guild,
+      user: owner,
+      name: 'quota-admin',
+      permissions: adminPermissions,
+      options: [
+        {
+          name: 'grant',
+          type: 1,
+          options: [
+            { name: 'user', type: 6, value: member.id },
+            { name: 'amount', type: 4, value: 5 },
+          ],
+        },
+      ],
+    });
+    expect(await privateAnswer(grant)).toBe(
+      `Granted <@${member.id}> 5 extra images for this period.`,
+    );
+
+    const quota = discord.runCommand({ guild, user: member, name: 'quota', locale: 'ko' });
+
+    expect(await privateAnswer(quota)).toMatch(/^회원님: 오늘 15장 중 15장 남음/);
+  });
+});
