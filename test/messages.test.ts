@@ -31,7 +31,6 @@ const refusals: Record<UserErrorId, UserError> = {
   shuttingDown: new UserError('shuttingDown'),
   notAllowed: new UserError('notAllowed', { command: '/quota-admin' }),
   unknownJob: new UserError('unknownJob'),
-  unknownResult: new UserError('unknownResult'),
 };
 const reasons: FailureReason[] = [
   'contentPolicy',

@@ -18,8 +18,7 @@ export type UserErrorId =
   | 'tooManyPendingForUser'
   | 'shuttingDown'
   | 'notAllowed'
-  | 'unknownJob'
-  | 'unknownResult';
+  | 'unknownJob';
 
 export type ErrorContext = Readonly<
   Record<string, string | number | boolean | readonly string[] | undefined>

@@ -94,8 +94,6 @@ const english = (format: MessageFormat): Messages => {
           return `Only server managers can use ${c.command ?? 'this command'}.`;
         case 'unknownJob':
           return 'That request is no longer in the queue.';
-        case 'unknownResult':
-          return messages.resultExpired();
       }
     },
     failure(failure) {
@@ -239,8 +237,6 @@ const korean = (format: MessageFormat): Messages => {
           return `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
         case 'unknownJob':
           return '그 요청은 더 이상 대기열에 없습니다.';
-        case 'unknownResult':
-          return messages.resultExpired();
       }
     },
     failure(failure) {
