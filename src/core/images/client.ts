@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
 import { z } from 'zod';
-import { CodedError } from '../errors.js';
 import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
+import { parseOptions, wholeNumber } from '../queue/options.js';
 import type { ImageRequest } from '../request.js';
 import { decodeBase64Image, downloadImage, ImageDataError, sniffContentType } from './decode.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
@@ -58,31 +58,22 @@ const defaults = {
   downloadTimeoutMs: 60_000,
 };
 
-const milliseconds = (min: number) => z.number().int().min(min);
 const optionsSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   apiKey: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
-  timeoutMs: milliseconds(1).default(defaults.timeoutMs),
-  maxRetries: z.number().int().min(0).max(10).default(defaults.maxRetries),
-  retryBudgetMs: milliseconds(0).default(defaults.retryBudgetMs),
-  retryBaseDelayMs: milliseconds(0).default(defaults.retryBaseDelayMs),
-  retryMaxDelayMs: milliseconds(0).default(defaults.retryMaxDelayMs),
-  maxDownloadBytes: z.number().int().min(1).default(defaults.maxDownloadBytes),
-  downloadTimeoutMs: milliseconds(1).default(defaults.downloadTimeoutMs),
+  timeoutMs: wholeNumber(1).default(defaults.timeoutMs),
+  maxRetries: wholeNumber(0)
+    .max(10, { error: 'must be a whole number from 0 to 10' })
+    .default(defaults.maxRetries),
+  retryBudgetMs: wholeNumber(0).default(defaults.retryBudgetMs),
+  retryBaseDelayMs: wholeNumber(0).default(defaults.retryBaseDelayMs),
+  retryMaxDelayMs: wholeNumber(0).default(defaults.retryMaxDelayMs),
+  maxDownloadBytes: wholeNumber(1).default(defaults.maxDownloadBytes),
+  downloadTimeoutMs: wholeNumber(1).default(defaults.downloadTimeoutMs),
 });
 
 /** Options as checked, each default filled in. */
 type Settings = z.output<typeof optionsSchema>;
-
-const parseOptions = (options: ImagesClientOptions): Settings => {
-  const parsed = optionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-  throw new CodedError(
-    'images.invalidOptions',
-    `Images client options are not valid: ${problems.join('; ')}`,
-  );
-};
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
 export const mapUsage = (raw: unknown): ImageUsage | undefined => {
@@ -130,7 +121,7 @@ class OpenAIImagesClient implements ImagesClient {
   readonly #scrub: (text: string) => string;
 
   constructor(options: ImagesClientOptions) {
-    this.#settings = parseOptions(options);
+    this.#settings = parseOptions('Images client', optionsSchema, options);
     this.#policy = {
       maxRetries: this.#settings.maxRetries,
       budgetMs: this.#settings.retryBudgetMs,
