@@ -96,6 +96,8 @@ const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
       .max(max, { error: `must be at most ${max}` })
       .default(fallback),
   );
+/** Node's timers take at most 2^31 - 1 ms and fire at once for anything longer. */
+const maxTimerMs = 2 ** 31 - 1;
 /** A limit: a whole number, or `unlimited` (also `none`, `off`). */
 const limit = (fallback: Limit) =>
   z.preprocess(
@@ -126,7 +128,7 @@ const schema = z.object({
   ),
   IMAGES_DEFAULT_MODEL: z.preprocess(blankAsUnset, z.string().default('gpt-image-1.5')),
   IMAGES_EXTRA_MODELS: z.preprocess(blankAsUnset, z.string().default('')),
-  IMAGES_TIMEOUT_MS: int(180_000, 1_000),
+  IMAGES_TIMEOUT_MS: int(180_000, 1_000, maxTimerMs),
   IMAGES_MAX_RETRIES: int(3, 0, 10),
   IMAGES_USER_SALT: optionalString,
   STORE_URL: z.preprocess(
@@ -150,8 +152,8 @@ const schema = z.object({
   QUEUE_IMAGES_PER_MINUTE: limit(null),
   QUEUE_MAX_PENDING_PER_GUILD: int(50, 1),
   QUEUE_MAX_PENDING_PER_USER: int(5, 1),
-  QUEUE_JOB_DEADLINE_MS: int(840_000, 1_000),
-  QUEUE_SHUTDOWN_GRACE_MS: int(30_000, 0),
+  QUEUE_JOB_DEADLINE_MS: int(840_000, 1_000, maxTimerMs),
+  QUEUE_SHUTDOWN_GRACE_MS: int(30_000, 0, maxTimerMs),
   QUOTA_GUILD_LIMIT: limit(500),
   QUOTA_USER_LIMIT: limit(25),
   QUOTA_PERIOD: z.preprocess(

@@ -57,6 +57,13 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses a timer setting longer than Node can wait, naming the variable', () => {
+    const problems = problemsOf({ ...minimal, QUEUE_JOB_DEADLINE_MS: String(2 ** 31) });
+    expect(problems).toEqual([
+      `QUEUE_JOB_DEADLINE_MS must be at most ${2 ** 31 - 1} (got "${2 ** 31}")`,
+    ]);
+  });
+
   it('never prints a secret value in a problem', () => {
     const problems = problemsOf({
       ...minimal,
