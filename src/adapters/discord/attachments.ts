@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import { CodedError } from '#core/errors.js';
+import { extensionOf } from '#core/images/decode.js';
 import type { DecodedImage } from '#core/images/types.js';
 import { discordLimits } from './text.js';
 
@@ -14,15 +15,8 @@ export interface OutgoingFile {
   contentType: string;
 }
 
-const extensions: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-};
-
-export const fileName = (index: number, contentType: string): string =>
-  `imagine-${index + 1}.${extensions[contentType] ?? 'bin'}`;
+export const fileName = (index: number, contentType: DecodedImage['contentType']): string =>
+  `imagine-${index + 1}.${extensionOf(contentType)}`;
 
 /**
  * Groups file sizes into messages of at most `maxFiles` files and `limit` bytes each, keeping their

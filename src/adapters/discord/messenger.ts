@@ -25,7 +25,8 @@ export interface RestOptions {
   timeoutMs?: number;
 }
 
-const rest = (options: RestOptions, globalRequestsPerSecond?: number): REST =>
+/** A REST client with the bot token; `globalRequestsPerSecond` only for routes Discord does not cap globally. */
+export const createRest = (options: RestOptions, globalRequestsPerSecond?: number): REST =>
   new REST({
     api: options.apiBaseUrl ?? 'https://discord.com/api',
     retries: options.retries ?? 3,
@@ -75,8 +76,8 @@ export class DiscordMessenger {
   readonly #webhooks: REST;
 
   constructor(options: RestOptions) {
-    this.#bot = rest(options);
-    this.#webhooks = rest(options, uncappedGlobalRate);
+    this.#bot = createRest(options);
+    this.#webhooks = createRest(options, uncappedGlobalRate);
   }
 
   async editInteractionReply(

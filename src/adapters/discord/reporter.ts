@@ -6,6 +6,7 @@
  * Discord no longer knows its webhook, everything goes to the channel instead of being lost.
  */
 import { CodedError } from '#core/errors.js';
+import { extensionOf } from '#core/images/decode.js';
 import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
@@ -148,11 +149,14 @@ export class DiscordReporter implements JobReporter {
       return;
     }
     const preview = await fitWithin(event.image, state.delivery.uploadLimit);
-    const extension = preview.contentType.split('/')[1] ?? 'png';
     await this.#status(
       state,
       statusBody(job, messages.preview(), [
-        { name: `preview.${extension}`, data: preview.bytes, contentType: preview.contentType },
+        {
+          name: `preview.${extensionOf(preview.contentType)}`,
+          data: preview.bytes,
+          contentType: preview.contentType,
+        },
       ]),
     );
   }

@@ -186,6 +186,18 @@ export const createRestHandler = (
     },
     {
       method: 'GET',
+      pattern: /^\/applications\/@me$/,
+      auth: true,
+      handle: ({ response }) =>
+        sendJson(response, 200, {
+          id: world.applicationId,
+          name: world.botUser.username,
+          bot: userPayload(world.botUser),
+          flags: 0,
+        }),
+    },
+    {
+      method: 'GET',
       pattern: /^\/users\/([^/]+)$/,
       auth: true,
       handle: ({ params, response }) => {

@@ -1,0 +1,110 @@
+/**
+ * The shared command definitions as Discord application commands (with Korean localisations), and
+ * the comparison that tells whether what Discord has registered already says the same. Pure.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  PermissionFlagsBits,
+} from 'discord.js';
+import type { ModelCatalogue } from '#core/models.js';
+import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
+
+type Json = Record<string, unknown>;
+
+/** Discord offers at most 25 fixed choices; beyond that the option takes free text, checked by the core. */
+const maxChoices = 25;
+
+const optionTypes = {
+  string: ApplicationCommandOptionType.String,
+  integer: ApplicationCommandOptionType.Integer,
+  user: ApplicationCommandOptionType.User,
+} as const;
+
+const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json => {
+  const choices = option.choices?.(catalogue) ?? [];
+  return {
+    type: optionTypes[option.type],
+    name: option.name,
+    name_localizations: { ko: option.nameKo },
+    description: option.description.en,
+    description_localizations: { ko: option.description.ko },
+    required: option.required ?? false,
+    ...(choices.length > 0 &&
+      choices.length <= maxChoices && {
+        choices: choices.map((choice) => ({ name: choice, value: choice })),
+      }),
+    ...(option.min !== undefined && { min_value: option.min }),
+    ...(option.max !== undefined && { max_value: option.max }),
+    ...(option.maxLength !== undefined && { max_length: option.maxLength }),
+  };
+};
+
+export const commandJson = (definition: CommandDefinition, catalogue: ModelCatalogue): Json => ({
+  type: ApplicationCommandType.ChatInput,
+  name: definition.name,
+  name_localizations: { ko: definition.nameKo },
+  description: definition.description.en,
+  description_localizations: { ko: definition.description.ko },
+  // Hidden from members without Manage Server by default; the command checks again when it runs.
+  default_member_permissions: definition.adminOnly
+    ? PermissionFlagsBits.ManageGuild.toString()
+    : null,
+  contexts: [InteractionContextType.Guild],
+  integration_types: [ApplicationIntegrationType.GuildInstall],
+  options: definition.subcommands
+    ? definition.subcommands.map((subcommand) => ({
+        type: ApplicationCommandOptionType.Subcommand,
+        name: subcommand.name,
+        name_localizations: { ko: subcommand.nameKo },
+        description: subcommand.description.en,
+        description_localizations: { ko: subcommand.description.ko },
+        options: subcommand.options.map((option) => optionJson(option, catalogue)),
+      }))
+    : (definition.options ?? []).map((option) => optionJson(option, catalogue)),
+});
+
+/**
+ * The fields this bot sets, with Discord's defaults filled in, so that a command as sent and the
+ * same command as Discord returns it (with ids, versions, omitted `required: false`, `null`s)
+ * compare equal.
+ */
+const canonicalOption = (option: Json): Json => ({
+  type: option.type,
+  name: option.name,
+  name_localizations: option.name_localizations ?? null,
+  description: option.description,
+  description_localizations: option.description_localizations ?? null,
+  required: option.required ?? false,
+  choices:
+    (option.choices as Json[] | undefined)?.map((choice) => ({
+      name: choice.name,
+      value: choice.value,
+    })) ?? null,
+  min_value: option.min_value ?? null,
+  max_value: option.max_value ?? null,
+  max_length: option.max_length ?? null,
+  options: (option.options as Json[] | undefined)?.map(canonicalOption) ?? null,
+});
+
+const canonicalCommand = (command: Json): Json => ({
+  type: command.type ?? ApplicationCommandType.ChatInput,
+  name: command.name,
+  name_localizations: command.name_localizations ?? null,
+  description: command.description,
+  description_localizations: command.description_localizations ?? null,
+  default_member_permissions: command.default_member_permissions ?? null,
+  contexts: command.contexts ?? null,
+  integration_types: command.integration_types ?? null,
+  options: ((command.options as Json[] | undefined) ?? []).map(canonicalOption),
+});
+
+const byName = (commands: readonly Json[]) =>
+  commands.map(canonicalCommand).sort((a, b) => String(a.name).localeCompare(String(b.name)));
+
+/** Whether Discord's registered commands already match the desired ones. */
+export const sameCommands = (desired: readonly Json[], registered: readonly Json[]): boolean =>
+  isDeepStrictEqual(byName(desired), byName(registered));
