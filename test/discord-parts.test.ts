@@ -1,0 +1,234 @@
+/**
+ * The Discord adapter's pure parts, called directly: text cutting, upload packing and fitting,
+ * option reading, command comparison, delivery addresses; and the reporter on its own against the
+ * fake Discord, for the token-expiry path that needs a clock.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { fitWithin, packIntoMessages } from '#adapters/discord/attachments.js';
+import { commandJson, sameCommands } from '#adapters/discord/command-json.js';
+import { readOptions } from '#adapters/discord/commands.js';
+import {
+  defaultUploadLimit,
+  interactionDelivery,
+  readDiscordDelivery,
+  replyDelivery,
+  toAddress,
+} from '#adapters/discord/delivery.js';
+import { statusBody } from '#adapters/discord/render.js';
+import { DiscordReporter } from '#adapters/discord/reporter.js';
+import { cut } from '#adapters/discord/text.js';
+import { createLogger } from '#core/log.js';
+import type { Job } from '#core/jobs.js';
+import { ModelCatalogue } from '#core/models.js';
+import { loadCommands } from '#commands/registry.js';
+import { startFakeDiscord, type FakeDiscord } from '#test/fakes/discord/index.js';
+import { noisyPng } from '#test/fakes/png.js';
+
+const silent = createLogger({ level: 'silent' });
+
+describe('cut', () => {
+  it('leaves text within the limit alone', () => {
+    expect(cut('short', 5)).toBe('short');
+  });
+
+  it('cuts by characters, never inside an emoji or a syllable, and marks the cut', () => {
+    const cutText = cut('😀😀😀고양이', 4);
+    expect(cutText).toBe('😀😀😀…');
+    expect([...cutText]).toHaveLength(4);
+  });
+});
+
+describe('packIntoMessages', () => {
+  it('keeps order and puts at most the limit in bytes and files in each message', () => {
+    expect(packIntoMessages([40, 40, 40, 90, 10], 100, 10)).toEqual([[0, 1], [2], [3, 4]]);
+    expect(
+      packIntoMessages(
+        Array.from({ length: 12 }, () => 1),
+        100,
+        10,
+      ),
+    ).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [10, 11],
+    ]);
+  });
+
+  it('refuses a file that alone is over the limit (it must be re-encoded first)', () => {
+    expect(() => packIntoMessages([101], 100)).toThrow(
+      /file 0 \(101 bytes\) is over the limit 100/,
+    );
+  });
+});
+
+describe('fitWithin', () => {
+  it('returns an image within the limit untouched', async () => {
+    const image = { bytes: Buffer.from('tiny'), contentType: 'image/png' as const };
+    expect(await fitWithin(image, 10)).toBe(image);
+  });
+
+  it('re-encodes and shrinks a large image until it fits, keeping it a valid image', async () => {
+    const image = { bytes: noisyPng(300_000), contentType: 'image/png' as const };
+
+    const fitted = await fitWithin(image, 50_000);
+
+    expect(fitted.bytes.length).toBeLessThanOrEqual(50_000);
+    expect(fitted.contentType).toBe('image/webp');
+    expect((await sharp(fitted.bytes).metadata()).format).toBe('webp');
+  });
+});
+
+describe('readOptions', () => {
+  it('reads the chosen subcommand and its typed options by name', async () => {
+    const admin = (await loadCommands()).find((command) => command.name === 'quota-admin')!;
+    const parsed = readOptions(admin, {
+      getSubcommand: () => 'user-limit',
+      getString: (name) => (name === 'period' ? 'week' : null),
+      getInteger: (name) => (name === 'limit' ? 3 : null),
+      getUser: (name) => (name === 'user' ? { id: '42' } : null),
+    });
+
+    expect(parsed).toEqual({
+      subcommand: 'user-limit',
+      values: { limit: 3, period: 'week', user: '42' },
+    });
+  });
+});
+
+describe('sameCommands', () => {
+  it('treats a command as Discord returns it (ids, nulls, omitted defaults) as the same', async () => {
+    const [imagine] = await loadCommands();
+    const desired = commandJson(imagine!, new ModelCatalogue());
+    const returned = JSON.parse(JSON.stringify(desired)) as Record<string, unknown>;
+    Object.assign(returned, { id: '1', application_id: '2', version: '3', nsfw: false });
+    for (const option of returned.options as Array<Record<string, unknown>>) {
+      if (option.required === false) delete option.required;
+    }
+
+    expect(sameCommands([desired], [returned])).toBe(true);
+    expect(sameCommands([desired], [{ ...returned, description: 'changed' }])).toBe(false);
+  });
+});
+
+describe('delivery addresses', () => {
+  it('takes the token expiry and upload limit from the interaction, with Discord’s default', () => {
+    const delivery = interactionDelivery({
+      applicationId: '1',
+      channelId: '2',
+      token: 'token',
+      createdTimestamp: 1_000_000,
+      attachmentSizeLimit: null,
+    });
+
+    expect(delivery.uploadLimit).toBe(defaultUploadLimit);
+    expect(delivery.tokenExpiresAt).toBeGreaterThan(1_000_000 + 14 * 60 * 1000);
+    expect(delivery.tokenExpiresAt).toBeLessThan(1_000_000 + 15 * 60 * 1000);
+    expect(readDiscordDelivery(toAddress(delivery))).toEqual(delivery);
+  });
+
+  it('gives a regenerate no token, so its results go to the channel as replies', () => {
+    expect(replyDelivery({ applicationId: '1', channelId: '2', replyTo: '3' })).toEqual({
+      applicationId: '1',
+      channelId: '2',
+      replyTo: '3',
+      interactionToken: null,
+      tokenExpiresAt: null,
+      uploadLimit: defaultUploadLimit,
+    });
+  });
+
+  it('refuses an address this adapter did not write, naming the field', () => {
+    expect(() => readDiscordDelivery({ channelId: 'C1', teamId: 'T1' })).toThrow(/applicationId/);
+  });
+});
+
+describe('statusBody', () => {
+  it('stays within Discord’s content limit whatever the prompt', () => {
+    const job = {
+      requester: { userId: '7' },
+      request: { prompt: 'x'.repeat(50_000) },
+    } as Job;
+    expect([...statusBody(job, 'Queued').content].length).toBeLessThanOrEqual(2000);
+  });
+});
+
+describe('DiscordReporter', () => {
+  let discord: FakeDiscord | undefined;
+  afterEach(async () => {
+    await discord?.close();
+  });
+
+  it('names the bad option when constructed wrongly', () => {
+    expect(
+      () =>
+        new DiscordReporter({
+          token: 'token',
+          logger: silent,
+          results: () => ({ rememberResult: async () => {} }),
+          minEditIntervalMs: -1,
+        }),
+    ).toThrow(/minEditIntervalMs must be a number of at least 0, got -1/);
+    expect(
+      () =>
+        new DiscordReporter({
+          token: '',
+          logger: silent,
+          results: () => ({ rememberResult: async () => {} }),
+        }),
+    ).toThrow(/token is required/);
+  });
+
+  it('sends a job past its token expiry straight to the channel, never trying the webhook', async () => {
+    discord = await startFakeDiscord();
+    const guild = discord.addGuild('Garden', discord.addUser('owner'));
+    const channelId = guild.channels[0]!.id;
+    const remembered: string[] = [];
+    const reporter = new DiscordReporter({
+      token: discord.token,
+      apiBaseUrl: discord.restApi,
+      logger: silent,
+      results: () => ({
+        rememberResult: async (_platform, messageId) => void remembered.push(messageId),
+      }),
+      clock: { now: () => Date.now() + 20 * 60 * 1000 },
+    });
+    const job: Job = {
+      id: 'job-1',
+      request: { prompt: 'late lanterns', model: 'dall-e-2', size: '256x256', count: 1 },
+      requester: { platform: 'discord', guildId: guild.id, userId: '99', channelId, locale: 'en' },
+      delivery: toAddress(
+        interactionDelivery({
+          applicationId: discord.applicationId,
+          channelId,
+          token: 'never-used',
+          createdTimestamp: Date.now(),
+        }),
+      ),
+      submittedAt: Date.now(),
+      deadlineAt: Date.now() + 60_000,
+    };
+    const image = { bytes: noisyPng(1_000), contentType: 'image/png' as const };
+
+    await reporter.report(job, {
+      type: 'completed',
+      images: [image],
+      elapsedMs: 1200,
+      quota: {
+        guild: {
+          used: 1,
+          limit: null,
+          remaining: null,
+          period: 'day',
+          resetsAt: '2030-01-01T00:00:00Z',
+        },
+        user: { used: 1, limit: 5, remaining: 4, period: 'day', resetsAt: '2030-01-01T00:00:00Z' },
+      },
+    });
+
+    const [posted] = discord.world.channelMessages(channelId);
+    expect(posted?.attachments[0]?.bytes).toEqual(image.bytes);
+    expect(posted?.content).toContain('4 of 5 left today');
+    expect(discord.requests.some((request) => request.path.includes('/webhooks/'))).toBe(false);
+    expect(remembered).toEqual([posted?.id]);
+  });
+});
