@@ -98,7 +98,17 @@ describe('shutdown on a signal', () => {
     const codes: number[] = [];
     let second: (code: number) => void = () => {};
     const secondExit = new Promise<number>((resolve) => (second = resolve));
-    uninstall = installShutdownHandlers(harness.service, [], logger, {
+    // Two signals sent before the first is handled may arrive as one: wait for the first to act.
+    let began: () => void = () => {};
+    const shuttingDown = new Promise<void>((resolve) => (began = resolve));
+    const watching = createLogger({
+      destination: {
+        write: (line: string) => {
+          if (JSON.parse(line).msg === 'shutting down') began();
+        },
+      },
+    });
+    uninstall = installShutdownHandlers(harness.service, [], watching, {
       signals: ['SIGUSR2'],
       exit: (code) => {
         codes.push(code);
@@ -106,7 +116,7 @@ describe('shutdown on a signal', () => {
       },
     });
     process.kill(process.pid, 'SIGUSR2');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await shuttingDown;
     process.kill(process.pid, 'SIGUSR2');
     expect(await secondExit).toBe(1);
     expect(codes).toEqual([1]);
