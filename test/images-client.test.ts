@@ -249,7 +249,7 @@ describe('images client: retries', () => {
     const pending = client({ retryBudgetMs: 60_000 }).generate(request(), {
       signal: controller.signal,
     });
-    await expect.poll(() => fake.requests.length).toBe(1);
+    await fake.received(1);
     controller.abort();
     const error = await failure(pending);
     expect(error.kind).toBe('aborted');
@@ -261,7 +261,7 @@ describe('images client: retries', () => {
     fake.setFault({ type: 'hang' });
     const controller = new AbortController();
     const pending = client().generate(request(), { signal: controller.signal });
-    await expect.poll(() => fake.requests.length).toBe(1);
+    await fake.received(1);
     controller.abort();
     const error = await failure(pending);
     expect(error.kind).toBe('aborted');

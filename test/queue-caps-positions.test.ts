@@ -72,7 +72,7 @@ describe('position updates', () => {
         await service.submit(smallRequest(`waiting ${index}`), requester('g1', 'u1'), delivery),
       );
     expect(waiting.map(({ position }) => position)).toEqual([1, 2, 3, 4]);
-    while (api.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await api.received(1);
     await service.cancel(blocker.job.id, { userId: 'u1', isAdmin: false });
 
     const last = waiting[3]?.job.id ?? '';

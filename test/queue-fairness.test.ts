@@ -17,11 +17,6 @@ afterEach(async () => {
 const upstreamOrder = (api: Harness['api']) =>
   api.requests.map((request) => String(request.body?.prompt));
 
-/** Waits until `count` requests have arrived, so a hang queued for them is not left for later ones. */
-const upstreamReached = async (api: Harness['api'], count: number) => {
-  while (api.requests.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
-};
-
 const submitMany = async (
   service: Harness['service'],
   guildId: string,
@@ -55,8 +50,7 @@ describe('fair scheduling across guilds and users', () => {
     for (let index = 0; index < 3; index++)
       late.push(await service.submit(smallRequest(`B/b/${index}`), requester('B', 'b'), delivery));
     expect(late.map(({ position }) => position)).toEqual([1, 3, 5]);
-    while (api.requests.length < concurrency)
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    await api.received(concurrency);
 
     // One slot frees; everything after runs in it one at a time, in the order the scheduler chose.
     await service.cancel(burst[0]?.id ?? '', { userId: 'a', isAdmin: false });
@@ -85,7 +79,8 @@ describe('fair scheduling across guilds and users', () => {
       ...(await submitMany(service, 'G', 'u2', 2)),
       ...(await submitMany(service, 'G', 'u3', 1)),
     ];
-    await upstreamReached(api, 1);
+    // Until it arrives, the hang queued for it could fall on a later request instead.
+    await api.received(1);
     await service.cancel(blocker?.id ?? '', { userId: 'first', isAdmin: false });
     await Promise.all(jobs.map((job) => reporter.next(job.id, 'completed')));
 
@@ -113,7 +108,8 @@ describe('fair scheduling across guilds and users', () => {
     expect(submitted.map(({ position }) => position)).toEqual([0, 1, 2, 3]);
     // Not 4 (FIFO): B has had no turn yet, while A had one when its first job started.
     expect(newcomer.position).toBe(1);
-    await upstreamReached(api, 1);
+    // Until it arrives, the hang queued for it could fall on a later request instead.
+    await api.received(1);
     await service.cancel(submitted[0]?.job.id ?? '', { userId: 'a', isAdmin: false });
     await reporter.next(newcomer.job.id, 'completed');
     await service.shutdown();

@@ -47,7 +47,7 @@ describe('cancel', () => {
     const { service, reporter, api } = await start({ api: { latencyMs: 5_000 } });
     const { job } = await service.submit(smallRequest('slow', 2), requester('g1', 'u1'), delivery);
     await reporter.next(job.id, 'started');
-    while (api.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await api.received(1);
 
     await service.cancel(job.id, { userId: 'u1', isAdmin: false });
     expect(reporter.typesOf(job.id)).toEqual(['queued', 'started', 'cancelled']);

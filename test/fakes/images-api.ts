@@ -91,6 +91,8 @@ export interface FakeImagesApi {
   readonly baseUrl: string;
   readonly origin: string;
   readonly requests: readonly RecordedRequest[];
+  /** Resolves once `count` generation requests have arrived (at once if they already have). */
+  received(count: number): Promise<void>;
   /** Image downloads requested, in order. */
   readonly downloads: readonly RecordedDownload[];
   /** The next `count` generation requests suffer `fault`, before any fault set by `setFault`. */
@@ -165,6 +167,7 @@ class FakeImagesApiServer implements FakeImagesApi {
   readonly #closing = new AbortController();
   readonly #queuedFaults: Fault[] = [];
   readonly #files = new Map<string, { bytes: Buffer; hang: boolean; expires: number }>();
+  readonly #arrivalWaiters: Array<{ count: number; arrived: () => void }> = [];
   #fault: Fault | undefined;
   #responseMode: ResponseMode;
   #origin = '';
@@ -188,6 +191,11 @@ class FakeImagesApiServer implements FakeImagesApi {
 
   get baseUrl(): string {
     return `${this.#origin}/v1`;
+  }
+
+  received(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((arrived) => this.#arrivalWaiters.push({ count, arrived }));
   }
 
   async listen(port: number, host: string): Promise<void> {
@@ -246,6 +254,11 @@ class FakeImagesApiServer implements FakeImagesApi {
     const body = parseBody(rawBody);
     const recorded: RecordedRequest = { path, headers: request.headers, rawBody, body, images: [] };
     this.requests.push(recorded);
+    for (const waiter of [...this.#arrivalWaiters]) {
+      if (this.requests.length < waiter.count) continue;
+      this.#arrivalWaiters.splice(this.#arrivalWaiters.indexOf(waiter), 1);
+      waiter.arrived();
+    }
 
     if (this.#apiKey !== undefined && request.headers.authorization !== `Bearer ${this.#apiKey}`) {
       return sendJson(
