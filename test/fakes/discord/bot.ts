@@ -26,7 +26,7 @@ export interface TestBot {
 const fastAdapter = { minEditIntervalMs: 20, regenerateDedupeMs: 2_000 };
 
 export const startTestBot = async (
-  discord: FakeDiscord,
+  discord: Pick<FakeDiscord, 'token' | 'restApi'>,
   options: TestBotOptions = {},
 ): Promise<TestBot> => {
   const logger = options.logger ?? createLogger({ level: 'silent' });
