@@ -1,26 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '#core/errors.js';
 import type { JobEvent } from '#core/jobs.js';
-import {
-  delivery,
-  requester,
-  smallRequest,
-  startHarness,
-  type Harness,
-} from './support/service-harness.js';
+import { delivery, requester, smallRequest } from './support/service-harness.js';
+import { harnessPerTest } from './support/harness-per-test.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = harnessPerTest();
 
 const refusalOf = (error: unknown) =>
   error instanceof UserError ? { identifier: error.identifier, context: error.context } : error;
 
 describe('caps on pending jobs', () => {
   it("refuses a user's job past their cap, and a guild's past its cap, spending nothing", async () => {
-    harness = await startHarness({
+    const harness = await startHarness({
       queue: { concurrency: 1, maxPendingPerUser: 2, maxPendingPerGuild: 3, shutdownGraceMs: 0 },
       api: { latencyMs: 10_000 },
     });
@@ -58,7 +49,7 @@ describe('caps on pending jobs', () => {
 describe('position updates', () => {
   it('tells a waiting job its falling position, at most once per interval and only on change', async () => {
     const intervalMs = 300;
-    harness = await startHarness({
+    const harness = await startHarness({
       queue: { concurrency: 1 },
       api: { latencyMs: 150 },
       service: { positionIntervalMs: intervalMs },

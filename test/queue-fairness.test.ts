@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  delivery,
-  requester,
-  smallRequest,
-  startHarness,
-  type Harness,
-} from './support/service-harness.js';
+import { describe, expect, it } from 'vitest';
+import { delivery, requester, smallRequest, type Harness } from './support/service-harness.js';
+import { harnessPerTest } from './support/harness-per-test.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = harnessPerTest();
 
 /** Prompts in the order their requests reached the fake Images API: the upstream start order. */
 const upstreamOrder = (api: Harness['api']) =>
@@ -40,7 +31,7 @@ const submitMany = async (
 describe('fair scheduling across guilds and users', () => {
   it("starts a second guild's first job within the first C + 1 starts behind another guild's burst", async () => {
     const concurrency = 2;
-    harness = await startHarness({ queue: { concurrency } });
+    const harness = await startHarness({ queue: { concurrency } });
     const { service, reporter, api } = harness;
     // A's first two jobs hold both slots (their upstream never answers) until this test frees
     // them, so the whole burst is queued first however slowly the machine submits.
@@ -70,7 +61,7 @@ describe('fair scheduling across guilds and users', () => {
   });
 
   it('takes turns across users inside a guild, each user first come first served', async () => {
-    harness = await startHarness({ queue: { concurrency: 1 } });
+    const harness = await startHarness({ queue: { concurrency: 1 } });
     const { service, reporter, api } = harness;
     api.failNext(1, { type: 'hang' });
     const [blocker] = await submitMany(service, 'G', 'first', 1);
@@ -96,7 +87,7 @@ describe('fair scheduling across guilds and users', () => {
   });
 
   it('gives positions from the fair order, so a newcomer guild is placed ahead of a backlog', async () => {
-    harness = await startHarness({ queue: { concurrency: 1 } });
+    const harness = await startHarness({ queue: { concurrency: 1 } });
     const { service, reporter, api } = harness;
     api.failNext(1, { type: 'hang' });
     const submitted = [];

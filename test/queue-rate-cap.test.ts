@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  delivery,
-  requester,
-  smallRequest,
-  startHarness,
-  type Harness,
-} from './support/service-harness.js';
+import { describe, expect, it } from 'vitest';
+import { delivery, requester, smallRequest, type Harness } from './support/service-harness.js';
+import { harnessPerTest } from './support/harness-per-test.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = harnessPerTest();
 
 /** A cap of 4 images per 800 ms window: short, so the test waits less than a second. */
 const start = async () => {
-  harness = await startHarness({
+  const harness = await startHarness({
     queue: { concurrency: 8, imagesPerMinute: 4 },
     service: { rateWindowMs: 800 },
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '#core/errors.js';
 import type { Fault } from './fakes/images-api.js';
 import { createLogger } from '#core/log.js';
@@ -12,20 +12,11 @@ import {
   requester,
   smallRequest,
   startHarness,
-  type Harness,
   type HarnessOptions,
 } from './support/service-harness.js';
+import { harnessPerTest } from './support/harness-per-test.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-const start = async (options: HarnessOptions = {}) => {
-  harness = await startHarness({ quota: { userLimit: 10, guildLimit: 100 }, ...options });
-  return harness;
-};
+const start = harnessPerTest({ quota: { userLimit: 10, guildLimit: 100 } });
 
 /** Log lines as parsed JSON, from a real pino logger writing into memory. */
 const capturedLogger = () => {
@@ -202,13 +193,12 @@ describe('a job that fails inside the bot', () => {
   it('fails as internal with an incident id logged with the stack, and still attempts the refund', async () => {
     const { lines, logger } = capturedLogger();
     const dir = await makeTempDir();
-    const { service, reporter, api, store } = await start({
+    // Not through `start`: this test closes the store itself, and the cleanup must not again.
+    const { service, reporter, api, store } = await startHarness({
       storeUrl: `sqlite://${join(dir, 'closing.sqlite')}`,
       api: { latencyMs: 1_000 },
       service: { logger },
     });
-    // This test closes the store itself; the shared cleanup must not close it twice.
-    harness = undefined;
     const { job } = await service.submit(smallRequest('a comet'), requester('g1', 'u1'), delivery);
     await reporter.next(job.id, 'started');
     // The store goes away mid-job: the commit after a good answer cannot be written.

@@ -1,20 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '#core/log.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
-import {
-  delivery,
-  requester,
-  smallRequest,
-  startHarness,
-  type Harness,
-} from './support/service-harness.js';
+import { delivery, requester, smallRequest } from './support/service-harness.js';
+import { harnessPerTest } from './support/harness-per-test.js';
 
-let harness: Harness | undefined;
+const startHarness = harnessPerTest();
 let uninstall: (() => void) | undefined;
-afterEach(async () => {
+afterEach(() => {
   uninstall?.();
-  await harness?.close();
-  harness = undefined;
+  uninstall = undefined;
 });
 
 const logger = createLogger({ level: 'silent' });
@@ -28,7 +22,7 @@ const exitCode = () => {
 
 describe('shutdown on a signal', () => {
   it('shuts the service down (refunding queued jobs), then closes the store, then exits 0', async () => {
-    harness = await startHarness({
+    const harness = await startHarness({
       queue: { concurrency: 1, shutdownGraceMs: 5_000 },
       api: { latencyMs: 1_000 },
     });
@@ -67,7 +61,7 @@ describe('shutdown on a signal', () => {
   });
 
   it('still closes the rest when one closeable fails, and exits 1', async () => {
-    harness = await startHarness();
+    const harness = await startHarness();
     const closed: string[] = [];
     const { exited, exit } = exitCode();
     uninstall = installShutdownHandlers(
@@ -93,7 +87,10 @@ describe('shutdown on a signal', () => {
   });
 
   it('exits 1 at once on a second signal while the first is still shutting down', async () => {
-    harness = await startHarness({ queue: { shutdownGraceMs: 5_000 }, api: { latencyMs: 1_000 } });
+    const harness = await startHarness({
+      queue: { shutdownGraceMs: 5_000 },
+      api: { latencyMs: 1_000 },
+    });
     await harness.service.submit(smallRequest('slow'), requester('g1', 'u1'), delivery);
     const codes: number[] = [];
     let second: (code: number) => void = () => {};

@@ -1,24 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '#core/errors.js';
-import {
-  delivery,
-  requester,
-  smallRequest,
-  startHarness,
-  type Harness,
-  type HarnessOptions,
-} from './support/service-harness.js';
+import { delivery, requester, smallRequest } from './support/service-harness.js';
+import { harnessPerTest } from './support/harness-per-test.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-const start = async (options: HarnessOptions) => {
-  harness = await startHarness({ quota: { userLimit: 20, guildLimit: 100 }, ...options });
-  return harness;
-};
+const start = harnessPerTest({ quota: { userLimit: 20, guildLimit: 100 } });
 
 const identifierOf = (error: unknown) => (error instanceof UserError ? error.identifier : error);
 

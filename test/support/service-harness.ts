@@ -39,7 +39,7 @@ export interface Harness {
   quotas: Quotas;
   reporter: RecordingReporter;
   service: GenerationService;
-  /** Shuts the service down and closes the store and the fake API. */
+  /** Shuts the service down and closes the store and the fake API; later calls wait for the first. */
   close(): Promise<void>;
 }
 
@@ -112,14 +112,16 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
   const api = await startFakeImagesApi(options.api);
   const reporter = options.reporter ?? new RecordingReporter();
   const wired = await wireService(api.baseUrl, reporter, options);
+  let closing: Promise<void> | undefined;
+  const closeAll = async () => {
+    await wired.close();
+    await api.close();
+  };
   return {
     ...wired,
     api,
     reporter,
-    close: async () => {
-      await wired.close();
-      await api.close();
-    },
+    close: () => (closing ??= closeAll()),
   };
 };
 
