@@ -1,6 +1,8 @@
+import { quotaPeriods } from '../src/config.js';
 import { UserError } from '#core/errors.js';
 import type { QuotaPeriod } from '#core/quota/types.js';
 import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
+import { usageLines } from '#adapters/shared/text-options.js';
 
 const limit: OptionDefinition = {
   name: 'limit',
@@ -17,7 +19,7 @@ const period: OptionDefinition = {
   type: 'string',
   required: true,
   positional: true,
-  choices: () => ['day', 'week', 'month'],
+  choices: () => quotaPeriods,
   description: { en: 'Period the limit counts over (UTC)', ko: '한도를 세는 기간 (UTC)' },
 };
 const user = (required: boolean, description: { en: string; ko: string }): OptionDefinition => ({
@@ -140,8 +142,10 @@ const quotaAdmin: CommandDefinition = {
           { ephemeral: true },
         );
       default:
+        // Reached only from a platform still showing an older registration of this command.
         throw new UserError('malformedCommand', {
           problem: `unknown subcommand ${options.subcommand ?? '(none)'}`,
+          usage: usageLines(quotaAdmin),
         });
     }
   },
