@@ -23,16 +23,45 @@ export interface CounterRecord {
 
 export const emptyCounter = (): CounterRecord => ({ committed: 0, granted: 0, holds: {} });
 
-/** A copy without expired holds: a job that crashed between reserve and settle stops counting at its deadline. */
-export const pruneHolds = (record: CounterRecord, now: number): CounterRecord => ({
-  ...record,
-  holds: Object.fromEntries(
-    Object.entries(record.holds).filter(([, hold]) => hold.expiresAt > now),
-  ),
-});
+/**
+ * The holds that pass `keep`, in a new object. A counter holds one entry per waiting job of its
+ * guild or user, and V8 keeps objects with that many keys in dictionary mode, where a for-in loop
+ * is several times faster than a spread, `Object.entries` or `Object.values`. Holds come from
+ * object literals or JSON, so they have no inherited keys for the loop to pick up.
+ */
+const copyHolds = (
+  holds: CounterRecord['holds'],
+  keep: (jobId: string, hold: HoldEntry) => boolean,
+): CounterRecord['holds'] => {
+  const copy: CounterRecord['holds'] = {};
+  for (const jobId in holds) {
+    const hold = holds[jobId]!;
+    if (keep(jobId, hold)) copy[jobId] = hold;
+  }
+  return copy;
+};
 
-export const heldImages = (record: CounterRecord): number =>
-  Object.values(record.holds).reduce((sum, hold) => sum + hold.images, 0);
+const hasExpiredHold = (record: CounterRecord, now: number): boolean => {
+  for (const jobId in record.holds) if (record.holds[jobId]!.expiresAt <= now) return true;
+  return false;
+};
+
+/**
+ * The record without expired holds: a job that crashed between reserve and settle stops counting at
+ * its deadline. Records are never changed in place, so when nothing expired (nearly always) the same
+ * record is returned: copying every hold on each read made a quota operation cost in proportion to
+ * the jobs waiting.
+ */
+export const pruneHolds = (record: CounterRecord, now: number): CounterRecord =>
+  hasExpiredHold(record, now)
+    ? { ...record, holds: copyHolds(record.holds, (_, hold) => hold.expiresAt > now) }
+    : record;
+
+export const heldImages = (record: CounterRecord): number => {
+  let held = 0;
+  for (const jobId in record.holds) held += record.holds[jobId]!.images;
+  return held;
+};
 
 /** Committed plus held: what the counter has given out, settled or not. */
 export const usedOf = (record: CounterRecord): number => record.committed + heldImages(record);
@@ -62,16 +91,16 @@ export const hasRoom = (record: CounterRecord, limit: Limit): boolean => {
   return ceiling === null || usedOf(record) < ceiling;
 };
 
-export const withHold = (record: CounterRecord, jobId: string, hold: HoldEntry): CounterRecord => ({
-  ...record,
-  holds: { ...record.holds, [jobId]: hold },
-});
-
-export const withoutHold = (record: CounterRecord, jobId: string): CounterRecord => {
-  const holds = { ...record.holds };
-  delete holds[jobId];
+export const withHold = (record: CounterRecord, jobId: string, hold: HoldEntry): CounterRecord => {
+  const holds = copyHolds(record.holds, () => true);
+  holds[jobId] = hold;
   return { ...record, holds };
 };
+
+export const withoutHold = (record: CounterRecord, jobId: string): CounterRecord => ({
+  ...record,
+  holds: copyHolds(record.holds, (other) => other !== jobId),
+});
 
 /**
  * Turns the job's live hold into `images` spent. Without a live hold (already settled, refunded,
