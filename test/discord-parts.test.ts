@@ -178,6 +178,78 @@ describe('DiscordReporter', () => {
     ).toThrow(/token is required/);
   });
 
+  it('shows a streamed preview on the status message, then turns that message into the result', async () => {
+    discord = await startFakeDiscord();
+    const guild = discord.addGuild('Garden', discord.addUser('owner'));
+    const channelId = guild.channels[0]!.id;
+    const earlier = discord.world.addMessage({
+      content: 'an earlier result',
+      embeds: [],
+      attachments: [],
+      flags: 0,
+      allowedMentions: { parse: [] },
+      channelId,
+      guildId: guild.id,
+      authorId: discord.applicationId,
+      source: 'channel',
+    });
+    const reporter = new DiscordReporter({
+      token: discord.token,
+      apiBaseUrl: discord.restApi,
+      logger: silent,
+      results: () => ({ rememberResult: async () => {} }),
+      minEditIntervalMs: 0,
+    });
+    const job: Job = {
+      id: 'job-2',
+      request: { prompt: 'sunrise', model: 'gpt-image-1', size: '1024x1024', count: 1 },
+      requester: { platform: 'discord', guildId: guild.id, userId: '99', channelId, locale: 'en' },
+      delivery: toAddress(
+        replyDelivery({ applicationId: discord.applicationId, channelId, replyTo: earlier.id }),
+      ),
+      submittedAt: Date.now(),
+      deadlineAt: Date.now() + 60_000,
+    };
+    const preview = noisyPng(2_000);
+
+    await reporter.report(job, {
+      type: 'partial',
+      image: { bytes: preview, contentType: 'image/png', imageIndex: 0, partialIndex: 0 },
+    });
+    const status = await discord.world.until(
+      () => discord!.world.channelMessages(channelId).find((m) => m.replyTo === earlier.id),
+      'the preview',
+    );
+    await reporter.report(job, {
+      type: 'completed',
+      images: [{ bytes: noisyPng(3_000), contentType: 'image/png' }],
+      elapsedMs: 900,
+      quota: {
+        guild: {
+          used: 1,
+          limit: null,
+          remaining: null,
+          period: 'day',
+          resetsAt: '2030-01-01T00:00:00Z',
+        },
+        user: {
+          used: 1,
+          limit: null,
+          remaining: null,
+          period: 'day',
+          resetsAt: '2030-01-01T00:00:00Z',
+        },
+      },
+    });
+
+    expect(status.history[0]?.content).toContain('Generating… (preview)');
+    expect(status.history[0]?.attachments[0]).toMatchObject({ filename: 'preview.png' });
+    expect(status.history[0]?.attachments[0]?.bytes).toEqual(preview);
+    expect(status.attachments.map((attachment) => attachment.filename)).toEqual(['imagine-1.png']);
+    expect(status.embeds[0]?.description).toBe('sunrise');
+    expect(discord.world.channelMessages(channelId)).toHaveLength(2);
+  });
+
   it('sends a job past its token expiry straight to the channel, never trying the webhook', async () => {
     discord = await startFakeDiscord();
     const guild = discord.addGuild('Garden', discord.addUser('owner'));
