@@ -189,7 +189,7 @@ const schema = z.object({
 export const configKeys: readonly string[] = Object.keys(schema.shape);
 
 /** Variables whose values must never be printed. */
-export const secretKeys = [
+const secretKeys = [
   'IMAGES_API_KEY',
   'IMAGES_USER_SALT',
   'DISCORD_TOKEN',

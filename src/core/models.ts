@@ -110,12 +110,7 @@ const rulesOfFamily = (family: ModelFamily, id: string): ModelRules => {
   }
 };
 
-export const modelFamilies: readonly ModelFamily[] = [
-  'gpt-image',
-  'dall-e-2',
-  'dall-e-3',
-  'custom',
-];
+const modelFamilies: readonly ModelFamily[] = ['gpt-image', 'dall-e-2', 'dall-e-3', 'custom'];
 
 /** An operator's extra model: an id, and the family whose rules it follows (`custom` when unsaid). */
 export interface ExtraModel {

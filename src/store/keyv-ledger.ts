@@ -41,7 +41,7 @@ export interface KeyvLedgerOptions {
   cacheEntries?: number;
 }
 
-export const defaultRetentionMs = 35 * 86_400_000;
+const defaultRetentionMs = 35 * 86_400_000;
 
 export const retentionSchema = wholeNumber(1).default(defaultRetentionMs);
 const optionsSchema = z.object({

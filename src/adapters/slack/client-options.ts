@@ -63,7 +63,7 @@ export const retryAfterSeconds = (response: Response): number | undefined => {
  * `Retry-After`: the WebClient then fails the call at once rather than sleeping. Shorter waits pass
  * through untouched and the WebClient honours them.
  */
-export const boundRetryAfter =
+const boundRetryAfter =
   (fetchFn: typeof fetch, maxSeconds: number, logger: BoltLogger): typeof fetch =>
   async (input, init) => {
     const response = await fetchFn(input, init);

@@ -36,7 +36,7 @@ const notSentCodes = new Set([
 ]);
 
 /** The first system error code (ECONNREFUSED...) along an error's chain of causes. */
-export const causeCode = (error: unknown): string | undefined => {
+const causeCode = (error: unknown): string | undefined => {
   for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
