@@ -9,7 +9,7 @@ export type { Logger } from 'pino';
 export interface LoggerOptions {
   /** @default 'info' */
   level?: string;
-  /** Values to replace with `[redacted]` wherever they appear. */
+  /** Values to replace with `[redacted]` wherever they appear. @default [] */
   secrets?: readonly string[];
   /** Where lines go. @default standard output */
   destination?: DestinationStream;

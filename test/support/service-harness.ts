@@ -23,13 +23,17 @@ import { RecordingReporter } from './recording-reporter.js';
 export interface HarnessOptions {
   /** @default 'memory://' */
   storeUrl?: string;
+  /** @default the fake's own defaults: any key, b64_json, no latency */
   api?: FakeImagesApiOptions;
-  /** Overrides of the queue settings; the rest are roomy defaults for tests. */
+  /** Overrides of the queue settings; the rest are roomy defaults for tests. @default {@link testQueue} */
   queue?: Partial<Config['queue']>;
-  /** Overrides of the quota defaults; unlimited unless set. */
+  /** Overrides of the quota defaults. @default unlimited, per day, no token budget */
   quota?: Partial<Config['quota']>;
+  /** Overrides of the Images client options. @default no retries */
   client?: Partial<ImagesClientOptions>;
+  /** Overrides of the service options. @default position reports every 20 ms */
   service?: Partial<GenerationServiceOptions>;
+  /** @default a new {@link RecordingReporter} */
   reporter?: RecordingReporter;
 }
 

@@ -29,12 +29,13 @@ export interface GenerationResult {
 }
 
 export interface GenerateOptions {
-  /** The stable, salted hash sent as `user` (see `hashUser`), never a raw platform id. */
+  /** The stable, salted hash sent as `user` (see `hashUser`), never a raw platform id. @default none sent */
   user?: string;
-  /** Aborts the call and any retry wait; the job deadline and cancellation use it. */
+  /** Aborts the call and any retry wait; the job deadline and cancellation use it. @default none */
   signal?: AbortSignal;
-  /** With `partialImages` >= 1 on a streaming model, the call streams and reports previews here. */
+  /** With `partialImages` >= 1 on a streaming model, the call streams and reports previews here. @default 0 */
   partialImages?: number;
+  /** Receives each preview while the model streams; a throw here never fails the call. @default none */
   onPartialImage?: (image: PartialImage) => void;
 }
 
