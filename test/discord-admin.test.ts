@@ -12,6 +12,7 @@ import {
   type InteractionOption,
 } from '#test/fakes/discord/index.js';
 import { startTestBot, type TestBot } from '#test/fakes/discord/bot.js';
+import { createLogger } from '#core/log.js';
 
 let discord: FakeDiscord;
 let bot: TestBot;
@@ -121,5 +122,26 @@ describe('/quota-admin and /quota on Discord', () => {
     const quota = discord.runCommand({ guild, user: member, name: 'quota', locale: 'ko' });
 
     expect(await privateAnswer(quota)).toMatch(/^회원님: 오늘 15장 중 15장 남음/);
+  });
+
+  it('answers an unexpected failure with an error id that is also in the log, never a stack', async () => {
+    discord = await startFakeDiscord();
+    const owner = discord.addUser('owner');
+    const guild = discord.addGuild('Garden', owner);
+    const lines: string[] = [];
+    bot = await startTestBot(discord, {
+      logger: createLogger({ level: 'error', destination: { write: (line) => lines.push(line) } }),
+    });
+
+    // Registered on Discord long ago, unknown to this version of the bot.
+    const stale = discord.runCommand({ guild, user: owner, name: 'retired-command' });
+    const answer = await privateAnswer(stale);
+
+    const incidentId = /error id ([0-9a-f]+)/.exec(answer)?.[1];
+    expect(incidentId).toBeDefined();
+    expect(answer).not.toMatch(/at .*\.(ts|js):\d+/);
+    expect(
+      lines.some((line) => line.includes(String(incidentId)) && line.includes('retired-command')),
+    ).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ import { loadCommands } from '#commands/registry.js';
 import { commandHandler } from './commands.js';
 import { regenerateListener } from './regenerate.js';
 import { createDiscordReporter, type DiscordReporter } from './reporter.js';
+import { noPings } from './text.js';
 
 export type DiscordConfig = NonNullable<Config['discord']>;
 
@@ -88,20 +89,19 @@ export const createDiscordAdapter = (options: DiscordAdapterOptions): DiscordAda
       partials: discordPartials,
       rest: { api: options.config.apiBaseUrl },
       // Belt and braces: every send also sets this explicitly.
-      allowedMentions: { parse: [], repliedUser: false },
+      allowedMentions: noPings,
     });
-    const onCommand = commandHandler({
-      service: running,
-      commands,
-      logger,
-    });
+    const onCommand = commandHandler({ service: running, commands, logger });
     const onReaction = regenerateListener({
       service: running,
       logger,
       recent: new RecentOnce(options.regenerateDedupeMs ?? 5000),
     });
     client.on(Events.InteractionCreate, (interaction) => {
-      if (interaction.isChatInputCommand()) void onCommand(interaction);
+      if (!interaction.isChatInputCommand()) return;
+      onCommand(interaction).catch((error: unknown) =>
+        logger.error({ err: error, interactionId: interaction.id }, 'command handling failed'),
+      );
     });
     client.on(Events.MessageReactionAdd, (reaction, user) => {
       onReaction(reaction, user).catch((error: unknown) =>

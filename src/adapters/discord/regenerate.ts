@@ -10,7 +10,7 @@ import { describeError } from '#adapters/shared/describe-error.js';
 import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
 import type { RecentOnce } from '#adapters/shared/recent-once.js';
 import { replyDelivery, toAddress } from './delivery.js';
-import { cut, discordLimits, discordTime, mention, regenerateEmoji } from './text.js';
+import { cut, discordLimits, discordTime, mention, noPings, regenerateEmoji } from './text.js';
 
 export interface RegenerateDependencies {
   service: GenerationService;
@@ -64,7 +64,7 @@ export const regenerateListener =
         .send({
           content: cut(`${mention(user.id)} ${text}`, discordLimits.content),
           reply: { messageReference: message.id, failIfNotExists: false },
-          allowedMentions: { parse: [], repliedUser: false },
+          allowedMentions: noPings,
         })
         .catch((sendError: unknown) =>
           logger.error({ err: sendError }, 'could not tell the user why regenerate failed'),

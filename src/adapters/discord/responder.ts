@@ -8,9 +8,7 @@
  * deleted and the answer follows privately, so refusals are never shown to the channel.
  */
 import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
-import { cut, discordLimits } from './text.js';
-
-const noPings = { parse: [], repliedUser: false };
+import { cut, discordLimits, noPings } from './text.js';
 
 export class InteractionResponder {
   #replied = false;

@@ -1,4 +1,4 @@
-import type { APIAllowedMentions } from 'discord.js';
+import type { APIAllowedMentions, MessageMentionOptions } from 'discord.js';
 
 /**
  * Discord's length limits and the one way text is cut to fit them. Pure, so tests call it directly.
@@ -30,6 +30,9 @@ export const discordTime = (iso: string): string => `<t:${Math.floor(Date.parse(
 
 /** Sent with every message: nobody is notified by anything the bot echoes (`@everyone`, roles, users). */
 export const noMentions: APIAllowedMentions = { parse: [], replied_user: false };
+
+/** The same, in discord.js's spelling, for sends made through the gateway client's objects. */
+export const noPings: MessageMentionOptions = { parse: [], repliedUser: false };
 
 /** The reaction the bot puts on each result, and that users add to ask for the same again. */
 export const regenerateEmoji = '🔁';
