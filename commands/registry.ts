@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { CodedError } from '#core/errors.js';
 import type { CommandDefinition } from '#adapters/shared/command-context.js';
 
 // Discord's rules, the stricter platform: lowercase names of letters, digits, `-` and `_`.
@@ -73,7 +74,10 @@ export const checkCommand = (candidate: unknown, source: string): CommandDefinit
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || '(definition)'}: ${issue.message}`,
     );
-    throw new Error(`Command definition ${source} is not valid:\n  - ${problems.join('\n  - ')}`);
+    throw new CodedError(
+      'commands.invalidDefinition',
+      `Command definition ${source} is not valid:\n  - ${problems.join('\n  - ')}`,
+    );
   }
   return candidate as CommandDefinition;
 };
@@ -90,6 +94,10 @@ export const loadCommands = async (): Promise<CommandDefinition[]> => {
   );
   const names = commands.map((definition) => definition.name);
   const duplicate = names.find((candidate, index) => names.indexOf(candidate) !== index);
-  if (duplicate !== undefined) throw new Error(`Two command definitions are named ${duplicate}`);
+  if (duplicate !== undefined)
+    throw new CodedError(
+      'commands.duplicateName',
+      `Two command definitions are named ${duplicate}`,
+    );
   return commands;
 };
