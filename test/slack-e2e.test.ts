@@ -330,6 +330,25 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     expect(slack.responses).toHaveLength(1);
   });
 
+  it('keeps a delivered result and its :repeat: when the status message was deleted meanwhile', async () => {
+    const running = await start({ api: { latencyMs: 300 } });
+
+    await imagine(running, `status deleted ${small}`);
+    const status = await slack.waitFor('the status message', () => statusMessages()[0]);
+    // The requester deletes the status message while the image is being made.
+    slack.workspace.messages.splice(slack.workspace.messages.indexOf(status), 1);
+
+    const [file] = await uploadCount(1);
+    const share = slack.workspace.message(file?.shared?.channel ?? '', file?.shared?.ts ?? '');
+    await slack.waitFor('the :repeat: affordance on the shared images', () =>
+      share?.reactions.has('repeat'),
+    );
+    expect(file?.bytes).toEqual(running.core.api.requests[0]?.images[0]);
+    // The images are in the channel: nothing may tell the requester they could not be posted.
+    expect(slack.responses).toHaveLength(0);
+    expect(slack.workspace.ephemerals).toHaveLength(0);
+  });
+
   it('survives Slack 429s with Retry-After on the way and still delivers', async () => {
     const running = await start();
     slack.rateLimit('chat.postMessage', 2, 1);

@@ -250,7 +250,16 @@ export class SlackReporter implements JobReporter {
         filename: imageFileName(image, index),
       })),
     });
-    await this.#setStatus(job, state, markup, `${details}\n${messages.remaining(event.quota)}`);
+    // The images are in the channel now: a status message that can no longer be edited (the
+    // requester deleted it, say) must not turn this into a "could not be posted" for them.
+    await this.#setStatus(
+      job,
+      state,
+      markup,
+      `${details}\n${messages.remaining(event.quota)}`,
+    ).catch((error: unknown) =>
+      this.#logger.warn({ err: error, jobId: job.id }, 'could not update the status of a result'),
+    );
 
     const resultTs = [state.statusTs, sharedMessageTs(upload, channelId)].filter(
       (ts): ts is string => ts !== undefined,
