@@ -349,6 +349,22 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     expect(slack.workspace.ephemerals).toHaveLength(0);
   });
 
+  it('tells the requester privately how the job ended when its status message was deleted', async () => {
+    const running = await start({ quota: { userLimit: 2 }, api: { latencyMs: 300 } });
+    running.core.api.failNext(1, { type: 'moderation' });
+
+    await imagine(running, `refused, status deleted ${small}`);
+    const status = await slack.waitFor('the status message', () => statusMessages()[0]);
+    slack.workspace.messages.splice(slack.workspace.messages.indexOf(status), 1);
+
+    const answer = await reply();
+    expect(answer).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(answer.text)).toContain('content policy');
+    expect(String(answer.text)).toContain('Nothing was charged');
+    const standing = await running.core.service.standing(slack.workspace.teamId, 'U1');
+    expect(standing.user.used).toBe(0);
+  });
+
   it('survives Slack 429s with Retry-After on the way and still delivers', async () => {
     const running = await start();
     slack.rateLimit('chat.postMessage', 2, 1);

@@ -92,6 +92,25 @@ export const sharedMessageTs = (upload: unknown, channelId: string): string | un
   return undefined;
 };
 
+/** The status line for every event but `completed`, which becomes the result itself. Pure. */
+const statusLine = (
+  event: Exclude<JobEvent, { type: 'completed' }>,
+  messages: Messages,
+): string => {
+  switch (event.type) {
+    case 'queued':
+      return messages.queued(event.position);
+    case 'started':
+      return messages.started();
+    case 'partial':
+      return messages.preview();
+    case 'failed':
+      return messages.failure(event.failure);
+    case 'cancelled':
+      return messages.cancelled();
+  }
+};
+
 const isFinal = (event: JobEvent): boolean =>
   event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled';
 
@@ -129,10 +148,19 @@ export class SlackReporter implements JobReporter {
     try {
       await this.#handle(job, event, state);
     } catch (error) {
-      // A status edit that fails is cosmetic and a later one may work: the service logs it. A
-      // result that cannot be posted, or a channel closed to the bot, must reach the requester.
-      if (event.type !== 'completed' && !isChannelAccessError(error)) throw error;
-      await this.#explain(job, state, error, event.type === 'completed');
+      // A progress edit that fails is cosmetic and a later one may work: the service logs it. A
+      // result, a job's ending, or a channel closed to the bot must reach the requester somehow.
+      if (event.type === 'completed' || isChannelAccessError(error)) {
+        await this.#explain(job, state, error, event.type === 'completed');
+      } else if (event.type === 'failed' || event.type === 'cancelled') {
+        this.#logger.warn(
+          { err: error, jobId: job.id },
+          'could not show how a job ended in its status message; telling the requester privately',
+        );
+        await this.#tellRequester(job, statusLine(event, messagesFor(job.requester.locale)));
+      } else {
+        throw error;
+      }
     } finally {
       if (isFinal(event)) this.#jobs.delete(job.id);
     }
@@ -141,33 +169,19 @@ export class SlackReporter implements JobReporter {
   async #handle(job: Job, event: JobEvent, state: JobState): Promise<void> {
     const messages = messagesFor(job.requester.locale);
     const markup = createSlackMarkup();
-    switch (event.type) {
-      case 'queued':
-        return this.#setStatus(job, state, markup, messages.queued(event.position));
-      case 'started':
-        return this.#setStatus(job, state, markup, messages.started());
-      case 'partial':
-        return this.#setStatus(job, state, markup, messages.preview());
-      case 'failed':
-        return this.#setStatus(job, state, markup, messages.failure(event.failure));
-      case 'cancelled':
-        return this.#setStatus(job, state, markup, messages.cancelled());
-      case 'completed':
-        return this.#deliver(job, event, state, markup, messages);
-    }
+    if (event.type === 'completed') return this.#deliver(job, event, state, markup, messages);
+    return this.#setStatus(job, state, markup, statusLine(event, messages));
   }
 
   /**
-   * Tells the requester, once, why their job cannot be shown: privately through the command's
-   * `response_url` (which works where the bot may not post), else as an ephemeral message. A job
-   * not yet completed in a channel closed to the bot is cancelled, so nobody pays for unseen images;
-   * a completed one was counted, and the user gets an incident id instead.
+   * Tells the requester, once and privately, why their job cannot be shown. A job not yet completed
+   * in a channel closed to the bot is cancelled, so nobody pays for unseen images; a completed one
+   * was counted, and the user gets an incident id instead.
    */
   async #explain(job: Job, state: JobState, error: unknown, completed: boolean): Promise<void> {
     if (state.explained) return;
     state.explained = true;
     const messages = messagesFor(job.requester.locale);
-    const delivery = readSlackDelivery(job.delivery);
     let text: string;
     if (!completed && isChannelAccessError(error)) {
       this.#logger.warn({ err: error, jobId: job.id }, 'the bot may not post in this channel');
@@ -186,6 +200,16 @@ export class SlackReporter implements JobReporter {
       this.#logger.error({ err: error, jobId: job.id, incidentId }, 'could not post a result');
       text = messages.deliveryFailed(incidentId);
     }
+    await this.#tellRequester(job, text);
+  }
+
+  /**
+   * Tells the requester privately: through the command's `response_url`, which works even where
+   * the bot may not post, else as an ephemeral message. A failure here is only logged: there is
+   * no other way left to reach them.
+   */
+  async #tellRequester(job: Job, text: string): Promise<void> {
+    const delivery = readSlackDelivery(job.delivery);
     const rendered = createSlackMarkup().render(text);
     try {
       if (delivery.responseUrl === undefined) {
@@ -207,7 +231,7 @@ export class SlackReporter implements JobReporter {
     } catch (tellError) {
       this.#logger.error(
         { err: tellError, jobId: job.id },
-        'could not tell the requester why delivery failed',
+        'could not tell the requester privately',
       );
     }
   }
