@@ -1,7 +1,7 @@
 /**
  * The order in which waiting jobs start: round-robin across guilds, and across users inside each
- * guild (see {@link Turns}), first come first served for one user's own jobs. Pure and synchronous, so the scheduler,
- * the position reports and the tests all read the same order.
+ * guild (see {@link Turns}), first come first served for one user's own jobs. Pure and synchronous,
+ * so the scheduler, the position reports and the tests all read the same order.
  */
 
 export interface FairEntry<T> {
