@@ -22,6 +22,12 @@ import { makeTempDir } from '#test/support/tmp.js';
 const now = Date.parse('2026-11-26T12:00:00Z');
 const later = now + 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Long enough that the read just after a write still finds the record on a loaded machine (40 ms
+ * did not, with the whole suite running on two cores), short enough to wait out.
+ */
+const briefTtlMs = 400;
+const pastBriefTtl = () => sleep(briefTtlMs + 50);
 const request: ImageRequest = {
   prompt: 'a red fox',
   model: 'gpt-image-1.5',
@@ -50,21 +56,21 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
       it('round-trips a JSON record and forgets it after its TTL', async () => {
         const { kv } = await open();
         await kv.set('forever', { a: [1, 2], b: 'x' });
-        await kv.set('brief', 'soon gone', 40);
+        await kv.set('brief', 'soon gone', briefTtlMs);
         expect(await kv.get('forever')).toEqual({ a: [1, 2], b: 'x' });
         expect(await kv.get('brief')).toBe('soon gone');
-        await sleep(80);
+        await pastBriefTtl();
         expect(await kv.get('brief')).toBeUndefined();
       });
 
       it('keeps a delivered result under its platform message until it expires', async () => {
         const archive = createResultArchive((await open()).kv);
         await archive.save('discord', '1234', request);
-        await archive.save('slack', '1234', { ...request, prompt: 'other' }, 40);
+        await archive.save('slack', '1234', { ...request, prompt: 'other' }, briefTtlMs);
         expect(await archive.load('discord', '1234')).toEqual(request);
         expect(await archive.load('slack', '1234')).toMatchObject({ prompt: 'other' });
         expect(await archive.load('discord', '9999')).toBeUndefined();
-        await sleep(80);
+        await pastBriefTtl();
         expect(await archive.load('slack', '1234')).toBeUndefined();
         expect(await archive.load('discord', '1234')).toEqual(request);
       });
