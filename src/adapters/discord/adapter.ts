@@ -17,6 +17,7 @@ import type { GenerationService } from '#core/service-api.js';
 import type { CommandDefinition } from '#adapters/shared/command-context.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { loadCommands } from '#commands/registry.js';
+import { AcknowledgementsFirst } from './acknowledgements.js';
 import { commandHandler } from './commands.js';
 import { regenerateListener } from './regenerate.js';
 import { createDiscordReporter, type DiscordReporter } from './reporter.js';
@@ -38,6 +39,11 @@ export interface DiscordAdapterOptions {
   regenerateDedupeMs?: number;
   /** The least time between two progress edits of one job's message. @default 1000 */
   minEditIntervalMs?: number;
+  /**
+   * The longest a command's work (and a 🔁's) waits while other commands' acknowledgements are on
+   * their way, so a burst is acknowledged before it is processed. @default 1000
+   */
+  maxWorkDelayMs?: number;
   /** @default the definitions in `commands/` */
   commands?: readonly CommandDefinition[];
 }
@@ -65,6 +71,7 @@ const checkOptions = (options: DiscordAdapterOptions): void => {
 
 export const createDiscordAdapter = (options: DiscordAdapterOptions): DiscordAdapter => {
   checkOptions(options);
+  const acknowledgements = new AcknowledgementsFirst(options.maxWorkDelayMs ?? 1000);
   const logger = options.logger.child({ component: 'discord' });
   let service: GenerationService | undefined;
   const reporter = createDiscordReporter({
@@ -91,7 +98,7 @@ export const createDiscordAdapter = (options: DiscordAdapterOptions): DiscordAda
       // Belt and braces: every send also sets this explicitly.
       allowedMentions: noPings,
     });
-    const onCommand = commandHandler({ service: running, commands, logger });
+    const onCommand = commandHandler({ service: running, commands, logger, acknowledgements });
     const onReaction = regenerateListener({
       service: running,
       logger,
@@ -104,9 +111,11 @@ export const createDiscordAdapter = (options: DiscordAdapterOptions): DiscordAda
       );
     });
     client.on(Events.MessageReactionAdd, (reaction, user) => {
-      onReaction(reaction, user).catch((error: unknown) =>
-        logger.error({ err: error }, 'regenerate reaction failed'),
-      );
+      const react = async () => {
+        await acknowledgements.settled();
+        await onReaction(reaction, user);
+      };
+      react().catch((error: unknown) => logger.error({ err: error }, 'regenerate reaction failed'));
     });
     client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
 

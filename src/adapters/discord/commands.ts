@@ -1,7 +1,9 @@
 /**
- * Slash commands: each interaction is acknowledged at once (see `InteractionResponder`), then
- * becomes the shared `CommandContext` and runs the command's logic from `commands/`. An accepted
- * /imagine says nothing here: its deferred reply is filled in by the job's reporter.
+ * Slash commands: each interaction is acknowledged at once (see `InteractionResponder`), before
+ * anything else is done for it; once other commands' acknowledgements are out of the way (see
+ * `AcknowledgementsFirst`), it becomes the shared `CommandContext` and runs the command's logic
+ * from `commands/`. An accepted /imagine says nothing here: its deferred reply is filled in by the
+ * job's reporter.
  */
 import { PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { CodedError } from '#core/errors.js';
@@ -15,6 +17,7 @@ import {
 } from '#adapters/shared/command-context.js';
 import { describeError } from '#adapters/shared/describe-error.js';
 import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
+import type { AcknowledgementsFirst } from './acknowledgements.js';
 import { interactionDelivery, toAddress } from './delivery.js';
 import { InteractionResponder } from './responder.js';
 import { discordTime, mention } from './text.js';
@@ -23,6 +26,7 @@ export interface CommandHandlerDependencies {
   service: GenerationService;
   commands: readonly CommandDefinition[];
   logger: Logger;
+  acknowledgements: AcknowledgementsFirst;
 }
 
 /** The option readers discord.js offers, as far as the shared definitions need them. */
@@ -52,18 +56,19 @@ export const readOptions = (definition: CommandDefinition, reader: OptionReader)
 };
 
 export const commandHandler =
-  ({ service, commands, logger }: CommandHandlerDependencies) =>
+  ({ service, commands, logger, acknowledgements }: CommandHandlerDependencies) =>
   async (interaction: ChatInputCommandInteraction): Promise<void> => {
     const definition = commands.find((command) => command.name === interaction.commandName);
-    const messages = messagesFor(localeFrom(interaction.locale), { time: discordTime });
     const responder = new InteractionResponder(interaction, definition?.ephemeral ?? false);
     try {
-      await responder.acknowledge();
+      await acknowledgements.acknowledge(() => responder.acknowledge());
     } catch (error) {
       // Discord has dropped the interaction: nothing can be said, and nothing must be charged.
       logger.warn({ err: error, interactionId: interaction.id }, 'could not acknowledge a command');
       return;
     }
+    await acknowledgements.settled();
+    const messages = messagesFor(localeFrom(interaction.locale), { time: discordTime });
     try {
       if (definition === undefined)
         throw new CodedError(
