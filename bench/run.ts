@@ -57,6 +57,20 @@ run it again to refresh this file.
 
 ${header}
 ${table}
+
+## Reading the figures
+
+- **Queue.** The fair queue's throughput is measured against a fixed-latency stand-in for the
+  upstream call, next to a plain p-queue doing the same work: the gap between the two rows is what
+  fairness costs. The whole-service row adds validation, quota, the real Images client over
+  loopback HTTP and decoding; it is bound by the bot's one thread (its CPU per job is in the next
+  rows), mostly the HTTP client and the openai SDK. See [performance-notes.md](performance-notes.md).
+- **Quota.** Reserve plus commit pairs per second from one process; SQLite groups concurrent writes
+  into one transaction, Redis runs one Lua script per operation. See [quotas.md](quotas.md).
+- **Discord.** 500 \`/imagine\` at once through the fake gateway (in a worker thread). The bare
+  discord.js rows run the same burst against a client that only defers: the floor discord.js sets
+  on this machine, against which the adapter's figures should be read. See
+  [discord-latency-notes.md](discord-latency-notes.md).
 `;
 if (chosen.length === 0) {
   await writeFile(new URL('../docs/benchmarks.md', import.meta.url), document);
