@@ -1,6 +1,5 @@
-import { quotaPeriods } from '../src/config.js';
 import { UserError } from '#core/errors.js';
-import type { QuotaPeriod } from '#core/quota/types.js';
+import { quotaPeriods, type QuotaPeriod } from '#core/quota/types.js';
 import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
 import { usageLines } from '#adapters/shared/text-options.js';
 

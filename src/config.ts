@@ -7,12 +7,8 @@ import { createHash } from 'node:crypto';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { parseExtraModels, type ExtraModel } from '#core/models.js';
-
-export type QuotaPeriod = 'day' | 'week' | 'month';
-export const quotaPeriods: readonly QuotaPeriod[] = ['day', 'week', 'month'];
-
-/** `null` is "unlimited". */
-export type Limit = number | null;
+import type { QueueSettings } from '#core/queue/types.js';
+import { quotaPeriods, type Limit, type QuotaDefaults } from '#core/quota/types.js';
 
 export interface Config {
   images: {
@@ -34,30 +30,8 @@ export interface Config {
   storeUrl: string;
   /** @default 'info' */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  queue: {
-    /** @default 4 */
-    concurrency: number;
-    /** Images per minute across the key; `null` for no cap. @default null */
-    imagesPerMinute: Limit;
-    /** @default 50 */
-    maxPendingPerGuild: number;
-    /** @default 5 */
-    maxPendingPerUser: number;
-    /** A Discord interaction token lives 15 minutes; a job must end before it. @default 840000 */
-    jobDeadlineMs: number;
-    /** @default 30000 */
-    shutdownGraceMs: number;
-  };
-  quota: {
-    /** @default 500 */
-    guildLimit: Limit;
-    /** @default 25 */
-    userLimit: Limit;
-    /** @default 'day' */
-    period: QuotaPeriod;
-    /** Total tokens per guild per period, metered from `usage.total_tokens`. @default null */
-    guildTokenBudget: Limit;
-  };
+  queue: QueueSettings;
+  quota: QuotaDefaults;
   discord?: {
     token: string;
     applicationId?: string;

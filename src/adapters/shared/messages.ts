@@ -3,10 +3,15 @@
  * a refusal reads the same on Discord and Slack and a translation is fixed in one place. Sentences
  * are plain text; each platform adds its own markup around them.
  */
-import type { QuotaPeriod } from '../../config.js';
 import type { UserError } from '#core/errors.js';
 import type { JobFailure } from '#core/jobs.js';
-import type { Allowance, GuildQuotaReport, Limit, QuotaStanding } from '#core/quota/types.js';
+import type {
+  Allowance,
+  GuildQuotaReport,
+  Limit,
+  QuotaPeriod,
+  QuotaStanding,
+} from '#core/quota/types.js';
 import type { Locale } from '#core/request.js';
 import { InvalidOptionsError } from '#core/service-api.js';
 import { describeProblem, orList, type Problem } from '#core/validate.js';

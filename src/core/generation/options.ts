@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Config } from '../../config.js';
 import type { ImagesClient } from '../images/types.js';
 import type { JobReporters } from '../jobs.js';
 import { createLogger, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
 import { parseOptions, wholeNumber, withMethods } from '../queue/options.js';
-import type { Clock } from '../queue/types.js';
+import type { Clock, QueueSettings } from '../queue/types.js';
 import type { QuotaAdmin, QuotaKeeper } from '../quota/types.js';
 import type { ResultArchive } from '../result-archive.js';
 
@@ -20,7 +19,7 @@ export interface GenerationServiceOptions {
   /** The model used when a request names none (IMAGES_DEFAULT_MODEL). Required. */
   defaultModel: string;
   /** Concurrency, images per minute, pending caps, deadline and grace (the QUEUE_* settings). Required. */
-  queue: Config['queue'];
+  queue: QueueSettings;
   /** Where each platform's job events go. Required: a submit from a platform without one is refused. */
   reporters: JobReporters;
   /** Keeps delivered results' settings for 30 days (`createResultArchive(store.kv)`). Required. */

@@ -59,3 +59,19 @@ export interface JobQueue {
   /** Releases timers. Jobs still here are left as they are: drain first. */
   close(): Promise<void>;
 }
+
+/** How the queue runs (the QUEUE_* settings). */
+export interface QueueSettings {
+  /** @default 4 */
+  concurrency: number;
+  /** Images per minute across the key; `null` for no cap. @default null */
+  imagesPerMinute: number | null;
+  /** @default 50 */
+  maxPendingPerGuild: number;
+  /** @default 5 */
+  maxPendingPerUser: number;
+  /** A Discord interaction token lives 15 minutes; a job must end before it. @default 840000 */
+  jobDeadlineMs: number;
+  /** @default 30000 */
+  shutdownGraceMs: number;
+}

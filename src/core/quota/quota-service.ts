@@ -4,7 +4,6 @@
  * atomic operations. See docs/quotas.md for the design.
  */
 import { z } from 'zod';
-import { quotaPeriods, type Config } from '../../config.js';
 import { CodedError, UserError } from '../errors.js';
 import { parseOptions, wholeNumber, withMethods } from '../queue/options.js';
 import { BoundedCache } from './bounded-cache.js';
@@ -12,21 +11,23 @@ import { allowanceOf, usedOf, type CounterRecord } from './counter.js';
 import type { QuotaLedger } from './ledger.js';
 import { periodWindow, previousWindow, type PeriodWindow } from './periods.js';
 import { quotaKeys } from './quota-keys.js';
-import type {
-  Allowance,
-  GuildQuotaReport,
-  PeriodLimit,
-  QuotaAdmin,
-  QuotaHold,
-  QuotaKeeper,
-  QuotaStanding,
+import {
+  quotaPeriods,
+  type Allowance,
+  type GuildQuotaReport,
+  type PeriodLimit,
+  type QuotaAdmin,
+  type QuotaDefaults,
+  type QuotaHold,
+  type QuotaKeeper,
+  type QuotaStanding,
 } from './types.js';
 
 export interface QuotaServiceOptions {
   /** Where counts live; it makes each change atomic. */
   ledger: QuotaLedger;
   /** Limits for guilds and users without their own. */
-  defaults: Config['quota'];
+  defaults: QuotaDefaults;
   /**
    * How long a guild's limits are reused before they are read again, sparing a read per call.
    * Changes made through this service apply at once; another process's, within this time.
@@ -112,7 +113,7 @@ const userField = 'user:';
 
 class QuotaService implements Quotas {
   readonly #ledger: QuotaLedger;
-  readonly #defaults: Config['quota'];
+  readonly #defaults: QuotaDefaults;
   readonly #settingsCacheMs: number;
   readonly #settingsCache: BoundedCache<Promise<Settings>>;
 

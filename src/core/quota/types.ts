@@ -1,6 +1,20 @@
-import type { Limit, QuotaPeriod } from '../../config.js';
+export type QuotaPeriod = 'day' | 'week' | 'month';
+export const quotaPeriods: readonly QuotaPeriod[] = ['day', 'week', 'month'];
 
-export type { Limit, QuotaPeriod };
+/** `null` is "unlimited". */
+export type Limit = number | null;
+
+/** The limits that apply where a guild or user has none of its own (the QUOTA_* settings). */
+export interface QuotaDefaults {
+  /** @default 500 */
+  guildLimit: Limit;
+  /** @default 25 */
+  userLimit: Limit;
+  /** @default 'day' */
+  period: QuotaPeriod;
+  /** Total tokens per guild per period, metered from `usage.total_tokens`. @default null */
+  guildTokenBudget: Limit;
+}
 
 /** A limit with the period it counts over. */
 export interface PeriodLimit {
