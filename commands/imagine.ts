@@ -1,4 +1,23 @@
-import type { CommandDefinition } from '#adapters/shared/command-context.js';
+import type { ChoiceOption } from '#core/models.js';
+import type {
+  CommandDefinition,
+  Localised,
+  OptionDefinition,
+} from '#adapters/shared/command-context.js';
+
+/** An option whose choices are every value some model in the catalogue accepts. */
+const catalogueChoice = (
+  name: string,
+  nameKo: string,
+  values: ChoiceOption,
+  description: Localised,
+): OptionDefinition => ({
+  name,
+  nameKo,
+  type: 'string',
+  choices: (catalogue) => catalogue.choicesFor(values),
+  description,
+});
 
 const imagine: CommandDefinition = {
   name: 'imagine',
@@ -22,20 +41,11 @@ const imagine: CommandDefinition = {
       choices: (catalogue) => catalogue.ids(),
       description: { en: 'Image model', ko: '이미지 모델' },
     },
-    {
-      name: 'size',
-      nameKo: '크기',
-      type: 'string',
-      choices: (catalogue) => catalogue.allSizes(),
-      description: { en: 'Image size (depends on the model)', ko: '이미지 크기 (모델마다 다름)' },
-    },
-    {
-      name: 'quality',
-      nameKo: '품질',
-      type: 'string',
-      choices: (catalogue) => catalogue.allQualities(),
-      description: { en: 'Rendering quality', ko: '렌더링 품질' },
-    },
+    catalogueChoice('size', '크기', 'sizes', {
+      en: 'Image size (depends on the model)',
+      ko: '이미지 크기 (모델마다 다름)',
+    }),
+    catalogueChoice('quality', '품질', 'qualities', { en: 'Rendering quality', ko: '렌더링 품질' }),
     {
       name: 'count',
       nameKo: '개수',
@@ -44,20 +54,14 @@ const imagine: CommandDefinition = {
       max: 10,
       description: { en: 'How many images (1 to 10)', ko: '이미지 개수 (1~10)' },
     },
-    {
-      name: 'background',
-      nameKo: '배경',
-      type: 'string',
-      choices: (catalogue) => catalogue.allBackgrounds(),
-      description: { en: 'Background (gpt-image models)', ko: '배경 (gpt-image 모델)' },
-    },
-    {
-      name: 'style',
-      nameKo: '스타일',
-      type: 'string',
-      choices: (catalogue) => catalogue.allStyles(),
-      description: { en: 'Style (dall-e-3)', ko: '스타일 (dall-e-3)' },
-    },
+    catalogueChoice('background', '배경', 'backgrounds', {
+      en: 'Background (gpt-image models)',
+      ko: '배경 (gpt-image 모델)',
+    }),
+    catalogueChoice('style', '스타일', 'styles', {
+      en: 'Style (dall-e-3)',
+      ko: '스타일 (dall-e-3)',
+    }),
   ],
   async execute({ service, requester, options, delivery }) {
     const text = (name: string) => {

@@ -140,6 +140,9 @@ export const parseExtraModels = (text: string): { models: ExtraModel[]; problems
   return { models, problems };
 };
 
+/** The options whose allowed values a model lists. */
+export type ChoiceOption = 'sizes' | 'qualities' | 'backgrounds' | 'styles';
+
 export class ModelCatalogue {
   readonly #rules: Map<string, ModelRules>;
 
@@ -161,20 +164,8 @@ export class ModelCatalogue {
     return [...this.#rules.values()];
   }
 
-  /** Union of the sizes any model accepts, for a platform's fixed choice list. */
-  allSizes(): string[] {
-    return [...new Set(this.all().flatMap((rules) => rules.sizes))];
-  }
-
-  allQualities(): string[] {
-    return [...new Set(this.all().flatMap((rules) => rules.qualities))];
-  }
-
-  allBackgrounds(): string[] {
-    return [...new Set(this.all().flatMap((rules) => rules.backgrounds))];
-  }
-
-  allStyles(): string[] {
-    return [...new Set(this.all().flatMap((rules) => rules.styles))];
+  /** Every value any model accepts for one option, for a platform's fixed choice list. */
+  choicesFor(option: ChoiceOption): string[] {
+    return [...new Set(this.all().flatMap((rules) => rules[option]))];
   }
 }
