@@ -14,6 +14,7 @@ import {
 } from '#test/fakes/discord/index.js';
 import { startTestBot, type TestBot, type TestBotOptions } from '#test/fakes/discord/bot.js';
 import { solidPng } from '#test/fakes/png.js';
+import { createLogger } from '#core/log.js';
 
 let discord: FakeDiscord | undefined;
 let bot: TestBot | undefined;
@@ -314,10 +315,14 @@ describe('/imagine on Discord', () => {
     expect(standing.user).toMatchObject({ used: 0, remaining: 5 });
   });
 
-  it('posts the result to the channel when the interaction token has expired', async () => {
+  it('posts the result to the channel when the interaction token has expired, logging no token', async () => {
+    const lines: string[] = [];
     const { discord, bot } = await setUp({
       discord: { tokenLifetimeMs: 250 },
-      bot: { harness: { api: { latencyMs: 600 } } },
+      bot: {
+        harness: { api: { latencyMs: 600 } },
+        logger: createLogger({ destination: { write: (line) => lines.push(line) } }),
+      },
     });
     const { user, interaction } = imagine(discord, [prompt('late'), ...smallModel]);
 
@@ -337,5 +342,9 @@ describe('/imagine on Discord', () => {
       () => posted.reactions.some((reaction) => reaction.emoji === '🔁'),
       'the 🔁 affordance on the channel result',
     );
+    const fallback = lines.find((line) => line.includes('interaction webhook no longer usable'));
+    expect(fallback).toContain('/webhooks/');
+    expect(lines.join('\n')).not.toContain(interaction.token);
+    expect(fallback).not.toContain('requestBody');
   });
 });

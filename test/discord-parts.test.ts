@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { DiscordAPIError } from 'discord.js';
 import { fitWithin, packIntoMessages } from '#adapters/discord/attachments.js';
 import { commandJson, sameCommands } from '#adapters/discord/command-json.js';
 import { readOptions } from '#adapters/discord/commands.js';
@@ -17,6 +18,7 @@ import {
 } from '#adapters/discord/delivery.js';
 import { statusBody } from '#adapters/discord/render.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
+import { loggableError, withoutTokens } from '#adapters/discord/log.js';
 import { cut } from '#adapters/discord/text.js';
 import { createLogger } from '#core/log.js';
 import type { Job } from '#core/jobs.js';
@@ -36,6 +38,38 @@ describe('cut', () => {
     const cutText = cut('😀😀😀고양이', 4);
     expect(cutText).toBe('😀😀😀…');
     expect([...cutText]).toHaveLength(4);
+  });
+});
+
+describe('loggableError', () => {
+  const webhookUrl = 'https://discord.com/api/v10/webhooks/111/secret-token/messages/%40original';
+
+  it('takes interaction tokens out of webhook and callback routes, leaving other routes alone', () => {
+    expect(withoutTokens(webhookUrl)).toBe(
+      'https://discord.com/api/v10/webhooks/111/:token/messages/%40original',
+    );
+    expect(
+      withoutTokens('/api/v10/interactions/222/other-token/callback?with_response=false'),
+    ).toBe('/api/v10/interactions/222/:token/callback?with_response=false');
+    expect(withoutTokens('/api/v10/channels/333/messages')).toBe('/api/v10/channels/333/messages');
+  });
+
+  it('keeps what diagnoses a Discord error and drops the token and the uploaded bytes', () => {
+    const error = new DiscordAPIError(
+      { code: 10015, message: 'Unknown Webhook' },
+      10015,
+      404,
+      'PATCH',
+      webhookUrl,
+      { files: [{ name: 'imagine-1.png', data: Buffer.alloc(1000) }], body: { content: 'hi' } },
+    );
+
+    const logged = JSON.stringify(loggableError(error));
+
+    expect(JSON.parse(logged)).toMatchObject({ code: 10015, status: 404, method: 'PATCH' });
+    expect(logged).toContain('/webhooks/111/:token/');
+    expect(logged).not.toContain('secret-token');
+    expect(logged).not.toContain('imagine-1.png');
   });
 });
 

@@ -19,8 +19,9 @@ import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { loadCommands } from '#commands/registry.js';
 import { AcknowledgementsFirst } from './acknowledgements.js';
 import { commandHandler } from './commands.js';
+import { discordLogger } from './log.js';
 import { regenerateListener } from './regenerate.js';
-import { createDiscordReporter, type DiscordReporter } from './reporter.js';
+import { DiscordReporter } from './reporter.js';
 import { noPings } from './text.js';
 
 export type DiscordConfig = NonNullable<Config['discord']>;
@@ -72,9 +73,9 @@ const checkOptions = (options: DiscordAdapterOptions): void => {
 export const createDiscordAdapter = (options: DiscordAdapterOptions): DiscordAdapter => {
   checkOptions(options);
   const acknowledgements = new AcknowledgementsFirst(options.maxWorkDelayMs ?? 1000);
-  const logger = options.logger.child({ component: 'discord' });
+  const logger = discordLogger(options.logger, 'discord');
   let service: GenerationService | undefined;
-  const reporter = createDiscordReporter({
+  const reporter = new DiscordReporter({
     token: options.config.token,
     apiBaseUrl: options.config.apiBaseUrl,
     logger: options.logger,

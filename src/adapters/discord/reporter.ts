@@ -14,6 +14,7 @@ import { describeError } from '#adapters/shared/describe-error.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { fitWithin, prepareUploads } from './attachments.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
+import { discordLogger } from './log.js';
 import { DiscordMessenger, isGone, type MessageBody, type RestOptions } from './messenger.js';
 import { resultBody, statusBody } from './render.js';
 import { discordTime, regenerateEmoji } from './text.js';
@@ -78,7 +79,7 @@ export class DiscordReporter implements JobReporter {
         `minEditIntervalMs must be a number of at least 0, got ${interval}`,
       );
     this.#messenger = new DiscordMessenger(options);
-    this.#logger = options.logger.child({ component: 'discord-reporter' });
+    this.#logger = discordLogger(options.logger, 'discord-reporter');
     this.#results = options.results;
     this.#minEditIntervalMs = interval;
     this.#clock = options.clock ?? Date;
@@ -301,6 +302,3 @@ export class DiscordReporter implements JobReporter {
     return messagesFor(job.requester.locale, { time: discordTime });
   }
 }
-
-export const createDiscordReporter = (options: DiscordReporterOptions): DiscordReporter =>
-  new DiscordReporter(options);
