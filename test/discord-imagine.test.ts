@@ -270,6 +270,35 @@ describe('/imagine on Discord', () => {
     expect(attachment?.bytes.subarray(8, 12).toString('latin1')).toBe('WEBP');
   });
 
+  it('says the images were made but not posted, with an error id in the log, when one cannot fit the upload limit', async () => {
+    const lines: string[] = [];
+    const { discord, bot } = await setUp({
+      bot: {
+        logger: createLogger({
+          level: 'error',
+          destination: { write: (line) => lines.push(line) },
+        }),
+      },
+    });
+    // Smaller than any WebP's headers, so no re-encoding can get there.
+    const { guild, user, interaction } = imagine(discord, [prompt('dust'), ...smallModel], {
+      attachmentSizeLimit: 20,
+    });
+
+    const notice = await discord.world.until(() => {
+      const reply = original(discord, interaction);
+      return reply?.content.includes('could not be posted') && reply;
+    }, 'the delivery failure notice');
+
+    const incidentId = /error id ([0-9a-f]+)/.exec(notice.content)?.[1];
+    expect(incidentId).toBeDefined();
+    expect(notice.content).not.toContain('Nothing was charged');
+    expect(
+      lines.some((line) => line.includes(String(incidentId)) && line.includes('imageTooLarge')),
+    ).toBe(true);
+    expect((await bot.service.standing(guild.id, user.id)).user.used).toBe(1);
+  });
+
   it('survives Discord 429s and 5xx on the way to delivering the result', async () => {
     const { discord, bot } = await setUp();
     discord.injectFault({

@@ -10,7 +10,7 @@ import { extensionOf } from '#core/images/decode.js';
 import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
-import { describeError } from '#adapters/shared/describe-error.js';
+import { newIncidentId } from '#adapters/shared/describe-error.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { fitWithin, prepareUploads } from './attachments.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
@@ -172,9 +172,11 @@ export class DiscordReporter implements JobReporter {
     try {
       await this.#deliver(job, state, event, messages);
     } catch (error) {
-      // The images exist and were paid for; say so plainly rather than leave a stale status.
-      const text = describeError(error, messages, this.#logger, { jobId: job.id });
-      await this.#status(state, statusBody(job, text));
+      // The images were made and counted, so the generic "nothing was charged" would be false: say
+      // they could not be posted, with an id that finds this line.
+      const incidentId = newIncidentId();
+      this.#logger.error({ err: error, jobId: job.id, incidentId }, 'could not post a result');
+      await this.#status(state, statusBody(job, messages.deliveryFailed(incidentId)));
     }
   }
 
