@@ -27,10 +27,10 @@ import { noPings } from './text.js';
 export type DiscordConfig = NonNullable<Config['discord']>;
 
 /** Slash commands need no intent; reactions need GuildMessageReactions. Nothing privileged. */
-export const discordIntents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions];
+const discordIntents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions];
 
 /** Without these, a reaction on a message from before a restart (not in the cache) is dropped. */
-export const discordPartials = [Partials.Message, Partials.Reaction];
+const discordPartials = [Partials.Message, Partials.Reaction];
 
 export interface DiscordAdapterOptions {
   /** DISCORD_TOKEN and DISCORD_API_BASE_URL (the gateway address comes from the REST API). */

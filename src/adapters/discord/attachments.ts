@@ -15,7 +15,7 @@ export interface OutgoingFile {
   contentType: string;
 }
 
-export const fileName = (index: number, contentType: DecodedImage['contentType']): string =>
+const fileName = (index: number, contentType: DecodedImage['contentType']): string =>
   `imagine-${index + 1}.${extensionOf(contentType)}`;
 
 /**

@@ -10,7 +10,7 @@ import type { DeliveryAddress } from '#core/request.js';
 export const defaultUploadLimit = 10 * 1024 * 1024;
 
 /** An interaction token lives 15 minutes; stop using it a little before, to leave room for the upload. */
-export const interactionTokenLifetimeMs = 15 * 60 * 1000;
+const interactionTokenLifetimeMs = 15 * 60 * 1000;
 const tokenSafetyMarginMs = 30 * 1000;
 
 const schema = z.object({

@@ -12,7 +12,7 @@ export interface RegisterOptions {
   rest: REST;
   /** @default the application of the bot token (`GET /applications/@me`) */
   applicationId?: string;
-  /** Registers in this guild only when set. */
+  /** Registers in this guild only when set. @default undefined (global registration) */
   guildId?: string;
   commands: readonly CommandDefinition[];
   catalogue: ModelCatalogue;

@@ -5,6 +5,7 @@
  * images than one message may carry go in follow-ups. When the interaction's token has expired or
  * Discord no longer knows its webhook, everything goes to the channel instead of being lost.
  */
+import type { APIMessage } from 'discord.js';
 import { CodedError } from '#core/errors.js';
 import { extensionOf } from '#core/images/decode.js';
 import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
@@ -200,7 +201,6 @@ export class DiscordReporter implements JobReporter {
 
   /** Shows `body` on the job's status message (made on first use); returns its id. */
   async #status(state: JobState, body: MessageBody): Promise<string> {
-    const { delivery } = state;
     const signature = JSON.stringify([body.content, body.embeds, body.files?.length]);
     if (
       state.statusMessageId !== undefined &&
@@ -208,59 +208,63 @@ export class DiscordReporter implements JobReporter {
       !body.files?.length
     )
       return state.statusMessageId;
-    if (this.#webhookUsable(state)) {
-      try {
-        const message = await this.#messenger.editInteractionReply(
-          delivery.applicationId,
-          delivery.interactionToken as string,
-          body,
-        );
-        return this.#shown(state, message.id, signature);
-      } catch (error) {
-        this.#giveUpWebhookOn(error, state);
-      }
-    }
+    const edited = await this.#throughWebhook(state, (applicationId, token) =>
+      this.#messenger.editInteractionReply(applicationId, token, body),
+    );
+    if (edited !== undefined) return this.#shown(state, edited.id, signature);
     // An interaction's reply is only edited through its webhook; once that is gone the job gets a
     // message of its own in the channel, replying to the interaction's reply when there was one.
     if (state.statusInChannel && state.statusMessageId !== undefined) {
       try {
-        const message = await this.#messenger.edit(delivery.channelId, state.statusMessageId, body);
+        const message = await this.#messenger.edit(
+          state.delivery.channelId,
+          state.statusMessageId,
+          body,
+        );
         return this.#shown(state, message.id, signature);
       } catch (error) {
         // Deleted by someone: post a new one below.
         if (!isGone(error)) throw error;
       }
     }
-    const message = await this.#messenger.send(
-      delivery.channelId,
-      body,
-      delivery.replyTo ?? state.statusMessageId,
-    );
+    const posted = await this.#sendToChannel(state, body);
     state.statusInChannel = true;
-    return this.#shown(state, message.id, signature);
+    return this.#shown(state, posted.id, signature);
   }
 
   /** Posts a further message of the job (more images than one message carries); returns its id. */
   async #postMore(state: JobState, body: MessageBody): Promise<string> {
-    const { delivery } = state;
-    if (this.#webhookUsable(state)) {
-      try {
-        const message = await this.#messenger.followUp(
-          delivery.applicationId,
-          delivery.interactionToken as string,
-          body,
-        );
-        return message.id;
-      } catch (error) {
-        this.#giveUpWebhookOn(error, state);
-      }
-    }
-    const message = await this.#messenger.send(
-      delivery.channelId,
-      body,
-      delivery.replyTo ?? state.statusMessageId,
+    const followUp = await this.#throughWebhook(state, (applicationId, token) =>
+      this.#messenger.followUp(applicationId, token, body),
     );
-    return message.id;
+    return (followUp ?? (await this.#sendToChannel(state, body))).id;
+  }
+
+  /**
+   * Makes `call` with the interaction's token while its webhook is usable; undefined when it is
+   * not (or stops being so now), so the caller falls back to the channel.
+   */
+  async #throughWebhook(
+    state: JobState,
+    call: (applicationId: string, token: string) => Promise<APIMessage>,
+  ): Promise<APIMessage | undefined> {
+    const { applicationId, interactionToken } = state.delivery;
+    if (interactionToken === null || !this.#webhookUsable(state)) return undefined;
+    try {
+      return await call(applicationId, interactionToken);
+    } catch (error) {
+      this.#giveUpWebhookOn(error, state);
+      return undefined;
+    }
+  }
+
+  /** A reply to the message the job answers (a 🔁's result, or the interaction's reply). */
+  #sendToChannel(state: JobState, body: MessageBody): Promise<APIMessage> {
+    return this.#messenger.send(
+      state.delivery.channelId,
+      body,
+      state.delivery.replyTo ?? state.statusMessageId,
+    );
   }
 
   #shown(state: JobState, messageId: string, signature: string): string {

@@ -1,14 +1,13 @@
-import type { APIAllowedMentions, MessageMentionOptions } from 'discord.js';
-
 /**
- * Discord's length limits and the one way text is cut to fit them. Pure, so tests call it directly.
+ * Discord's length limits and the one way text is cut to fit them, and the markup every message
+ * shares. Pure, so tests call it directly.
  */
+import type { APIAllowedMentions, MessageMentionOptions } from 'discord.js';
 
 /** The limits Discord enforces on what the bot sends (in characters). */
 export const discordLimits = {
   content: 2000,
   embedDescription: 4096,
-  embedFooter: 2048,
   filesPerMessage: 10,
 } as const;
 
