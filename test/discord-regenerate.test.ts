@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('🔁 regenerate on Discord', () => {
-  it('after a restart, queues the same settings charged to the reactor and replies to the result, once per burst', async () => {
+  it('after a restart, queues the same settings charged to the reactor and replies to the result, once per burst, never for a bot', async () => {
     const storeUrl = `sqlite://${join(await makeTempDir('discord-regenerate-'), 'bot.sqlite')}`;
     const options = { harness: { storeUrl, quota: { userLimit: 10 } } };
     discord = await startFakeDiscord();
@@ -67,6 +67,25 @@ describe('🔁 regenerate on Discord', () => {
     expect((await bot.service.standing(guild.id, reactor.id)).user.used).toBe(1);
     expect((await bot.service.standing(guild.id, author.id)).user.used).toBe(1);
     expect(discord.world.pings(reply).every((pings) => !pings.repliedUser)).toBe(true);
+
+    // The bot's own 🔁 on the new result reaches it as a reaction too, and must queue nothing. A
+    // person's 🔁 after it takes the same path, so once that one's result is back, the bot's was seen.
+    const botId = discord.world.botUser.id;
+    await discord.world.until(
+      () =>
+        reply.reactions.some((reaction) => reaction.emoji === '🔁' && reaction.userId === botId),
+      "the bot's own 🔁 on the new result",
+    );
+    discord.react(reply, author, '🔁');
+    await discord.world.until(
+      () =>
+        [...discord.world.messages.values()].find(
+          (message) => message.replyTo === reply.id && message.content.includes(`<@${author.id}>`),
+        ),
+      "the author's regenerate of the new result",
+    );
+    expect(bot.harness.api.requests).toHaveLength(2);
+    expect((await bot.service.standing(guild.id, botId)).user.used).toBe(0);
   });
 
   it('ignores 🔁 on a message that is not a remembered result', async () => {
