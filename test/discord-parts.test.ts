@@ -22,6 +22,7 @@ import { loggableError, withoutTokens } from '#adapters/discord/log.js';
 import { cut } from '#adapters/discord/text.js';
 import { createLogger } from '#core/log.js';
 import type { Job } from '#core/jobs.js';
+import type { Allowance } from '#core/quota/types.js';
 import { ModelCatalogue } from '#core/models.js';
 import { loadCommands } from '#commands/registry.js';
 import { startFakeDiscord, type FakeDiscord } from '#test/fakes/discord/index.js';
@@ -187,6 +188,15 @@ describe('statusBody', () => {
 });
 
 describe('DiscordReporter', () => {
+  /** One image used today, with no limit. */
+  const unlimitedDay: Allowance = {
+    used: 1,
+    limit: null,
+    remaining: null,
+    period: 'day',
+    resetsAt: '2030-01-01T00:00:00Z',
+  };
+
   let discord: FakeDiscord | undefined;
   afterEach(async () => {
     await discord?.close();
@@ -259,20 +269,8 @@ describe('DiscordReporter', () => {
       images: [{ bytes: noisyPng(3_000), contentType: 'image/png' }],
       elapsedMs: 900,
       quota: {
-        guild: {
-          used: 1,
-          limit: null,
-          remaining: null,
-          period: 'day',
-          resetsAt: '2030-01-01T00:00:00Z',
-        },
-        user: {
-          used: 1,
-          limit: null,
-          remaining: null,
-          period: 'day',
-          resetsAt: '2030-01-01T00:00:00Z',
-        },
+        guild: unlimitedDay,
+        user: unlimitedDay,
       },
     });
 
@@ -320,14 +318,8 @@ describe('DiscordReporter', () => {
       images: [image],
       elapsedMs: 1200,
       quota: {
-        guild: {
-          used: 1,
-          limit: null,
-          remaining: null,
-          period: 'day',
-          resetsAt: '2030-01-01T00:00:00Z',
-        },
-        user: { used: 1, limit: 5, remaining: 4, period: 'day', resetsAt: '2030-01-01T00:00:00Z' },
+        guild: unlimitedDay,
+        user: { ...unlimitedDay, limit: 5, remaining: 4 },
       },
     });
 
