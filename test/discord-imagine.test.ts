@@ -299,6 +299,35 @@ describe('/imagine on Discord', () => {
     expect((await bot.service.standing(guild.id, user.id)).user.used).toBe(1);
   });
 
+  it('keeps the images already shown when a later part of the result cannot be posted', async () => {
+    const { discord } = await setUp();
+    const imageBytes = solidPng({ width: 256, height: 256 }, 'any').length;
+    // The first attempt and the messenger's 3 retries of the follow-up all fail; the notice after
+    // them goes through.
+    discord.injectFault({
+      method: 'POST',
+      path: /^\/webhooks\/\d+\/[^/]+$/,
+      fault: { kind: 'serverError', status: 500 },
+      times: 4,
+    });
+    const { interaction } = imagine(
+      discord,
+      [prompt('two kites'), ...smallModel, { name: 'count', type: 4, value: 2 }],
+      { attachmentSizeLimit: Math.floor(imageBytes * 1.5) },
+    );
+
+    const notice = await discord.world.until(
+      () =>
+        messagesOf(discord, interaction).find((message) =>
+          message.content.includes('could not be posted'),
+        ),
+      'the delivery failure notice',
+    );
+
+    expect(notice.id).not.toBe(interaction.originalMessageId);
+    expect(original(discord, interaction)?.attachments).toHaveLength(1);
+  });
+
   it('survives Discord 429s and 5xx on the way to delivering the result', async () => {
     const { discord, bot } = await setUp();
     discord.injectFault({

@@ -46,6 +46,8 @@ interface JobState {
   statusMessageId?: string;
   statusInChannel: boolean;
   lastStatus?: string;
+  /** Set once the status message carries result images, which a later edit must not wipe. */
+  showsResult: boolean;
   lastEditAt: number;
   /** The newest progress not yet shown; older ones are dropped, not queued. */
   pending?: ProgressEvent;
@@ -113,6 +115,7 @@ export class DiscordReporter implements JobReporter {
       delivery,
       webhookUsable: delivery.interactionToken !== null,
       statusInChannel: false,
+      showsResult: false,
       lastEditAt: Number.NEGATIVE_INFINITY,
       flushScheduled: false,
       tail: Promise.resolve(),
@@ -177,7 +180,10 @@ export class DiscordReporter implements JobReporter {
       // they could not be posted, with an id that finds this line.
       const incidentId = newIncidentId();
       this.#logger.error({ err: error, jobId: job.id, incidentId }, 'could not post a result');
-      await this.#status(state, statusBody(job, messages.deliveryFailed(incidentId)));
+      const notice = statusBody(job, messages.deliveryFailed(incidentId));
+      // When part of the result is already on the status message, editing it would remove those
+      // images: the notice goes below them instead.
+      await (state.showsResult ? this.#postMore(state, notice) : this.#status(state, notice));
     }
   }
 
@@ -195,6 +201,7 @@ export class DiscordReporter implements JobReporter {
     if (first === undefined)
       throw new CodedError('discord.noImages', 'a completed job had no images');
     const resultIds = [await this.#status(state, first)];
+    state.showsResult = true;
     for (const body of rest) resultIds.push(await this.#postMore(state, body));
     await Promise.all(resultIds.map((id) => this.#offerRegenerate(job, state, id)));
   }
