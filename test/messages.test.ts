@@ -30,6 +30,7 @@ const refusals: Record<UserErrorId, UserError> = {
   tooManyPendingForUser: new UserError('tooManyPendingForUser', { limit: 5, pending: 5 }),
   shuttingDown: new UserError('shuttingDown'),
   notAllowed: new UserError('notAllowed', { command: '/quota-admin' }),
+  guildOnly: new UserError('guildOnly'),
   unknownJob: new UserError('unknownJob'),
 };
 const reasons: FailureReason[] = [

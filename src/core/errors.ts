@@ -18,6 +18,7 @@ export type UserErrorId =
   | 'tooManyPendingForUser'
   | 'shuttingDown'
   | 'notAllowed'
+  | 'guildOnly'
   | 'unknownJob';
 
 export type ErrorContext = Readonly<

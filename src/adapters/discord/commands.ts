@@ -6,7 +6,7 @@
  * job's reporter.
  */
 import { PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
-import { CodedError } from '#core/errors.js';
+import { CodedError, UserError } from '#core/errors.js';
 import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
 import {
@@ -75,8 +75,8 @@ export const commandHandler =
           'discord.unknownCommand',
           `no definition for /${interaction.commandName}`,
         );
-      if (!interaction.inGuild())
-        throw new CodedError('discord.notInGuild', 'commands are registered for servers only');
+      // Registered for servers only, but an older registration may still offer it in DMs.
+      if (!interaction.inGuild()) throw new UserError('guildOnly');
       await definition.execute({
         service,
         requester: {

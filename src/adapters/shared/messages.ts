@@ -97,6 +97,8 @@ const english = (format: MessageFormat): Messages => {
           return 'The bot is restarting. Try again in a minute; nothing was charged.';
         case 'notAllowed':
           return `Only server managers can use ${c.command ?? 'this command'}.`;
+        case 'guildOnly':
+          return 'Use this command in a server: quotas and results belong to a server, not to direct messages.';
         case 'unknownJob':
           return 'That request is no longer in the queue.';
       }
@@ -240,6 +242,8 @@ const korean = (format: MessageFormat): Messages => {
           return '봇이 다시 시작하는 중입니다. 잠시 후 다시 시도하세요. 차감된 것은 없습니다.';
         case 'notAllowed':
           return `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
+        case 'guildOnly':
+          return '이 명령은 서버에서 사용해 주세요. 사용량과 결과는 개인 메시지가 아니라 서버에 속합니다.';
         case 'unknownJob':
           return '그 요청은 더 이상 대기열에 없습니다.';
       }
