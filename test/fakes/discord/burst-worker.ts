@@ -71,7 +71,22 @@ port.on('message', async (message: ToWorker) => {
     return;
   }
   const warmUp = members.slice(0, plan.warmUp).map((guildMembers) => guildMembers[0]!);
-  await acknowledged(discord.runCommands(warmUp.map(imagine)), 'the warm-up');
+  const warmUpRuns = discord.runCommands(warmUp.map(imagine));
+  await acknowledged(warmUpRuns, 'the warm-up');
+  // The warm-up's images are encoded by the fake Images API in the bot's own process (the real API
+  // is remote): let them finish so that work does not land inside the measured burst.
+  await discord.world
+    .until(
+      () =>
+        warmUpRuns.every(
+          (interaction) =>
+            (discord.world.messages.get(interaction.originalMessageId ?? '')?.embeds.length ?? 0) >
+            0,
+        ),
+      'the warm-up results',
+      plan.ackTimeoutMs,
+    )
+    .catch(() => undefined);
   const burst = discord.runCommands(members.flat().map(imagine));
   await acknowledged(burst, 'the burst');
   send({
