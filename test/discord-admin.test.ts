@@ -70,6 +70,24 @@ describe('/quota-admin and /quota on Discord', () => {
     expect((await bot.service.quotaAdmin.report(guild.id)).guild.limit).toBe(100);
   });
 
+  it('refuses a command sent from a direct message, saying to use it in a server, and requests nothing', async () => {
+    const { guild } = await start();
+    const stranger = discord.addUser('stranger');
+
+    const interaction = discord.runCommand({
+      guild,
+      user: stranger,
+      name: 'imagine',
+      options: [{ name: 'prompt', type: 3, value: 'a lighthouse' }],
+      directMessage: true,
+    });
+
+    expect(await privateAnswer(interaction)).toBe(
+      'Use this command in a server: quotas and results belong to a server, not to direct messages.',
+    );
+    expect(bot.harness.api.requests).toHaveLength(0);
+  });
+
   it("applies an admin's new server limit to the next /imagine", async () => {
     const { owner, guild } = await start();
     const admin = discord.runCommand({

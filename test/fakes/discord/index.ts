@@ -63,6 +63,8 @@ export interface CommandInvocation {
   permissions?: bigint;
   /** Sent as `attachment_size_limit` when set. */
   attachmentSizeLimit?: number;
+  /** Sends it as if from a direct message with the bot (no guild). @default false */
+  directMessage?: boolean;
 }
 
 export interface FakeDiscord {
@@ -165,6 +167,7 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
       options: invocation.options ?? [],
       locale: invocation.locale ?? 'en-US',
       ...(limit !== undefined && { attachmentSizeLimit: limit }),
+      ...(invocation.directMessage && { directMessage: true }),
     });
     return { interaction, payload };
   };

@@ -194,8 +194,14 @@ export const interactionPayload = (
     options: readonly InteractionOption[];
     locale: string;
     attachmentSizeLimit?: number;
+    directMessage?: boolean;
   },
 ): Json => {
+  if (fields.directMessage)
+    return directMessagePayload(
+      interactionPayload(world, { ...fields, directMessage: false }),
+      fields.user,
+    );
   const mentionedUsers = userIdsIn(fields.options).flatMap((id) => {
     const user = world.users.get(id);
     return user ? [user] : [];
@@ -236,4 +242,28 @@ export const interactionPayload = (
       }),
     },
   };
+};
+
+/** The same command sent from a direct message: no guild, no member, the user instead. */
+const directMessagePayload = (inGuild: Json, user: FakeUser): Json => {
+  const payload = { ...inGuild } as Record<string, unknown>;
+  for (const guildField of ['guild_id', 'guild', 'member', 'guild_locale'])
+    delete payload[guildField];
+  const channel = payload.channel as Record<string, unknown>;
+  const data = { ...(payload.data as Record<string, unknown>) };
+  delete data.guild_id;
+  return {
+    ...payload,
+    user: userPayload(user),
+    context: 1,
+    authorizing_integration_owners: { '1': user.id },
+    channel: {
+      id: channel.id,
+      type: ChannelType.DM,
+      last_message_id: null,
+      flags: 0,
+      recipients: [userPayload(user)],
+    },
+    data,
+  } as Json;
 };
