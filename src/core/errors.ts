@@ -8,6 +8,8 @@
  *   in one place, what a user is told about it; the stack stays in the log.
  */
 
+import { randomBytes } from 'node:crypto';
+
 /** Identifiers of expected refusals. Adapters map each to a localised sentence. */
 export type UserErrorId =
   | 'invalidOptions'
@@ -48,3 +50,9 @@ export class CodedError extends Error {
 }
 
 export const isUserError = (error: unknown): error is UserError => error instanceof UserError;
+
+/**
+ * A short id logged with an unexpected failure's stack and shown to the user, so a report from a
+ * user leads to the log line without the user seeing internals.
+ */
+export const newIncidentId = (): string => randomBytes(4).toString('hex');

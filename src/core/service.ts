@@ -5,9 +5,8 @@
  * out through the reporter of the requester's platform, never through the object that took the
  * command, so the work can move to another process later.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CodedError, UserError } from './errors.js';
+import { CodedError, newIncidentId, UserError } from './errors.js';
 import { EventLine } from './generation/event-line.js';
 import {
   checkServiceOptions,
@@ -219,7 +218,7 @@ class Service implements GenerationService {
       );
       return { type: 'failed', failure };
     }
-    const incidentId = randomUUID().slice(0, 8);
+    const incidentId = newIncidentId();
     this.#options.logger.error(
       { jobId: job.id, incidentId, err: reason },
       'job failed unexpectedly',

@@ -6,12 +6,11 @@
  * Discord no longer knows its webhook, everything goes to the channel instead of being lost.
  */
 import type { APIMessage } from 'discord.js';
-import { CodedError } from '#core/errors.js';
+import { CodedError, newIncidentId } from '#core/errors.js';
 import { extensionOf } from '#core/images/decode.js';
 import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
-import { newIncidentId } from '#adapters/shared/describe-error.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { fitWithin, prepareUploads } from './attachments.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';

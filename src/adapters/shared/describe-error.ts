@@ -3,12 +3,9 @@
  * from their identifier; anything else is logged with its stack under a short incident id, and the
  * user sees only that id, so support can find the log line without the user seeing internals.
  */
-import { randomBytes } from 'node:crypto';
-import { isUserError } from '#core/errors.js';
+import { isUserError, newIncidentId } from '#core/errors.js';
 import type { Logger } from '#core/log.js';
 import type { Messages } from './messages.js';
-
-export const newIncidentId = (): string => randomBytes(4).toString('hex');
 
 export const describeError = (
   error: unknown,

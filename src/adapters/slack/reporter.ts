@@ -5,12 +5,11 @@
  * the status message then becomes the result message that carries the `:repeat:` affordance.
  */
 import { webApi } from '@slack/bolt';
-import { CodedError } from '#core/errors.js';
+import { CodedError, newIncidentId } from '#core/errors.js';
 import type { DecodedImage } from '#core/images/types.js';
 import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { GenerationService } from '#core/service-api.js';
-import { newIncidentId } from '#adapters/shared/describe-error.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { boltLogger } from './bolt-logger.js';
 import {
