@@ -2,11 +2,12 @@
  * Acknowledgements first: a burst of commands is acknowledged before any of its work starts, so the
  * work of the first commands never delays Discord's 3-second deadline for the last ones.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach } from '#test/support/close-after-each.js';
 import { AcknowledgementsFirst } from '#adapters/discord/acknowledgements.js';
 import { CodedError } from '#core/errors.js';
-import { startFakeDiscord, type FakeDiscord } from '#test/fakes/discord/index.js';
-import { startTestBot, type TestBot } from '#test/fakes/discord/bot.js';
+import { startFakeDiscord } from '#test/fakes/discord/index.js';
+import { startTestBot } from '#test/fakes/discord/bot.js';
 
 /** A promise with its resolver, for an acknowledgement that settles when the test says so. */
 const pending = () => {
@@ -73,23 +74,14 @@ describe('AcknowledgementsFirst', () => {
 });
 
 describe('a burst of /imagine on Discord', () => {
-  let discord: FakeDiscord | undefined;
-  let bot: TestBot | undefined;
-
-  afterEach(async () => {
-    await bot?.stop();
-    await discord?.close();
-    bot = undefined;
-    discord = undefined;
-  });
+  const closeLater = closeAfterEach();
 
   it('is acknowledged in full before any other request for its work', async () => {
-    discord = await startFakeDiscord();
-    const fake = discord;
+    const fake = closeLater(await startFakeDiscord(), (started) => started.close());
     const guilds = Array.from({ length: 5 }, (_, index) =>
       fake.addGuild(`guild-${index}`, fake.addUser(`owner-${index}`)),
     );
-    bot = await startTestBot(fake);
+    closeLater(await startTestBot(fake), (started) => started.stop());
     const before = fake.requests.length;
 
     const burst = fake.runCommands(

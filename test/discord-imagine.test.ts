@@ -2,7 +2,8 @@
  * /imagine end to end: the real discord.js client logged in to the fake Discord, the real service
  * on a real store, the real Images client against the fake Images API.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach } from '#test/support/close-after-each.js';
 import { MessageFlags } from 'discord.js';
 import {
   startFakeDiscord,
@@ -16,22 +17,14 @@ import { startTestBot, type TestBot, type TestBotOptions } from '#test/fakes/dis
 import { solidPng } from '#test/fakes/png.js';
 import { createLogger } from '#core/log.js';
 
-let discord: FakeDiscord | undefined;
-let bot: TestBot | undefined;
-
-afterEach(async () => {
-  await bot?.stop();
-  await discord?.close();
-  bot = undefined;
-  discord = undefined;
-});
+const closeLater = closeAfterEach();
 
 const setUp = async (
   options: { discord?: FakeDiscordOptions; bot?: TestBotOptions } = {},
 ): Promise<{ discord: FakeDiscord; bot: TestBot }> => {
-  discord = await startFakeDiscord(options.discord);
+  const discord = closeLater(await startFakeDiscord(options.discord), (fake) => fake.close());
   discord.addGuild('Garden', discord.addUser('owner'));
-  bot = await startTestBot(discord, options.bot);
+  const bot = closeLater(await startTestBot(discord, options.bot), (started) => started.stop());
   return { discord, bot };
 };
 

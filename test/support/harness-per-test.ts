@@ -2,7 +2,7 @@
  * The setup every service test file shares: harnesses started through the returned function are
  * closed after each test, so no test leaves a server, a store or a timer behind for the next.
  */
-import { afterEach } from 'vitest';
+import { closeAfterEach } from './close-after-each.js';
 import { startHarness, type Harness, type HarnessOptions } from './service-harness.js';
 
 /**
@@ -12,13 +12,7 @@ import { startHarness, type Harness, type HarnessOptions } from './service-harne
 export const harnessPerTest = (
   defaults: HarnessOptions = {},
 ): ((options?: HarnessOptions) => Promise<Harness>) => {
-  const started: Harness[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((harness) => harness.close()));
-  });
-  return async (options = {}) => {
-    const harness = await startHarness({ ...defaults, ...options });
-    started.push(harness);
-    return harness;
-  };
+  const closeLater = closeAfterEach();
+  return async (options = {}) =>
+    closeLater(await startHarness({ ...defaults, ...options }), (harness) => harness.close());
 };
