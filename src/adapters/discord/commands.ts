@@ -20,7 +20,7 @@ import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
 import type { AcknowledgementsFirst } from './acknowledgements.js';
 import { interactionDelivery, toAddress } from './delivery.js';
 import { InteractionResponder } from './responder.js';
-import { discordTime, mention } from './text.js';
+import { discordFormat, mention } from './text.js';
 
 export interface CommandHandlerDependencies {
   service: GenerationService;
@@ -68,7 +68,7 @@ export const commandHandler =
       return;
     }
     await acknowledgements.settled();
-    const messages = messagesFor(localeFrom(interaction.locale), { time: discordTime });
+    const messages = messagesFor(localeFrom(interaction.locale), discordFormat);
     try {
       if (definition === undefined)
         throw new CodedError(

@@ -10,7 +10,7 @@ import { describeError } from '#adapters/shared/describe-error.js';
 import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
 import type { RecentOnce } from '#adapters/shared/recent-once.js';
 import { replyDelivery, toAddress } from './delivery.js';
-import { cut, discordLimits, discordTime, mention, noPings, regenerateEmoji } from './text.js';
+import { cut, discordLimits, discordFormat, mention, noPings, regenerateEmoji } from './text.js';
 
 export interface RegenerateDependencies {
   service: GenerationService;
@@ -32,7 +32,7 @@ export const regenerateListener =
     if (!recent.admit(`${user.id}/${message.id}`)) return;
 
     const guild = message.guild;
-    const messages = messagesFor(localeFrom(guild?.preferredLocale), { time: discordTime });
+    const messages = messagesFor(localeFrom(guild?.preferredLocale), discordFormat);
     try {
       const request = await service.recallResult('discord', message.id);
       // Not a result of ours (or older than the store keeps): a 🔁 there is just a reaction.

@@ -17,7 +17,7 @@ import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
 import { discordLogger } from './log.js';
 import { DiscordMessenger, isGone, type MessageBody, type RestOptions } from './messenger.js';
 import { resultBody, statusBody } from './render.js';
-import { discordTime, regenerateEmoji } from './text.js';
+import { discordFormat, regenerateEmoji } from './text.js';
 
 export type ResultMemory = Pick<GenerationService, 'rememberResult'>;
 
@@ -311,6 +311,6 @@ export class DiscordReporter implements JobReporter {
   }
 
   #messagesFor(job: Job): Messages {
-    return messagesFor(job.requester.locale, { time: discordTime });
+    return messagesFor(job.requester.locale, discordFormat);
   }
 }

@@ -3,6 +3,7 @@
  * shares. Pure, so tests call it directly.
  */
 import type { APIAllowedMentions, MessageMentionOptions } from 'discord.js';
+import type { MessageFormat } from '#adapters/shared/messages.js';
 
 /** The limits Discord enforces on what the bot sends (in characters). */
 export const discordLimits = {
@@ -25,7 +26,10 @@ export const cut = (text: string, max: number): string => {
 export const mention = (userId: string): string => `<@${userId}>`;
 
 /** Discord renders `<t:…>` in each reader's own time zone and language. */
-export const discordTime = (iso: string): string => `<t:${Math.floor(Date.parse(iso) / 1000)}:f>`;
+const discordTime = (iso: string): string => `<t:${Math.floor(Date.parse(iso) / 1000)}:f>`;
+
+/** Times as Discord timestamps, which each reader sees in their own time zone. */
+export const discordFormat: MessageFormat = { time: discordTime };
 
 /** Sent with every message: nobody is notified by anything the bot echoes (`@everyone`, roles, users). */
 export const noMentions: APIAllowedMentions = { parse: [], replied_user: false };

@@ -335,5 +335,15 @@ const korean = (format: MessageFormat): Messages => {
 export const localeFrom = (platformLocale: string | undefined | null): Locale =>
   platformLocale?.toLowerCase().startsWith('ko') ? 'ko' : 'en';
 
-export const messagesFor = (locale: Locale, format: MessageFormat = { time: utcTime }): Messages =>
-  locale === 'ko' ? korean(format) : english(format);
+const utcFormat: MessageFormat = { time: utcTime };
+/** The sentences depend only on the locale and the format: build each pair once, not per event. */
+const built = new WeakMap<MessageFormat, Record<Locale, Messages>>();
+
+export const messagesFor = (locale: Locale, format: MessageFormat = utcFormat): Messages => {
+  let byLocale = built.get(format);
+  if (byLocale === undefined) {
+    byLocale = { en: english(format), ko: korean(format) };
+    built.set(format, byLocale);
+  }
+  return byLocale[locale];
+};
