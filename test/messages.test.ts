@@ -41,7 +41,7 @@ const reasons: FailureReason[] = [
   'timeout',
   'upstream',
   'deadline',
-  'shutdown',
+  'undeliverable',
   'internal',
 ];
 
