@@ -53,16 +53,13 @@ export const startBot = async (config: Config): Promise<void> => {
       return reporters;
     },
   });
-  const { service, archive } = core;
+  const { service, archive, intake } = core;
+  const parts = { service, archive, intake, commands, logger };
   const running = [
-    ...(discord
-      ? [await startDiscordAdapter({ config: discord, service, archive, commands, logger })]
-      : []),
-    ...(slack
-      ? [await startSlackAdapter({ config: slack, service, archive, commands, logger })]
-      : []),
+    ...(discord ? [await startDiscordAdapter({ config: discord, ...parts })] : []),
+    ...(slack ? [await startSlackAdapter({ config: slack, ...parts })] : []),
   ];
-  // The service shuts down first (refusing new work and reporting refunds through REST), then the
+  // The service shuts down first (refusing new work and suspending what cannot finish), then the
   // platforms disconnect, and the store closes last so no refund writes to a closed store.
   installShutdownHandlers(
     service,

@@ -5,6 +5,7 @@
  * the configuration, the test harnesses with their fakes' addresses, so both run the same wiring.
  */
 import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import type { IntakeRegister } from '#core/intake.js';
 import type { JobReporters } from '#core/jobs.js';
 import { createLogger, type Logger } from '#core/log.js';
 import type { ModelCatalogue } from '#core/models.js';
@@ -37,6 +38,7 @@ export interface CoreSettings {
 
 export interface Core {
   store: Store;
+  intake: IntakeRegister;
   quotas: Quotas;
   archive: ResultArchive;
   service: GenerationService;
@@ -69,6 +71,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   await service.resume();
   return {
     store,
+    intake: store.intake,
     quotas,
     archive,
     service,

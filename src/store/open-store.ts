@@ -8,7 +8,9 @@ import { dirname } from 'node:path';
 import { createKeyv as createRedisKeyv, createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { CodedError } from '#core/errors.js';
+import type { IntakeRegister } from '#core/intake.js';
 import type { QuotaLedger } from '#core/quota/ledger.js';
+import { keyvIntake, redisIntake } from './intake.js';
 import { defaultRetentionMs, KeyvLedger } from './keyv-ledger.js';
 import { RedisLedger } from './redis-ledger.js';
 import { BatchingKeyvSqlite } from './sqlite-adapter.js';
@@ -17,6 +19,8 @@ export interface Store {
   /** For general records (such as delivered results); keys are namespaced. */
   kv: Keyv;
   ledger: QuotaLedger;
+  /** Admits each platform request once, across every process sharing the store. */
+  intake: IntakeRegister;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,7 @@ const openMemory = (options: ParsedOptions): Store => {
   return {
     kv,
     ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+    intake: keyvIntake(kv),
     close: () => kv.disconnect(),
   };
 };
@@ -90,6 +95,7 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
   return {
     kv,
     ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+    intake: keyvIntake(kv),
     close: () => kv.disconnect(),
   };
 };
@@ -121,6 +127,7 @@ const openRedis = async (url: string, options: ParsedOptions): Promise<Store> =>
       prefix: `${options.namespace}:`,
       retentionMs: options.retentionMs,
     }),
+    intake: redisIntake(client, `${options.namespace}:`),
     close: async () => {
       if (client.isOpen) await client.close();
     },
