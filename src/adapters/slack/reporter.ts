@@ -67,8 +67,6 @@ const extensions: Record<DecodedImage['contentType'], string> = {
   'image/png': 'png',
   'image/jpeg': 'jpg',
   'image/webp': 'webp',
-  'image/gif': 'gif',
-  'application/octet-stream': 'bin',
 };
 
 export const imageFileName = (image: DecodedImage, index: number): string =>

@@ -10,8 +10,9 @@ import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
 import { parseOptions, wholeNumber } from '../queue/options.js';
 import type { ImageRequest } from '../request.js';
-import { decodeBase64Image, downloadImage, ImageDataError, sniffContentType } from './decode.js';
+import { decodeBase64Image, downloadImage, ImageDataError } from './decode.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
+import { checkImage } from './image-check.js';
 import { buildParams } from './params.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import {
@@ -105,12 +106,6 @@ const addUsage = (
     outputTokens: add(sum.outputTokens, more.outputTokens),
   };
 };
-
-const decoded = (bytes: Buffer, revisedPrompt?: unknown): DecodedImage => ({
-  bytes,
-  contentType: sniffContentType(bytes),
-  ...(typeof revisedPrompt === 'string' && revisedPrompt !== '' && { revisedPrompt }),
-});
 
 class OpenAIImagesClient implements ImagesClient {
   readonly #openai: OpenAI;
@@ -243,14 +238,14 @@ class OpenAIImagesClient implements ImagesClient {
       typeof item === 'object' && item !== null ? item : {}
     ) as Record<string, unknown>;
     if (typeof b64_json === 'string' && b64_json !== '')
-      return decoded(decodeBase64Image(b64_json), revised_prompt);
+      return checkImage(decodeBase64Image(b64_json), revised_prompt);
     if (typeof url === 'string' && url !== '') {
       const bytes = await downloadImage(url, {
         maxBytes: this.#settings.maxDownloadBytes,
         timeoutMs: this.#settings.downloadTimeoutMs,
         signal,
       });
-      return decoded(bytes, revised_prompt);
+      return checkImage(bytes, revised_prompt);
     }
     throw new ImageDataError(
       'upstream',
@@ -266,20 +261,21 @@ class OpenAIImagesClient implements ImagesClient {
     const stream = await this.#openai.images.generate({ ...params, stream: true }, { signal });
     const images: DecodedImage[] = [];
     let usage: ImageUsage | undefined;
+    let previews = Promise.resolve();
     for await (const event of stream) {
       if (event.type === 'image_generation.partial_image') {
         // Events carry no image number: previews belong to the image the next completed event ends.
-        this.#preview(onPartialImage, {
-          ...decoded(decodeBase64Image(event.b64_json)),
-          imageIndex: images.length,
-          partialIndex: event.partial_image_index,
-        });
+        const place = { imageIndex: images.length, partialIndex: event.partial_image_index };
+        const b64 = event.b64_json;
+        previews = previews.then(() => this.#preview(onPartialImage, b64, place));
       } else if (event.type === 'image_generation.completed') {
-        images.push(decoded(decodeBase64Image(event.b64_json)));
+        images.push(await checkImage(decodeBase64Image(event.b64_json)));
         // Each completed event reports the tokens of its own image, so they add up to the request's.
         usage = addUsage(usage, mapUsage(event.usage));
       }
     }
+    // Checked in order and all before the result is returned, so no preview lands after it.
+    await previews;
     // The SDK ends the iteration quietly on abort; it must not pass for a finished stream.
     signal.throwIfAborted();
     if (images.length === 0)
@@ -287,11 +283,25 @@ class OpenAIImagesClient implements ImagesClient {
     return { images, usage };
   }
 
-  /** A preview that fails to show must not fail the generation, whether the callback throws or rejects. */
-  #preview(onPartialImage: GenerateOptions['onPartialImage'], image: PartialImage): void {
+  /**
+   * A preview that is not an image, or fails to show, must not fail the generation: one that is
+   * not an image is dropped, and the callback is not awaited, whether it throws or rejects.
+   */
+  async #preview(
+    onPartialImage: GenerateOptions['onPartialImage'],
+    b64: unknown,
+    place: Pick<PartialImage, 'imageIndex' | 'partialIndex'>,
+  ): Promise<void> {
     if (!onPartialImage) return;
+    let image: DecodedImage;
+    try {
+      image = await checkImage(decodeBase64Image(b64));
+    } catch (error) {
+      this.#logger?.warn({ err: error }, 'images: dropped a preview that is not an image');
+      return;
+    }
     Promise.resolve()
-      .then(() => onPartialImage(image))
+      .then(() => onPartialImage({ ...image, ...place }))
       .catch((error: unknown) =>
         this.#logger?.warn({ err: error }, 'images: showing a preview failed'),
       );

@@ -1,5 +1,5 @@
 /**
- * Turning the API's image items into bytes: base64 decoding, signature sniffing, and downloading
+ * Turning the API's image items into bytes: base64 decoding, and downloading
  * short-lived urls with a size cap and a timeout.
  */
 import { CodedError } from '../errors.js';
@@ -17,24 +17,9 @@ export class ImageDataError extends CodedError {
   }
 }
 
-const startsWith = (bytes: Buffer, signature: readonly number[], offset = 0): boolean =>
-  bytes.length >= offset + signature.length &&
-  signature.every((byte, index) => bytes[offset + index] === byte);
-
-const ascii = (text: string) => [...text].map((character) => character.charCodeAt(0));
-
-/** The type the bytes really are, whatever a server claimed: chat platforms trust the extension we give. */
-export const sniffContentType = (bytes: Buffer): DecodedImage['contentType'] => {
-  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
-  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'image/jpeg';
-  if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) return 'image/webp';
-  if (startsWith(bytes, ascii('GIF87a')) || startsWith(bytes, ascii('GIF89a'))) return 'image/gif';
-  return 'application/octet-stream';
-};
-
-/** The file extension for a sniffed type, for naming files. */
+/** The file extension for an image's type, for naming files. */
 export const extensionOf = (contentType: DecodedImage['contentType']): string =>
-  contentType === 'application/octet-stream' ? 'bin' : contentType.slice('image/'.length);
+  contentType.slice('image/'.length);
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
