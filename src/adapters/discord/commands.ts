@@ -5,9 +5,14 @@
  * from `commands/`. An accepted /imagine says nothing here: its deferred reply is filled in by the
  * job's reporter.
  */
-import { PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  ApplicationCommandOptionType,
+  PermissionFlagsBits,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { CodedError, UserError } from '#core/errors.js';
 import type { Logger } from '#core/log.js';
+import type { ModelCatalogue } from '#core/models.js';
 import type { GenerationService } from '#core/service-api.js';
 import {
   optionsOf,
@@ -15,8 +20,10 @@ import {
   type OptionValue,
   type ParsedOptions,
 } from '#adapters/shared/command-context.js';
+import { MalformedCommandError } from '#adapters/shared/command-problems.js';
 import { describeError } from '#adapters/shared/describe-error.js';
 import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
+import { checkOptionValue } from '#adapters/shared/option-values.js';
 import type { AcknowledgementsFirst } from './acknowledgements.js';
 import { interactionDelivery, toAddress } from './delivery.js';
 import { InteractionResponder } from './responder.js';
@@ -29,28 +36,52 @@ export interface CommandHandlerDependencies {
   acknowledgements: AcknowledgementsFirst;
 }
 
-/** The option readers discord.js offers, as far as the shared definitions need them. */
+/** The options of an interaction as discord.js resolves them, as far as the definitions need. */
 export interface OptionReader {
   getSubcommand(required: false): string | null;
-  getString(name: string): string | null;
-  getInteger(name: string): number | null;
-  getUser(name: string): { id: string } | null;
+  /** The option as sent, of whatever type Discord (or a stale registration) gave it. */
+  get(name: string): { type: number; value?: unknown; user?: { id: string } } | null;
 }
 
-/** Reads the options a definition declares (those of the chosen subcommand, if any). */
-export const readOptions = (definition: CommandDefinition, reader: OptionReader): ParsedOptions => {
+const optionTypes = {
+  string: ApplicationCommandOptionType.String,
+  integer: ApplicationCommandOptionType.Integer,
+  user: ApplicationCommandOptionType.User,
+} as const;
+
+/**
+ * Reads and checks the options a definition declares (those of the chosen subcommand, if any).
+ * Discord checks types and limits against the registration, which may be older than the
+ * definition: a value of another type or out of range is refused here, naming the option.
+ */
+export const readOptions = (
+  definition: CommandDefinition,
+  reader: OptionReader,
+  catalogue: ModelCatalogue,
+): ParsedOptions => {
   const subcommand = definition.subcommands
     ? (reader.getSubcommand(false) ?? undefined)
     : undefined;
   const values: Record<string, OptionValue> = {};
   for (const option of optionsOf(definition, subcommand)) {
-    const value =
-      option.type === 'string'
-        ? reader.getString(option.name)
-        : option.type === 'integer'
-          ? reader.getInteger(option.name)
-          : reader.getUser(option.name)?.id;
-    if (value !== null && value !== undefined) values[option.name] = value;
+    const sent = reader.get(option.name);
+    if (sent === null) continue;
+    const checked =
+      sent.type === optionTypes[option.type]
+        ? checkOptionValue(
+            option,
+            option.type === 'user' ? (sent.user?.id ?? sent.value) : sent.value,
+            catalogue,
+            {
+              lengthChecked: true,
+            },
+          )
+        : ({
+            ok: false,
+            problem: { kind: 'wrongType', option: option.name, expected: option.type },
+          } as const);
+    if (!checked.ok) throw new MalformedCommandError(checked.problem);
+    values[option.name] = checked.value;
   }
   return subcommand === undefined ? { values } : { subcommand, values };
 };
@@ -87,7 +118,7 @@ export const commandHandler =
           locale: messages.locale,
           isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
         },
-        options: readOptions(definition, interaction.options),
+        options: readOptions(definition, interaction.options, service.catalogue),
         delivery: toAddress(interactionDelivery(interaction)),
         messages,
         mention,
