@@ -427,9 +427,12 @@ class FakeImagesApiServer implements FakeImagesApi {
     response.write(head);
     while (!response.destroyed && !this.#closing.signal.aborted) {
       if (!response.write(endlessChunk))
-        await new Promise((drained) => {
-          response.once('drain', drained);
-          response.once('close', drained);
+        await new Promise<void>((resume) => {
+          const done = () => {
+            response.off('drain', done).off('close', done);
+            resume();
+          };
+          response.once('drain', done).once('close', done);
         });
     }
   }

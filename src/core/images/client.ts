@@ -2,6 +2,8 @@
  * The Images API client: one generation call with bounded retries, returning decoded images.
  * Built on the official `openai` SDK for the request, the error shapes and the event stream parsing.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
@@ -10,9 +12,12 @@ import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
 import { parseOptions, wholeNumber } from '../queue/options.js';
 import type { ImageRequest } from '../request.js';
-import { decodeBase64Image, downloadImage, ImageDataError } from './decode.js';
+import { downloadRules, hostOf, type DownloadRules } from './address-rules.js';
+import { decodeBase64Image, ImageDataError } from './decode.js';
+import { downloadImage } from './download.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
 import { checkImage } from './image-check.js';
+import { InflightBudget, type JobBytes } from './inflight-budget.js';
 import { buildParams } from './params.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import {
@@ -43,6 +48,17 @@ export interface ImagesClientOptions {
   maxDownloadBytes?: number;
   /** Per url download. @default 60000 */
   downloadTimeoutMs?: number;
+  /** Hosts url items may be downloaded from whatever their address (IMAGES_DOWNLOAD_HOSTS). @default [] */
+  downloadHosts?: readonly string[];
+  /**
+   * Where downloads may go. @default public addresses, the API's own host, `downloadHosts`, and the
+   * API's own kind of network (loopback, private, link-local) when it is on one
+   */
+  downloadRules?: DownloadRules;
+  /** Image bytes all running attempts may hold at once (IMAGES_MAX_INFLIGHT_BYTES). @default 268435456 (256 MiB) */
+  maxInflightBytes?: number;
+  /** Image bytes one attempt may hold. @default 67108864 (64 MiB), or `maxInflightBytes` when smaller */
+  maxJobBytes?: number;
   /** Which models stream previews. @default the built-in catalogue */
   catalogue?: ModelCatalogue;
   /** @default no logging */
@@ -57,6 +73,8 @@ const defaults = {
   retryMaxDelayMs: 20_000,
   maxDownloadBytes: 25 * 1024 * 1024,
   downloadTimeoutMs: 60_000,
+  maxInflightBytes: 256 * 1024 * 1024,
+  maxJobBytes: 64 * 1024 * 1024,
 };
 
 const optionsSchema = z.object({
@@ -71,6 +89,11 @@ const optionsSchema = z.object({
   retryMaxDelayMs: wholeNumber(0).default(defaults.retryMaxDelayMs),
   maxDownloadBytes: wholeNumber(1).default(defaults.maxDownloadBytes),
   downloadTimeoutMs: wholeNumber(1).default(defaults.downloadTimeoutMs),
+  downloadHosts: z
+    .array(z.string().regex(/^[^\s/:@]+$/, { error: 'must be host names, without scheme or port' }))
+    .default([]),
+  maxInflightBytes: wholeNumber(1).default(defaults.maxInflightBytes),
+  maxJobBytes: wholeNumber(1).optional(),
 });
 
 /** Options as checked, each default filled in. */
@@ -107,9 +130,38 @@ const addUsage = (
   };
 };
 
+/**
+ * Every byte of an answer counted against the attempt's share as it arrives, whatever the SDK
+ * then does with it: the SDK reads a whole JSON body before it parses, and would otherwise read an
+ * endless one until the timeout.
+ */
+const countingFetch =
+  (attemptBytes: AsyncLocalStorage<JobBytes>): typeof fetch =>
+  async (input, init) => {
+    const response = await fetch(input, init);
+    const bytes = attemptBytes.getStore();
+    if (bytes === undefined || response.body === null) return response;
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          bytes.take(chunk.byteLength);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+
 class OpenAIImagesClient implements ImagesClient {
   readonly #openai: OpenAI;
   readonly #settings: Settings;
+  readonly #budget: InflightBudget;
+  readonly #attemptBytes = new AsyncLocalStorage<JobBytes>();
+  #rules: Promise<DownloadRules> | undefined;
   readonly #policy: RetryPolicy;
   readonly #catalogue: ModelCatalogue;
   readonly #logger: Logger | undefined;
@@ -126,7 +178,13 @@ class OpenAIImagesClient implements ImagesClient {
     this.#catalogue = options.catalogue ?? new ModelCatalogue();
     this.#logger = options.logger?.child({ component: 'images' });
     this.#scrub = secretScrubber([options.apiKey]);
+    this.#budget = new InflightBudget(
+      this.#settings.maxInflightBytes,
+      this.#settings.maxJobBytes ?? Math.min(defaults.maxJobBytes, this.#settings.maxInflightBytes),
+    );
+    if (options.downloadRules) this.#rules = Promise.resolve(options.downloadRules);
     this.#openai = new OpenAI({
+      fetch: countingFetch(this.#attemptBytes),
       baseURL: this.#settings.baseUrl,
       apiKey: this.#settings.apiKey,
       // Our own retry loop instead of the SDK's: the SDK retries any connection failure and any
@@ -199,10 +257,13 @@ class OpenAIImagesClient implements ImagesClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#settings.timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    const bytes = this.#budget.forJob();
     try {
-      const result = streaming
-        ? await this.#stream(params, attemptSignal, onPartialImage)
-        : await this.#once(params, attemptSignal);
+      const result = await this.#attemptBytes.run(bytes, () =>
+        streaming
+          ? this.#stream(params, attemptSignal, onPartialImage)
+          : this.#once(params, attemptSignal, bytes),
+      );
       return { ok: true, result };
     } catch (error) {
       const failure = describeFailure(error, {
@@ -214,10 +275,11 @@ class OpenAIImagesClient implements ImagesClient {
       return { ok: false, failure };
     } finally {
       clearTimeout(timer);
+      bytes.release();
     }
   }
 
-  async #once(params: ImageGenerateParamsBase, signal: AbortSignal) {
+  async #once(params: ImageGenerateParamsBase, signal: AbortSignal, bytes: JobBytes) {
     const response: unknown = await this.#openai.images.generate(
       { ...params, stream: false },
       { signal },
@@ -227,30 +289,48 @@ class OpenAIImagesClient implements ImagesClient {
       throw new ImageDataError('upstream', 'the Images API answered without any image');
     }
     const images = await Promise.all(
-      data.map((item, index) => this.#decodeItem(item, index, signal)),
+      data.map((item, index) => this.#decodeItem(item, index, signal, bytes)),
     );
     return { images, usage: mapUsage((response as ImagesResponse).usage) };
   }
 
   /** An item may carry `b64_json`, `url` or both; the bytes at hand are preferred to a download. */
-  async #decodeItem(item: unknown, index: number, signal: AbortSignal): Promise<DecodedImage> {
+  async #decodeItem(
+    item: unknown,
+    index: number,
+    signal: AbortSignal,
+    bytes: JobBytes,
+  ): Promise<DecodedImage> {
     const { b64_json, url, revised_prompt } = (
       typeof item === 'object' && item !== null ? item : {}
     ) as Record<string, unknown>;
     if (typeof b64_json === 'string' && b64_json !== '')
       return checkImage(decodeBase64Image(b64_json), revised_prompt);
     if (typeof url === 'string' && url !== '') {
-      const bytes = await downloadImage(url, {
+      const downloaded = await downloadImage(url, {
         maxBytes: this.#settings.maxDownloadBytes,
         timeoutMs: this.#settings.downloadTimeoutMs,
         signal,
+        rules: await this.#downloadRules(),
+        bytes,
       });
-      return checkImage(bytes, revised_prompt);
+      return checkImage(downloaded, revised_prompt);
     }
     throw new ImageDataError(
       'upstream',
       `image ${index + 1} from the Images API has neither b64_json nor url`,
     );
+  }
+
+  /** Resolved once: whether the API's host is on a private kind of network decides what is trusted. */
+  #downloadRules(): Promise<DownloadRules> {
+    this.#rules ??= lookup(hostOf(new URL(this.#settings.baseUrl)), { all: true })
+      .then((found) => found.map((entry) => entry.address))
+      .catch(() => [])
+      .then((addresses) =>
+        downloadRules(this.#settings.baseUrl, this.#settings.downloadHosts, addresses),
+      );
+    return this.#rules;
   }
 
   async #stream(

@@ -1,7 +1,4 @@
-/**
- * Turning the API's image items into bytes: base64 decoding, and downloading
- * short-lived urls with a size cap and a timeout.
- */
+/** Turning the API's base64 image items into bytes, and the error for unusable image data. */
 import { CodedError } from '../errors.js';
 import type { DecodedImage } from './types.js';
 
@@ -33,72 +30,4 @@ export const decodeBase64Image = (text: unknown): Buffer => {
     throw new ImageDataError('upstream', 'the Images API sent an image that is not valid base64');
   }
   return Buffer.from(compact, 'base64');
-};
-
-export interface DownloadOptions {
-  maxBytes: number;
-  timeoutMs: number;
-  signal: AbortSignal;
-}
-
-const tooLarge = (maxBytes: number) =>
-  new ImageDataError(
-    'upstream',
-    `the image at the Images API's url is larger than ${maxBytes} bytes`,
-  );
-
-/**
- * Downloads an image url at once (they expire within the hour). The body is read as a stream and
- * cut at the cap, so a huge or endless answer never fills memory. No credentials are sent: the url
- * may point at a storage host that is not the API.
- */
-export const downloadImage = async (url: string, options: DownloadOptions): Promise<Buffer> => {
-  if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
-    throw new ImageDataError('upstream', 'the Images API sent an image url that is not http(s)');
-  }
-  const timer = new AbortController();
-  const timeout = setTimeout(() => timer.abort(), options.timeoutMs);
-  try {
-    const response = await fetch(url, { signal: AbortSignal.any([options.signal, timer.signal]) });
-    if (!response.ok || response.body === null) {
-      await response.body?.cancel();
-      throw new ImageDataError(
-        'upstream',
-        `downloading an image failed with status ${response.status}`,
-      );
-    }
-    if (Number(response.headers.get('content-length') ?? 0) > options.maxBytes) {
-      await response.body.cancel();
-      throw tooLarge(options.maxBytes);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    // Leaving this loop early (the throw) cancels the stream, which closes the connection.
-    for await (const chunk of response.body) {
-      total += chunk.byteLength;
-      if (total > options.maxBytes) throw tooLarge(options.maxBytes);
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, total);
-  } catch (error) {
-    if (error instanceof ImageDataError || options.signal.aborted) throw error;
-    if (timer.signal.aborted) {
-      throw new ImageDataError(
-        'timeout',
-        `downloading an image took longer than ${options.timeoutMs} ms`,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw new ImageDataError(
-      'upstream',
-      `downloading an image failed: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  } finally {
-    clearTimeout(timeout);
-  }
 };
