@@ -28,6 +28,8 @@ export const startBot = async (config: Config): Promise<void> => {
     apiKey: config.images.apiKey,
     timeoutMs: config.images.timeoutMs,
     maxRetries: config.images.maxRetries,
+    downloadHosts: config.images.downloadHosts,
+    maxInflightBytes: config.images.maxInflightBytes,
     catalogue,
     logger: logger.child({ component: 'images' }),
   });
