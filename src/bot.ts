@@ -5,6 +5,7 @@
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
 import { createImagesClient } from '#core/images/client.js';
+import { jobShare } from '#core/images/inflight-budget.js';
 import type { JobReporters } from '#core/jobs.js';
 import { createLogger } from '#core/log.js';
 import { ModelCatalogue } from '#core/models.js';
@@ -30,6 +31,7 @@ export const startBot = async (config: Config): Promise<void> => {
     maxRetries: config.images.maxRetries,
     downloadHosts: config.images.downloadHosts,
     maxInflightBytes: config.images.maxInflightBytes,
+    maxJobBytes: jobShare(config.images.maxInflightBytes, config.queue.concurrency),
     catalogue,
     logger: logger.child({ component: 'images' }),
   });

@@ -17,7 +17,7 @@ import { decodeBase64Image, ImageDataError } from './decode.js';
 import { downloadImage } from './download.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
 import { checkImage } from './image-check.js';
-import { InflightBudget, type JobBytes } from './inflight-budget.js';
+import { InflightBudget, jobShare, type JobBytes } from './inflight-budget.js';
 import { buildParams } from './params.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import {
@@ -57,7 +57,7 @@ export interface ImagesClientOptions {
   downloadRules?: DownloadRules;
   /** Image bytes all running attempts may hold at once (IMAGES_MAX_INFLIGHT_BYTES). @default 268435456 (256 MiB) */
   maxInflightBytes?: number;
-  /** Image bytes one attempt may hold. @default 67108864 (64 MiB), or `maxInflightBytes` when smaller */
+  /** Image bytes one attempt may hold; see `jobShare`. @default `maxInflightBytes` / 4 */
   maxJobBytes?: number;
   /** Which models stream previews. @default the built-in catalogue */
   catalogue?: ModelCatalogue;
@@ -74,7 +74,8 @@ const defaults = {
   maxDownloadBytes: 25 * 1024 * 1024,
   downloadTimeoutMs: 60_000,
   maxInflightBytes: 256 * 1024 * 1024,
-  maxJobBytes: 64 * 1024 * 1024,
+  /** QUEUE_CONCURRENCY's default. */
+  concurrency: 4,
 };
 
 const optionsSchema = z.object({
@@ -180,7 +181,7 @@ class OpenAIImagesClient implements ImagesClient {
     this.#scrub = secretScrubber([options.apiKey]);
     this.#budget = new InflightBudget(
       this.#settings.maxInflightBytes,
-      this.#settings.maxJobBytes ?? Math.min(defaults.maxJobBytes, this.#settings.maxInflightBytes),
+      this.#settings.maxJobBytes ?? jobShare(this.#settings.maxInflightBytes, defaults.concurrency),
     );
     if (options.downloadRules) this.#rules = Promise.resolve(options.downloadRules);
     this.#openai = new OpenAI({

@@ -14,6 +14,14 @@ export interface JobBytes {
   release(): void;
 }
 
+/**
+ * Each running job's share of the process budget. With every share this small, jobs running
+ * together never fail for each other's bytes, and all they can read before failing, garbage not yet
+ * collected included, is the budget.
+ */
+export const jobShare = (maxInflightBytes: number, concurrency: number): number =>
+  Math.max(1, Math.floor(maxInflightBytes / concurrency));
+
 export class InflightBudget {
   #held = 0;
 
