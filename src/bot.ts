@@ -12,7 +12,7 @@ import { ModelCatalogue } from '#core/models.js';
 import { createQuotas } from '#core/quota/quota-service.js';
 import { createGenerationService } from '#core/service.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
-import { openStore } from '#store/open-store.js';
+import { displayUrl, openStore } from '#store/open-store.js';
 import { createResultArchive } from '#store/results.js';
 import { createDiscordAdapter } from '#adapters/discord/adapter.js';
 import { createSlackReporter } from '#adapters/slack/reporter.js';
@@ -22,6 +22,11 @@ export const startBot = async (config: Config): Promise<void> => {
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
   const store = await openStore(config.storeUrl, {
     onError: (error) => logger.error({ err: error }, 'store connection error'),
+    // Quotas and results would silently start again from nothing: better down than wrong.
+    onLost: (error) => {
+      logger.error({ err: error, store: displayUrl(config.storeUrl) }, `${error.message}: exiting`);
+      process.exit(1);
+    },
   });
   const catalogue = new ModelCatalogue(config.images.extraModels);
   const images = createImagesClient({

@@ -3,7 +3,7 @@
  * that fits the backend (a locked read-modify-write in one process for memory and SQLite, Lua on
  * Redis for many processes).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createKeyv as createRedisKeyv, createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
@@ -31,6 +31,14 @@ export interface StoreOptions {
   connectTimeoutMs?: number;
   /** Told about connection errors after start (Redis reconnects on its own). @default ignore them */
   onError?: (error: unknown) => void;
+  /**
+   * Told once when a SQLite store can no longer be trusted: its file was deleted or replaced, or
+   * SQLite reported an I/O error or corruption. The caller should stop, since carrying on would
+   * serve an empty or broken store. @default ignore it
+   */
+  onLost?: (error: StoreError) => void;
+  /** How often a SQLite store checks that its file is still the one it opened. @default 1000 */
+  fileCheckMs?: number;
 }
 
 const optionsSchema = z.object({
@@ -45,6 +53,12 @@ const optionsSchema = z.object({
       error: 'must be a function',
     })
     .default(() => () => {}),
+  onLost: z
+    .custom<(error: StoreError) => void>((value) => typeof value === 'function', {
+      error: 'must be a function',
+    })
+    .default(() => () => {}),
+  fileCheckMs: wholeNumber(1).default(1_000),
 });
 
 type ParsedOptions = z.output<typeof optionsSchema>;
@@ -80,15 +94,71 @@ const openMemory = (options: ParsedOptions): Store => {
   };
 };
 
+/** SQLite's answers that mean the file itself failed, not the statement. */
+const fileFailures = new Set([
+  'SQLITE_IOERR',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+]);
+
+/**
+ * Watches an open SQLite file. A deleted file stays open and keeps answering from an inode no one
+ * will ever find again, so the path is checked on a timer, and every statement's error is looked at.
+ */
+const watchSqliteFile = async (
+  path: string,
+  adapter: BatchingKeyvSqlite,
+  options: ParsedOptions,
+): Promise<() => void> => {
+  const opened = await stat(path);
+  let reported = false;
+  const lost = (what: string, cause?: unknown) => {
+    if (reported) return;
+    reported = true;
+    clearInterval(timer);
+    options.onLost(new StoreError('store.lost', `The SQLite store at ${path} ${what}`, { cause }));
+  };
+  const timer = setInterval(() => {
+    stat(path).then(
+      (now) => {
+        if (now.ino !== opened.ino || now.dev !== opened.dev) lost('was replaced by another file');
+      },
+      (error: NodeJS.ErrnoException) =>
+        lost(error.code === 'ENOENT' ? 'was deleted' : `cannot be checked (${error.code})`, error),
+    );
+  }, options.fileCheckMs);
+  timer.unref();
+  const query = adapter.query;
+  adapter.query = async (...args) => {
+    try {
+      return await query(...args);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && fileFailures.has(code))
+        lost(`failed: ${(error as Error).message}`, error);
+      throw error;
+    }
+  };
+  return () => clearInterval(timer);
+};
+
 const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> => {
   const path = url.slice('sqlite://'.length);
   let adapter: BatchingKeyvSqlite | undefined;
+  let stopWatching = () => {};
   try {
     await mkdir(dirname(path), { recursive: true });
     adapter = new BatchingKeyvSqlite({
       uri: `sqlite://${path}`,
       busyTimeout: options.connectTimeoutMs,
     });
+    // One process owns the file (several processes share Redis instead). Exclusive locking also
+    // keeps WAL's index in memory instead of a mapped -shm file, whose truncation by anyone else
+    // would kill the process with a bus error that nothing can log.
+    await adapter.query('PRAGMA locking_mode = EXCLUSIVE');
     // WAL lets readers run during a write; NORMAL syncs at checkpoints instead of every commit,
     // which is safe with WAL (a power cut may lose the last commits, never corrupt the file).
     await adapter.query('PRAGMA journal_mode = WAL');
@@ -98,6 +168,7 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
       `DELETE FROM ${adapter.opts.table} WHERE json_extract(value, '$.expires') < ?`,
       Date.now(),
     );
+    stopWatching = await watchSqliteFile(path, adapter, options);
   } catch (error) {
     await adapter?.close().catch(() => {});
     throw unavailable(`Could not open the SQLite store at ${path}`, error);
@@ -106,7 +177,10 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
   return {
     kv,
     ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
-    close: () => kv.disconnect(),
+    close: () => {
+      stopWatching();
+      return kv.disconnect();
+    },
   };
 };
 
