@@ -68,6 +68,11 @@ const answerOf = (discord: FakeDiscord, interaction: FakeInteraction) =>
     return answer?.content;
   }, `the private answer to /${interaction.commandName}`);
 
+const foxAnd = (option: InteractionOption): InteractionOption[] => [
+  { name: 'prompt', type: 3, value: 'a fox' },
+  option,
+];
+
 const errorLines = (logLines: string[]) =>
   logLines.map((line) => JSON.parse(line) as { level: number }).filter((line) => line.level >= 50);
 
@@ -75,10 +80,7 @@ describe('values Discord users send are checked where they enter', () => {
   it.each([
     [
       'a string where an integer belongs',
-      [
-        { name: 'prompt', type: 3, value: 'a fox' },
-        { name: 'count', type: 3, value: 'two' },
-      ],
+      foxAnd({ name: 'count', type: 3, value: 'two' }),
       'count must be a whole number.',
     ],
     [
@@ -88,18 +90,12 @@ describe('values Discord users send are checked where they enter', () => {
     ],
     [
       'a count beyond the definition',
-      [
-        { name: 'prompt', type: 3, value: 'a fox' },
-        { name: 'count', type: 4, value: 1e20 },
-      ],
+      foxAnd({ name: 'count', type: 4, value: 1e20 }),
       'count must be from 1 to 10, not 100000000000000000000.',
     ],
     [
       'a fraction as a count',
-      [
-        { name: 'prompt', type: 3, value: 'a fox' },
-        { name: 'count', type: 4, value: 2.5 },
-      ],
+      foxAnd({ name: 'count', type: 4, value: 2.5 }),
       'count must be a whole number in plain digits, not "2.5".',
     ],
     [

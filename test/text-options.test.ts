@@ -84,16 +84,12 @@ describe('text command parsing: refusals name the problem and show the usage', (
     );
   });
 
-  it('refuses a repeated flag, naming it, instead of letting one win', () => {
-    expect(refusalOf('imagine', 'a cat --count 2 --size auto --count 3').problem).toEqual({
-      kind: 'repeatedFlag',
-      flag: '--count',
-    });
-    expect(refusalOf('imagine', 'a cat --count 2 —COUNT=3').problem).toEqual({
-      kind: 'repeatedFlag',
-      flag: '--count',
-    });
-  });
+  it.each(['a cat --count 2 --size auto --count 3', 'a cat --count 2 —COUNT=3'])(
+    'refuses a repeated flag, naming it, instead of letting one win: %s',
+    (text) => {
+      expect(refusalOf('imagine', text).problem).toEqual({ kind: 'repeatedFlag', flag: '--count' });
+    },
+  );
 
   it.each(['0x2', '1e1', '2.0', '+2', '２', 'two'])(
     'takes only plain decimal numbers, not %s',
@@ -107,14 +103,8 @@ describe('text command parsing: refusals name the problem and show the usage', (
   );
 
   it('refuses a flag without a value, a number out of range and a choice that does not exist', () => {
-    expect(refusalOf('imagine', 'a cat --size').problem).toEqual({
-      kind: 'missingValue',
-      flag: '--size',
-    });
-    expect(refusalOf('imagine', 'a cat --size= --count 2').problem).toEqual({
-      kind: 'missingValue',
-      flag: '--size',
-    });
+    for (const text of ['a cat --size', 'a cat --size= --count 2'])
+      expect(refusalOf('imagine', text).problem).toEqual({ kind: 'missingValue', flag: '--size' });
     expect(refusalText('imagine', 'a cat --count 11')).toMatch(
       /^count must be from 1 to 10, not 11\.\nUsage:/,
     );
