@@ -62,11 +62,12 @@ const measure = async (mode: 'b64_json' | 'url'): Promise<Report> => {
 };
 
 describe('image bytes in memory, for the whole process', () => {
-  it.each(['b64_json', 'url'] as const)(
+  it.for(['b64_json', 'url'] as const)(
     `keeps the process within the budget while ${jobs} jobs get endless %s answers, and refunds them all`,
-    async (mode) => {
+    { timeout: 60_000 },
+    async (mode, { annotate }) => {
       const report = await measure(mode);
-      console.info(
+      await annotate(
         `${mode}: rss ${(report.rssBefore / mib).toFixed(0)} MiB before, rose ${(report.riseBytes / mib).toFixed(1)} MiB at peak (budget ${budget / mib} MiB)`,
       );
       expect(report.outcomes).toEqual(Array.from({ length: jobs }, () => 'upstream'));
@@ -74,6 +75,5 @@ describe('image bytes in memory, for the whole process', () => {
       expect(fake?.requests).toHaveLength(jobs + 1);
       expect(report.riseBytes).toBeLessThan(budget + margin);
     },
-    60_000,
   );
 });
