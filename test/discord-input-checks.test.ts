@@ -99,6 +99,11 @@ describe('values Discord users send are checked where they enter', () => {
       'count must be a whole number in plain digits, not "2.5".',
     ],
     [
+      'a prompt longer than a Discord string option may be',
+      [{ name: 'prompt', type: 3, value: 'a'.repeat(6001) }],
+      'prompt is longer than 6000 characters.',
+    ],
+    [
       'a prompt of zero-width characters only',
       [{ name: 'prompt', type: 3, value: '\u200b\u200d\u2060\ufeff \u3164' }],
       'prompt is required',
