@@ -301,7 +301,7 @@ const korean = (format: MessageFormat): Messages => {
       case 'wrongType':
         return `${p.option}은(는) ${typeName[p.expected]}여야 합니다`;
       case 'missing':
-        return `${optionList(p.options)}이(가) 빠졌습니다`;
+        return `${orList(p.options, '및')}이(가) 빠졌습니다`;
       case 'unexpected':
         return `"${p.text}"은(는) 알 수 없는 입력입니다`;
     }
