@@ -3,12 +3,15 @@
  * fake Slack, the real service, the real Images client against the fake Images API. Only images
  * leave the bot, text is parsed strictly, and debug logs show no bearer URL.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack/server.js';
 import { startSlackBot, type SlackBot } from './fakes/slack/slack-bot.js';
 
 let slack: FakeSlack;
 let bot: SlackBot | undefined;
+const closers: Array<() => Promise<void>> = [];
 
 beforeEach(async () => {
   slack = await startFakeSlack({ users: [{ id: 'UADMIN', isAdmin: true }] });
@@ -17,6 +20,7 @@ afterEach(async () => {
   await bot?.stop();
   bot = undefined;
   await slack.close();
+  for (const close of closers.splice(0)) await close();
 });
 
 const start = async (options: Partial<Parameters<typeof startSlackBot>[0]> = {}) => {
@@ -56,6 +60,72 @@ describe('only images leave the bot', () => {
       expect(standing.user.used).toBe(0);
     },
   );
+});
+
+describe('downloads go only where they should', () => {
+  /** An address inside the operator's network, on loopback: its text must never be posted. */
+  const startInternal = async () => {
+    const hits: string[] = [];
+    const server = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('db_password=hunter2\n');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    closers.push(
+      () =>
+        new Promise<void>((done) => {
+          server.closeAllConnections();
+          server.close(() => done());
+        }),
+    );
+    return { hits, port: (server.address() as AddressInfo).port };
+  };
+
+  const expectFailedAndRefunded = async (running: SlackBot) => {
+    await slack.waitFor('the failure on the status message', () =>
+      slack.workspace.messages.find((message) => message.text.includes('Nothing was charged')),
+    );
+    expect(slack.workspace.files.size).toBe(0);
+    expect(slack.workspace.messages.map((message) => message.text).join('\n')).not.toContain(
+      'hunter2',
+    );
+    const standing = await running.core.service.standing(slack.workspace.teamId, 'U1');
+    expect(standing.user.used).toBe(0);
+  };
+
+  it('refuses a redirect to an address the rules exclude, connecting to nothing there', async () => {
+    const internal = await startInternal();
+    const running = await start({
+      api: { responseMode: 'url' },
+      // As if the API were public: loopback, other than the API's own host, is then excluded.
+      client: {
+        downloadRules: { trustedHosts: new Set(['127.0.0.1']), trustedRanges: new Set() },
+      },
+    });
+    running.core.api.failNext(1, {
+      type: 'redirectDownload',
+      location: `http://localhost:${internal.port}/admin/config`,
+    });
+
+    await imagine(running, `a lighthouse ${small}`);
+
+    await expectFailedAndRefunded(running);
+    expect(internal.hits).toEqual([]);
+  });
+
+  it('posts nothing of what an allowed redirect serves when it is not an image', async () => {
+    const internal = await startInternal();
+    const running = await start({ api: { responseMode: 'url' } });
+    running.core.api.failNext(1, {
+      type: 'redirectDownload',
+      location: `http://localhost:${internal.port}/admin/config`,
+    });
+
+    await imagine(running, `a lighthouse ${small}`);
+
+    await expectFailedAndRefunded(running);
+    expect(internal.hits).toEqual(['/admin/config']);
+  });
 });
 
 describe('strict, forgiving text', () => {

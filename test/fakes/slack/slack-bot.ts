@@ -8,6 +8,7 @@ import { createLogger } from '#core/log.js';
 import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapters/slack/app.js';
 import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
 import { createSlackReporter } from '#adapters/slack/reporter.js';
+import type { ImagesClientOptions } from '#core/images/client.js';
 import type { FakeImagesApiOptions } from '../images-api.js';
 import { startHarness, type Harness } from '../../support/service-harness.js';
 import type { FakeSlack, SlackSender } from './server.js';
@@ -31,6 +32,8 @@ export interface SlackBotOptions {
   quota?: Partial<Config['quota']>;
   queue?: Partial<Config['queue']>;
   api?: FakeImagesApiOptions;
+  /** Overrides of the Images client options (download rules, byte caps). @default none */
+  client?: Partial<ImagesClientOptions>;
   /** SLACK_ADMIN_USER_IDS. @default [] */
   adminUserIds?: string[];
 }
@@ -74,6 +77,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     quota: options.quota,
     queue: options.queue,
     api: options.api,
+    client: options.client,
     service: { reporters: { slack: reporter }, logger },
   });
   const adapter = await startSlackAdapter({
