@@ -1,86 +1,87 @@
 /**
- * Wires the bot together: store, quotas, Images client, generation service, and each configured
- * chat platform. The only module that knows every layer; each layer knows only its own ports.
+ * Starts the bot from its configuration: the core (see `compose.ts`), then each configured chat
+ * platform, then the shutdown handlers. The only module that knows every layer.
  */
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
-import { createImagesClient } from '#core/images/client.js';
+import { composeCore } from './compose.js';
 import { jobShare } from '#core/images/inflight-budget.js';
-import type { JobReporters } from '#core/jobs.js';
+import type { JobReporter } from '#core/jobs.js';
 import { createLogger } from '#core/log.js';
 import { ModelCatalogue } from '#core/models.js';
-import { createQuotas } from '#core/quota/quota-service.js';
-import { createGenerationService } from '#core/service.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
-import { displayUrl, openStore } from '#store/open-store.js';
-import { createResultArchive } from '#store/results.js';
-import { createDiscordAdapter } from '#adapters/discord/adapter.js';
-import { createSlackReporter } from '#adapters/slack/reporter.js';
+import { displayUrl } from '#store/open-store.js';
+import { startDiscordAdapter } from '#adapters/discord/adapter.js';
+import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
+import { SlackReporter } from '#adapters/slack/reporter.js';
+import { loadCommands } from '#commands/registry.js';
 
 export const startBot = async (config: Config): Promise<void> => {
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
-  const store = await openStore(config.storeUrl, {
-    onError: (error) => logger.error({ err: error }, 'store connection error'),
+  const commands = await loadCommands();
+  const { discord, slack } = config;
+  const core = await composeCore({
+    storeUrl: config.storeUrl,
+    images: {
+      baseUrl: config.images.baseUrl,
+      apiKey: config.images.apiKey,
+      timeoutMs: config.images.timeoutMs,
+      maxRetries: config.images.maxRetries,
+      downloadHosts: config.images.downloadHosts,
+      maxInflightBytes: config.images.maxInflightBytes,
+      maxJobBytes: jobShare(config.images.maxInflightBytes, config.queue.concurrency),
+    },
     // Quotas and results would silently start again from nothing: better down than wrong.
-    onLost: (error) => {
+    onStoreLost: (error) => {
       logger.error({ err: error, store: displayUrl(config.storeUrl) }, `${error.message}: exiting`);
       process.exit(1);
     },
-  });
-  const catalogue = new ModelCatalogue(config.images.extraModels);
-  const images = createImagesClient({
-    baseUrl: config.images.baseUrl,
-    apiKey: config.images.apiKey,
-    timeoutMs: config.images.timeoutMs,
-    maxRetries: config.images.maxRetries,
-    downloadHosts: config.images.downloadHosts,
-    maxInflightBytes: config.images.maxInflightBytes,
-    maxJobBytes: jobShare(config.images.maxInflightBytes, config.queue.concurrency),
-    catalogue,
-    logger: logger.child({ component: 'images' }),
-  });
-
-  // The service needs each platform's reporter, and the reporters record results through the
-  // service: they reach it through a function, called only once a job is delivered.
-  const discord = config.discord && createDiscordAdapter({ config: config.discord, logger });
-  const reporters: JobReporters = {
-    ...(discord && { discord: discord.reporter }),
-    ...(config.slack && {
-      slack: createSlackReporter({
-        botToken: config.slack.botToken,
-        apiUrl: config.slack.apiUrl,
-        logger,
-        results: () => service,
-      }),
-    }),
-  };
-  const service = createGenerationService({
-    images,
-    quotas: createQuotas({ ledger: store.ledger, defaults: config.quota }),
-    catalogue,
+    catalogue: new ModelCatalogue(config.images.extraModels),
     defaultModel: config.images.defaultModel,
-    queue: config.queue,
-    reporters,
-    results: createResultArchive(store.kv),
     userSalt: config.images.userSalt,
-    logger: logger.child({ component: 'service' }),
+    queue: config.queue,
+    quota: config.quota,
+    logger,
+    reporters: (archive) => {
+      const reporters = new Map<string, JobReporter>();
+      if (discord)
+        reporters.set(
+          'discord',
+          new DiscordReporter({
+            token: discord.token,
+            apiBaseUrl: discord.apiBaseUrl,
+            archive,
+            logger,
+          }),
+        );
+      if (slack)
+        reporters.set(
+          'slack',
+          new SlackReporter({ botToken: slack.botToken, apiUrl: slack.apiUrl, archive, logger }),
+        );
+      return reporters;
+    },
   });
-
+  const { service, archive } = core;
   const running = [
-    ...(discord ? [await discord.start(service)] : []),
-    ...(config.slack ? [await startSlackAdapter({ config: config.slack, service, logger })] : []),
+    ...(discord
+      ? [await startDiscordAdapter({ config: discord, service, archive, commands, logger })]
+      : []),
+    ...(slack
+      ? [await startSlackAdapter({ config: slack, service, archive, commands, logger })]
+      : []),
   ];
   // The service shuts down first (refusing new work and reporting refunds through REST), then the
   // platforms disconnect, and the store closes last so no refund writes to a closed store.
   installShutdownHandlers(
     service,
-    [...running.map((adapter) => ({ close: () => adapter.stop() })), store],
+    [...running.map((adapter) => ({ close: () => adapter.stop() })), core.store],
     logger,
   );
   logger.info(
     {
-      platforms: Object.keys(reporters),
+      platforms: [discord && 'discord', slack && 'slack'].filter(Boolean),
       store: config.storeUrl.split(':')[0],
       model: config.images.defaultModel,
     },

@@ -82,15 +82,15 @@ if op == 'reserve' then
   return { -1 }
 end
 
-if op == 'settle' then
+if op == 'commit' then
   -- KEYS: the counters, then the meter (when ARGV[7] is a number), then the enrol set (when ARGV[8] is set).
-  -- Replies { settled (1 or 0), each counter and the meter after the step, as JSON }.
+  -- Replies { applied (1 or 0), each counter and the meter after the step, as JSON }.
   local job, images, count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
   local meter_amount, enrol_member = tonumber(ARGV[7]), ARGV[8]
   local meter_key, enrol_key = nil, nil
   if meter_amount then meter_key = KEYS[count + 1] end
   if enrol_member ~= '' then enrol_key = KEYS[#KEYS] end
-  local settled = false
+  local applied = false
   local records = {}
   for i = 1, count do
     local record, stored = live_counter(KEYS[i])
@@ -98,43 +98,43 @@ if op == 'settle' then
       record.holds[job] = nil
       record.committed = record.committed + images
       save(KEYS[i], record)
-      settled = true
+      applied = true
     end
     records[i] = record
   end
   local meter_record = nil
   if meter_key then
     meter_record = live_counter(meter_key)
-    if settled then
+    if applied then
       meter_record.committed = meter_record.committed + meter_amount
       save(meter_key, meter_record)
     end
   end
-  if settled and enrol_key then
+  if applied and enrol_key then
     local set = load(enrol_key) or {}
     if set[enrol_member] == nil then
       set[enrol_member] = 1
       save(enrol_key, set)
     end
   end
-  local reply = { settled and 1 or 0 }
+  local reply = { applied and 1 or 0 }
   for i = 1, count do reply[#reply + 1] = cjson.encode(records[i]) end
   if meter_record then reply[#reply + 1] = cjson.encode(meter_record) end
   return reply
 end
 
-if op == 'release' then
+if op == 'refund' then
   local job = ARGV[4]
-  local released = 0
+  local refunded = 0
   for _, key in ipairs(KEYS) do
     local record, stored = live_counter(key)
     if stored and record.holds[job] then
       record.holds[job] = nil
       save(key, record)
-      released = 1
+      refunded = 1
     end
   end
-  return released
+  return refunded
 end
 
 if op == 'grant' then

@@ -7,10 +7,8 @@ import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
-import { z } from 'zod';
 import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
-import { parseOptions, wholeNumber } from '../queue/options.js';
 import type { ImageRequest } from '../request.js';
 import { downloadRules, hostOf, type DownloadRules } from './address-rules.js';
 import { decodeBase64Image, ImageDataError } from './decode.js';
@@ -78,27 +76,10 @@ const defaults = {
   concurrency: 4,
 };
 
-const optionsSchema = z.object({
-  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  apiKey: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
-  timeoutMs: wholeNumber(1).default(defaults.timeoutMs),
-  maxRetries: wholeNumber(0)
-    .max(10, { error: 'must be a whole number from 0 to 10' })
-    .default(defaults.maxRetries),
-  retryBudgetMs: wholeNumber(0).default(defaults.retryBudgetMs),
-  retryBaseDelayMs: wholeNumber(0).default(defaults.retryBaseDelayMs),
-  retryMaxDelayMs: wholeNumber(0).default(defaults.retryMaxDelayMs),
-  maxDownloadBytes: wholeNumber(1).default(defaults.maxDownloadBytes),
-  downloadTimeoutMs: wholeNumber(1).default(defaults.downloadTimeoutMs),
-  downloadHosts: z
-    .array(z.string().regex(/^[^\s/:@]+$/, { error: 'must be host names, without scheme or port' }))
-    .default([]),
-  maxInflightBytes: wholeNumber(1).default(defaults.maxInflightBytes),
-  maxJobBytes: wholeNumber(1).optional(),
-});
-
-/** Options as checked, each default filled in. */
-type Settings = z.output<typeof optionsSchema>;
+/** Options with each default filled in; the download rules and a job's share have computed ones. */
+type Settings = Required<
+  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes'>
+>;
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
 export const mapUsage = (raw: unknown): ImageUsage | undefined => {
@@ -169,7 +150,19 @@ class OpenAIImagesClient implements ImagesClient {
   readonly #scrub: (text: string) => string;
 
   constructor(options: ImagesClientOptions) {
-    this.#settings = parseOptions('Images client', optionsSchema, options);
+    this.#settings = {
+      baseUrl: options.baseUrl,
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+      maxRetries: options.maxRetries ?? defaults.maxRetries,
+      retryBudgetMs: options.retryBudgetMs ?? defaults.retryBudgetMs,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? defaults.retryBaseDelayMs,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? defaults.retryMaxDelayMs,
+      maxDownloadBytes: options.maxDownloadBytes ?? defaults.maxDownloadBytes,
+      downloadTimeoutMs: options.downloadTimeoutMs ?? defaults.downloadTimeoutMs,
+      downloadHosts: options.downloadHosts ?? [],
+      maxInflightBytes: options.maxInflightBytes ?? defaults.maxInflightBytes,
+    };
     this.#policy = {
       maxRetries: this.#settings.maxRetries,
       budgetMs: this.#settings.retryBudgetMs,
@@ -181,7 +174,7 @@ class OpenAIImagesClient implements ImagesClient {
     this.#scrub = secretScrubber([options.apiKey]);
     this.#budget = new InflightBudget(
       this.#settings.maxInflightBytes,
-      this.#settings.maxJobBytes ?? jobShare(this.#settings.maxInflightBytes, defaults.concurrency),
+      options.maxJobBytes ?? jobShare(this.#settings.maxInflightBytes, defaults.concurrency),
     );
     if (options.downloadRules) this.#rules = Promise.resolve(options.downloadRules);
     this.#openai = new OpenAI({

@@ -8,7 +8,7 @@ import {
   emptyCounter,
   hasRoom,
   pruneHolds,
-  settleHold,
+  commitHold,
   withHold,
   withoutHold,
   type CounterRecord,
@@ -18,8 +18,8 @@ import type {
   CounterLimit,
   LedgerMap,
   ReserveOutcome,
-  SettleOutcome,
-  Settlement,
+  CommitOutcome,
+  Commitment,
 } from './ledger.js';
 
 /** What a step read, by key; absent records are missing from the map. */
@@ -69,24 +69,24 @@ export const reserveStep = (
 };
 
 /** Settles the job's hold in each counter that has it; meters and enrols only if one did. */
-export const settleStep = (
+export const commitStep = (
   stored: Stored,
-  settlement: Settlement,
+  commitment: Commitment,
   now: number,
-): Step<SettleOutcome> => {
-  const writes: Step<SettleOutcome>['writes'] = new Map();
-  for (const key of settlement.counters) {
+): Step<CommitOutcome> => {
+  const writes: Step<CommitOutcome>['writes'] = new Map();
+  for (const key of commitment.counters) {
     if (!stored.has(key)) continue;
-    const outcome = settleHold(liveCounter(stored, key, now), settlement.jobId, settlement.images);
-    if (outcome.settled) writes.set(key, outcome.record);
+    const outcome = commitHold(liveCounter(stored, key, now), commitment.jobId, commitment.images);
+    if (outcome.applied) writes.set(key, outcome.record);
   }
-  const settled = writes.size > 0;
-  const { meter, enrol } = settlement;
-  if (settled && meter) {
+  const applied = writes.size > 0;
+  const { meter, enrol } = commitment;
+  if (applied && meter) {
     const record = liveCounter(stored, meter.key, now);
     writes.set(meter.key, { ...record, committed: record.committed + meter.amount });
   }
-  if (settled && enrol) {
+  if (applied && enrol) {
     const set = (stored.get(enrol.key) as LedgerMap | undefined) ?? {};
     if (!(enrol.member in set)) writes.set(enrol.key, { ...set, [enrol.member]: 1 });
   }
@@ -94,15 +94,15 @@ export const settleStep = (
     (writes.get(key) as CounterRecord | undefined) ?? liveCounter(stored, key, now);
   return {
     result: {
-      settled,
-      counters: settlement.counters.map(after),
+      applied,
+      counters: commitment.counters.map(after),
       ...(meter && { meter: after(meter.key) }),
     },
     writes,
   };
 };
 
-export const releaseStep = (
+export const refundStep = (
   stored: Stored,
   counters: readonly string[],
   jobId: string,

@@ -4,8 +4,7 @@
  * atomic operations. See docs/quotas.md for the design.
  */
 import { z } from 'zod';
-import { CodedError, UserError } from '../errors.js';
-import { parseOptions, wholeNumber, withMethods } from '../queue/options.js';
+import { UserError } from '../errors.js';
 import { BoundedCache } from './bounded-cache.js';
 import { allowanceOf, usedOf, type CounterRecord } from './counter.js';
 import type { QuotaLedger } from './ledger.js';
@@ -42,58 +41,11 @@ const topUserCount = 10;
 /** Guilds whose settings are cached at once. */
 const settingsCacheCapacity = 10_000;
 
-const limitSchema = z
-  .number({ error: 'must be a whole number >= 0 or null (unlimited)' })
-  .int({ error: 'must be a whole number >= 0 or null (unlimited)' })
-  .min(0, { error: 'must be a whole number >= 0 or null (unlimited)' })
-  .nullable();
+/** Reads a limit back from stored settings; anything malformed counts as unset. */
 const periodLimitSchema = z.object({
-  limit: limitSchema,
-  period: z.enum(quotaPeriods, { error: `must be one of ${quotaPeriods.join(', ')}` }),
+  limit: z.number().int().min(0).nullable(),
+  period: z.enum(quotaPeriods),
 });
-
-const optionsSchema = z.object({
-  ledger: withMethods<QuotaLedger>(
-    'reserve',
-    'settle',
-    'release',
-    'read',
-    'grant',
-    'reset',
-    'readMaps',
-    'setField',
-  ),
-  defaults: z.object({
-    guildLimit: limitSchema,
-    userLimit: limitSchema,
-    period: periodLimitSchema.shape.period,
-    guildTokenBudget: limitSchema,
-  }),
-  settingsCacheMs: wholeNumber(0).default(1_000),
-});
-
-/** Rejects a malformed argument from calling code; users never reach here with one. */
-const checked = <T>(schema: z.ZodType<T>, name: string, value: unknown): T => {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${[name, ...issue.path].join('.')} ${issue.message}`,
-  );
-  throw new CodedError('quota.invalidArgument', problems.join('; '));
-};
-
-const holdSchema = z.object({
-  jobId: z.string().min(1, { error: 'must not be empty' }),
-  guildId: z.string().min(1, { error: 'must not be empty' }),
-  userId: z.string().min(1, { error: 'must not be empty' }),
-  images: z.number().int().min(1, { error: 'must be a whole number >= 1' }),
-  expiresAt: z.number().int(),
-});
-const spentSchema = z.object({
-  images: z.number().int().min(0, { error: 'must be a whole number >= 0' }),
-  tokens: z.number().int().min(0, { error: 'must be a whole number >= 0' }).optional(),
-});
-const grantSchema = z.number().int().min(1, { error: 'must be a whole number >= 1' });
 
 /** A counter's place: its key in the current window, and the window's times. */
 interface Counter {
@@ -118,18 +70,13 @@ class QuotaService implements Quotas {
   readonly #settingsCache: BoundedCache<Promise<Settings>>;
 
   constructor(options: QuotaServiceOptions) {
-    const parsed = parseOptions('createQuotas', optionsSchema, options);
-    this.#ledger = parsed.ledger;
-    this.#defaults = parsed.defaults;
-    this.#settingsCacheMs = parsed.settingsCacheMs;
-    this.#settingsCache = new BoundedCache(parsed.settingsCacheMs > 0 ? settingsCacheCapacity : 0);
+    this.#ledger = options.ledger;
+    this.#defaults = options.defaults;
+    this.#settingsCacheMs = options.settingsCacheMs ?? 1_000;
+    this.#settingsCache = new BoundedCache(this.#settingsCacheMs > 0 ? settingsCacheCapacity : 0);
   }
 
   async reserve(hold: QuotaHold, now = Date.now()): Promise<void> {
-    checked(holdSchema, 'hold', hold);
-    if (hold.expiresAt <= now) {
-      throw new CodedError('quota.invalidArgument', 'hold.expiresAt must be in the future');
-    }
     const settings = await this.#settings(hold.guildId);
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
@@ -168,12 +115,10 @@ class QuotaService implements Quotas {
     spent: { images: number; tokens?: number },
     now = Date.now(),
   ): Promise<QuotaStanding> {
-    checked(holdSchema, 'hold', hold);
-    checked(spentSchema, 'spent', spent);
     const settings = await this.#settings(hold.guildId);
     const { guild, user, keys } = this.#holdCounters(hold, settings, now);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
-    const outcome = await this.#ledger.settle(
+    const outcome = await this.#ledger.commit(
       {
         jobId: hold.jobId,
         counters: keys,
@@ -193,9 +138,8 @@ class QuotaService implements Quotas {
   }
 
   async refund(hold: QuotaHold, now = Date.now()): Promise<void> {
-    checked(holdSchema, 'hold', hold);
     const settings = await this.#settings(hold.guildId);
-    await this.#ledger.release(this.#holdCounters(hold, settings, now).keys, hold.jobId, now);
+    await this.#ledger.refund(this.#holdCounters(hold, settings, now).keys, hold.jobId, now);
   }
 
   async standing(guildId: string, userId: string, now = Date.now()): Promise<QuotaStanding> {
@@ -232,8 +176,7 @@ class QuotaService implements Quotas {
   }
 
   async setGuildLimit(guildId: string, limit: PeriodLimit): Promise<void> {
-    const rule = checked(periodLimitSchema, 'limit', limit);
-    await this.#setSetting(guildId, 'guild', rule);
+    await this.#setSetting(guildId, 'guild', limit);
   }
 
   async setUserLimit(
@@ -241,13 +184,11 @@ class QuotaService implements Quotas {
     userId: string | undefined,
     limit: PeriodLimit,
   ): Promise<void> {
-    const rule = checked(periodLimitSchema, 'limit', limit);
     const field = userId === undefined ? 'userDefault' : userField + userId;
-    await this.#setSetting(guildId, field, rule);
+    await this.#setSetting(guildId, field, limit);
   }
 
   async grant(guildId: string, userId: string, images: number, now = Date.now()): Promise<void> {
-    checked(grantSchema, 'images', images);
     const user = this.#userCounter(guildId, userId, await this.#settings(guildId), now);
     await this.#ledger.grant(user.key, images, now);
   }
@@ -356,7 +297,7 @@ class QuotaService implements Quotas {
 
   /**
    * Where a hold can be: `keys` lists the guild's and the user's counter in the current window,
-   * then in the one before, since a job reserved just before a period boundary settles after it
+   * then in the one before, since a job reserved just before a period boundary is committed after it
    * (jobs last minutes, far less than any period).
    */
   #holdCounters(
@@ -393,5 +334,5 @@ const limitOf = (counter: Counter) => ({ key: counter.key, limit: counter.rule.l
 const allowance = (record: CounterRecord, counter: Counter): Allowance =>
   allowanceOf(record, counter.rule.limit, counter.rule.period, counter.window);
 
-/** Quotas over `options.ledger`; throws naming the option when the options are wrong. */
+/** Quotas over `options.ledger`. */
 export const createQuotas = (options: QuotaServiceOptions): Quotas => new QuotaService(options);

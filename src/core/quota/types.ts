@@ -56,7 +56,7 @@ export interface QuotaHold {
   guildId: string;
   userId: string;
   images: number;
-  /** Epoch ms after which an unsettled hold no longer counts (the job deadline): a crash leaks nothing longer. */
+  /** Epoch ms after which an uncommitted hold no longer counts (the job deadline): a crash leaks nothing longer. */
   expiresAt: number;
 }
 

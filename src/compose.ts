@@ -1,0 +1,76 @@
+/**
+ * The composition root's one wiring of the core: the store, the quotas, the result archive, the
+ * Images client and the generation service over each platform's reporter. `bot.ts` calls it with
+ * the configuration, the test harnesses with their fakes' addresses, so both run the same wiring.
+ */
+import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import type { JobReporters } from '#core/jobs.js';
+import { createLogger, type Logger } from '#core/log.js';
+import type { ModelCatalogue } from '#core/models.js';
+import type { QueueSettings } from '#core/queue/types.js';
+import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
+import type { QuotaDefaults } from '#core/quota/types.js';
+import type { ResultArchive } from '#core/result-archive.js';
+import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
+import type { GenerationService } from '#core/service-api.js';
+import { openStore, type Store, type StoreError } from '#store/open-store.js';
+import { createResultArchive } from '#store/results.js';
+
+export interface CoreSettings {
+  storeUrl: string;
+  /** The Images client; its catalogue and logger come from here. */
+  images: Omit<ImagesClientOptions, 'catalogue' | 'logger'>;
+  catalogue: ModelCatalogue;
+  defaultModel: string;
+  userSalt: string;
+  queue: QueueSettings;
+  quota: QuotaDefaults;
+  /** Each platform's reporter, given the archive it remembers results in. */
+  reporters: (archive: ResultArchive) => JobReporters;
+  /** @default a silent logger */
+  logger?: Logger;
+  /** Told when a SQLite store's file is lost or fails; see `StoreOptions.onLost`. @default ignored */
+  onStoreLost?: (error: StoreError) => void;
+  /** Service options a test or benchmark changes (shorter intervals, a clock). */
+  service?: Partial<GenerationServiceOptions>;
+}
+
+export interface Core {
+  store: Store;
+  quotas: Quotas;
+  archive: ResultArchive;
+  service: GenerationService;
+  /** Shuts the service down (refunding what cannot finish), then closes the store. */
+  close(): Promise<void>;
+}
+
+export const composeCore = async (settings: CoreSettings): Promise<Core> => {
+  const logger = settings.logger ?? createLogger({ level: 'silent' });
+  const store = await openStore(settings.storeUrl, {
+    onError: (error) => logger.error({ err: error }, 'store connection error'),
+    ...(settings.onStoreLost && { onLost: settings.onStoreLost }),
+  });
+  const quotas = createQuotas({ ledger: store.ledger, defaults: settings.quota });
+  const archive = createResultArchive(store.kv);
+  const service = createGenerationService({
+    images: createImagesClient({ ...settings.images, catalogue: settings.catalogue, logger }),
+    quotas,
+    catalogue: settings.catalogue,
+    defaultModel: settings.defaultModel,
+    queue: settings.queue,
+    reporters: settings.reporters(archive),
+    userSalt: settings.userSalt,
+    logger: logger.child({ component: 'service' }),
+    ...settings.service,
+  });
+  return {
+    store,
+    quotas,
+    archive,
+    service,
+    close: async () => {
+      await service.shutdown();
+      await store.close();
+    },
+  };
+};
