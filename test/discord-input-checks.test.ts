@@ -7,13 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { closeAfterEach } from '#test/support/close-after-each.js';
-import {
-  adminPermissions,
-  startFakeDiscord,
-  type FakeDiscord,
-  type FakeInteraction,
-  type InteractionOption,
-} from '#test/fakes/discord/index.js';
+import { adminPermissions, startFakeDiscord } from '#test/fakes/discord/index.js';
+import type { FakeDiscord, FakeInteraction, InteractionOption } from '#test/fakes/discord/index.js';
 import { startTestBot, type TestBot } from '#test/fakes/discord/bot.js';
 import { createLogger } from '#core/log.js';
 
