@@ -252,7 +252,7 @@ describe('image bytes in memory', () => {
       fake.setResponseMode(mode);
       fake.failNext(1, { type: 'endless' });
       const error = await failure(client({ maxJobBytes: 2 * mib }).generate(request));
-      expect(error.kind).toBe('upstream');
+      expect(error.kind).toBe('tooLarge');
       expect(error.message).toContain(`more than ${2 * mib} bytes`);
       expect(error.details.attempts).toBe(1);
       expect(fake.requests).toHaveLength(1);
@@ -276,10 +276,10 @@ describe('image bytes in memory', () => {
       Array.from({ length: 4 }, () => failure(images.generate(request))),
     );
     expect(errors.map((error) => error.kind)).toEqual([
-      'upstream',
-      'upstream',
-      'upstream',
-      'upstream',
+      'tooLarge',
+      'tooLarge',
+      'tooLarge',
+      'tooLarge',
     ]);
 
     // Had any bytes been kept, three more megabytes could not fit again and again.

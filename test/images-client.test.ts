@@ -345,7 +345,7 @@ describe('images client: refusals and broken answers', () => {
   it('refuses a url image larger than the download cap', async () => {
     fake.failNext(1, { type: 'oversizeImage', bytes: 200_000 });
     const error = await failure(client({ maxDownloadBytes: 64 * 1024 }).generate(request()));
-    expect(error.kind).toBe('upstream');
+    expect(error.kind).toBe('tooLarge');
     expect(error.message).toContain(`larger than ${64 * 1024} bytes`);
     expect(error.details.attempts).toBe(1);
   });

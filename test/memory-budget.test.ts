@@ -70,7 +70,7 @@ describe('image bytes in memory, for the whole process', () => {
       await annotate(
         `${mode}: rss ${(report.rssBefore / mib).toFixed(0)} MiB before, rose ${(report.riseBytes / mib).toFixed(1)} MiB at peak (budget ${budget / mib} MiB)`,
       );
-      expect(report.outcomes).toEqual(Array.from({ length: jobs }, () => 'upstream'));
+      expect(report.outcomes).toEqual(Array.from({ length: jobs }, () => 'tooLarge'));
       expect(report.guildUsed).toBe(0);
       expect(fake?.requests).toHaveLength(jobs + 1);
       expect(report.riseBytes).toBeLessThan(budget + margin);

@@ -40,6 +40,7 @@ const reasons: FailureReason[] = [
   'misconfigured',
   'timeout',
   'upstream',
+  'tooLarge',
   'deadline',
   'shutdown',
   'internal',

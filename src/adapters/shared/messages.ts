@@ -193,6 +193,8 @@ const english = (format: MessageFormat): Messages => {
           return 'The image service took too long to answer. Nothing was charged; try again.';
         case 'upstream':
           return 'The image service failed to produce the image. Nothing was charged; try again.';
+        case 'tooLarge':
+          return 'The image service sent more image data than the bot may hold for one request. Nothing was charged; ask for fewer images or a smaller size.';
         case 'deadline':
           return 'This request waited too long and was dropped. Nothing was charged; try again.';
         case 'shutdown':
@@ -384,6 +386,8 @@ const korean = (format: MessageFormat): Messages => {
           return '이미지 서비스의 응답이 너무 늦었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
         case 'upstream':
           return '이미지 서비스가 이미지를 만들지 못했습니다. 차감된 것은 없습니다. 다시 시도하세요.';
+        case 'tooLarge':
+          return '이미지 서비스가 한 요청에 허용되는 것보다 많은 이미지 데이터를 보냈습니다. 차감된 것은 없습니다. 개수를 줄이거나 더 작은 크기로 요청하세요.';
         case 'deadline':
           return '요청이 너무 오래 기다려 취소되었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
         case 'shutdown':

@@ -6,7 +6,7 @@ import type { DecodedImage } from './types.js';
 export class ImageDataError extends CodedError {
   override readonly name = 'ImageDataError';
   constructor(
-    readonly kind: 'upstream' | 'timeout',
+    readonly kind: 'upstream' | 'timeout' | 'tooLarge',
     message: string,
     options?: { cause?: unknown },
   ) {

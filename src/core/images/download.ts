@@ -70,7 +70,7 @@ const get = (url: URL, signal: AbortSignal, rules: DownloadRules, checkAddresses
 
 const tooLarge = (maxBytes: number) =>
   new ImageDataError(
-    'upstream',
+    'tooLarge',
     `the image at the Images API's url is larger than ${maxBytes} bytes`,
   );
 

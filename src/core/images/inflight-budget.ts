@@ -8,7 +8,7 @@ import { ImageDataError } from './decode.js';
 
 /** One attempt's share of the process budget. */
 export interface JobBytes {
-  /** Counts `bytes` more, or throws an upstream `ImageDataError` naming the cap they would pass. */
+  /** Counts `bytes` more, or throws a `tooLarge` `ImageDataError` naming the cap they would pass. */
   take(bytes: number): void;
   /** Gives back everything this attempt took; later calls do nothing. */
   release(): void;
@@ -43,12 +43,12 @@ export class InflightBudget {
         if (released) return;
         if (taken + bytes > this.maxJobBytes)
           throw new ImageDataError(
-            'upstream',
+            'tooLarge',
             `the images of one request came to more than ${this.maxJobBytes} bytes, the most one request may hold in memory`,
           );
         if (this.#held + bytes > this.maxBytes)
           throw new ImageDataError(
-            'upstream',
+            'tooLarge',
             `the requests running now hold ${this.#held} bytes of images and this one would pass IMAGES_MAX_INFLIGHT_BYTES (${this.maxBytes})`,
           );
         taken += bytes;

@@ -49,6 +49,8 @@ export type ImagesErrorKind =
   | 'rateLimited'
   | 'authentication'
   | 'upstream'
+  /** More image bytes than one request, or the process, may hold in memory. */
+  | 'tooLarge'
   | 'timeout'
   | 'aborted';
 
