@@ -15,7 +15,7 @@ import type { QuotaDefaults } from '#core/quota/types.js';
 import type { ResultArchive } from '#core/result-archive.js';
 import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
 import type { GenerationService } from '#core/service-api.js';
-import { openStore, type Store } from '#store/open-store.js';
+import { openStore, type Store, type StoreError } from '#store/open-store.js';
 import { createJobJournal } from '#store/job-journal.js';
 import { createResultArchive } from '#store/results.js';
 
@@ -32,6 +32,8 @@ export interface CoreSettings {
   reporters: (archive: ResultArchive) => JobReporters;
   /** @default a silent logger */
   logger?: Logger;
+  /** Told when a SQLite store's file is lost or fails; see `StoreOptions.onLost`. @default ignored */
+  onStoreLost?: (error: StoreError) => void;
   /** Service options a test or benchmark changes (shorter intervals, a clock). */
   service?: Partial<GenerationServiceOptions>;
 }
@@ -50,6 +52,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const logger = settings.logger ?? createLogger({ level: 'silent' });
   const store = await openStore(settings.storeUrl, {
     onError: (error) => logger.error({ err: error }, 'store connection error'),
+    ...(settings.onStoreLost && { onLost: settings.onStoreLost }),
   });
   const quotas = createQuotas({ ledger: store.ledger, defaults: settings.quota });
   const archive = createResultArchive(store.kv);

@@ -25,6 +25,10 @@ export interface Config {
     maxRetries: number;
     /** Salt for the hashed `user` sent upstream. @default a hash of the API key */
     userSalt: string;
+    /** Hosts url items may be downloaded from whatever their address. @default [] */
+    downloadHosts: string[];
+    /** Image bytes all running requests may hold in memory at once. @default 268435456 */
+    maxInflightBytes: number;
   };
   /** @default 'sqlite://data/imagine-bot.sqlite' */
   storeUrl: string;
@@ -105,6 +109,17 @@ const schema = z.object({
   IMAGES_TIMEOUT_MS: int(180_000, 1_000, maxTimerMs),
   IMAGES_MAX_RETRIES: int(3, 0, 10),
   IMAGES_USER_SALT: optionalString,
+  IMAGES_DOWNLOAD_HOSTS: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^[^/:@]*$/, {
+        error: 'must be host names separated by commas, without scheme or port',
+      })
+      .default(''),
+  ),
+  // Below 1 MiB not even one small image fits.
+  IMAGES_MAX_INFLIGHT_BYTES: int(256 * 1024 * 1024, 1024 * 1024),
   STORE_URL: z.preprocess(
     blankAsUnset,
     z
@@ -233,6 +248,8 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
       timeoutMs: v.IMAGES_TIMEOUT_MS,
       maxRetries: v.IMAGES_MAX_RETRIES,
       userSalt: v.IMAGES_USER_SALT ?? defaultSalt(v.IMAGES_API_KEY),
+      downloadHosts: v.IMAGES_DOWNLOAD_HOSTS.split(/[\s,]+/).filter(Boolean),
+      maxInflightBytes: v.IMAGES_MAX_INFLIGHT_BYTES,
     },
     storeUrl: v.STORE_URL,
     logLevel: v.LOG_LEVEL,
