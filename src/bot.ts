@@ -12,13 +12,19 @@ import { ModelCatalogue } from '#core/models.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
 import { displayUrl } from '#store/open-store.js';
 import { startDiscordAdapter } from '#adapters/discord/adapter.js';
+import { discordRedactions } from '#adapters/discord/log.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
+import { slackRedactions } from '#adapters/slack/bolt-logger.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
 import { loadCommands } from '#commands/registry.js';
 
 export const startBot = async (config: Config): Promise<void> => {
-  const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: secretValues(config),
+    redactions: [...discordRedactions, ...slackRedactions],
+  });
   const commands = await loadCommands();
   const { discord, slack } = config;
   const core = await composeCore({
