@@ -14,6 +14,7 @@ import type { ResultArchive } from '#core/result-archive.js';
 import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
 import type { GenerationService } from '#core/service-api.js';
 import { openStore, type Store } from '#store/open-store.js';
+import { createPolicyStore } from '#store/policies.js';
 import { createResultArchive } from '#store/results.js';
 
 export interface CoreSettings {
@@ -52,6 +53,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const service = createGenerationService({
     images: createImagesClient({ ...settings.images, catalogue: settings.catalogue, logger }),
     quotas,
+    policies: createPolicyStore(store.kv),
     catalogue: settings.catalogue,
     defaultModel: settings.defaultModel,
     queue: settings.queue,

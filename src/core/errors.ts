@@ -21,7 +21,13 @@ export type UserErrorId =
   | 'shuttingDown'
   | 'notAllowed'
   | 'guildOnly'
-  | 'unknownJob';
+  | 'unknownJob'
+  | 'channelNotAllowed'
+  | 'blockedTerm'
+  | 'limitExceeded'
+  | 'moderationNotAllowed'
+  | 'cooldown'
+  | 'invalidSetting';
 
 export type ErrorContext = Readonly<
   Record<string, string | number | boolean | readonly string[] | undefined>

@@ -22,6 +22,8 @@ import {
 } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
 import type { ModelCatalogue } from './models.js';
+import { policyRefusal } from './policy/check.js';
+import type { PolicyAdmin } from './policy/types.js';
 import { createFairQueue } from './queue/fair-queue.js';
 import { pendingRefusal } from './queue/pending-caps.js';
 import type { Clock, JobQueue } from './queue/types.js';
@@ -42,6 +44,7 @@ class Service implements GenerationService {
   readonly catalogue: ModelCatalogue;
   readonly defaultModel: string;
   readonly quotaAdmin: QuotaAdmin;
+  readonly policyAdmin: PolicyAdmin;
   readonly #options: GenerationServiceOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -57,6 +60,14 @@ class Service implements GenerationService {
     this.catalogue = options.catalogue;
     this.defaultModel = options.defaultModel;
     this.quotaAdmin = options.quotas;
+    this.policyAdmin = {
+      read: (guildId) => options.policies.read(guildId),
+      update: (guildId, setting, change, byUserId) =>
+        options.policies.update(guildId, setting, change, {
+          byUserId,
+          at: new Date(this.#clock.now()).toISOString(),
+        }),
+    };
     this.#clock = options.clock ?? Date;
     this.#logger = options.logger ?? createLogger({ level: 'silent' });
     this.#partialImages = options.partialImages ?? 2;
@@ -85,7 +96,15 @@ class Service implements GenerationService {
     const checked = validateRequest(input, this.catalogue, this.defaultModel);
     if (!checked.ok) throw new InvalidOptionsError(checked.problems);
     this.#reporterFor(requester.platform);
-    const { queue, quotas } = this.#options;
+    const { queue, quotas, policies } = this.#options;
+    // Every entry point (command, button, reaction) submits here, so this one check guards them all.
+    const { policy } = await policies.read(requester.guildId);
+    const lastJobAt =
+      policy.cooldownSeconds > 0
+        ? await policies.lastJobAt(requester.guildId, requester.userId)
+        : undefined;
+    const refused = policyRefusal(policy, checked.request, requester, lastJobAt, this.#clock.now());
+    if (refused !== undefined) throw refused;
     const refusal = pendingRefusal(
       await this.#queue.pending(requester.guildId, requester.userId),
       queue,
@@ -107,6 +126,13 @@ class Service implements GenerationService {
     try {
       // Shutdown may have begun while the quota store answered; a job queued now would never run.
       this.#refuseWhenShuttingDown();
+      if (policy.cooldownSeconds > 0)
+        await policies.markJob(
+          requester.guildId,
+          requester.userId,
+          now,
+          policy.cooldownSeconds * 1000,
+        );
       line = this.#track(job);
       position = await this.#queue.enqueue(job);
     } catch (error) {

@@ -5,6 +5,7 @@
  */
 import type { UserError } from '#core/errors.js';
 import type { JobFailure } from '#core/jobs.js';
+import { policySettings, type PolicySetting, type StoredPolicy } from '#core/policy/types.js';
 import type {
   Allowance,
   GuildQuotaReport,
@@ -51,12 +52,23 @@ export interface Messages {
   cannotPostHere(): string;
   /** Images were made (and counted) but the platform refused them. */
   deliveryFailed(incidentId: string): string;
+  /** Every policy setting, and who set it when (or that it is the default). */
+  policyReport(stored: StoredPolicy, mention: (userId: string) => string): string;
+  /** One setting after a change: what it is now. */
+  policySaved(setting: PolicySetting, stored: StoredPolicy): string;
+  blockedList(terms: readonly string[]): string;
 }
 
 export interface MessageFormat {
   /** Formats an ISO instant for this platform (Discord and Slack render dates in the reader's zone). */
   time(iso: string): string;
+  /** A channel reference in this platform's markup. @default `#id` */
+  channel?(channelId: string): string;
+  /** Who may change the bot's settings here, by locale. @default server managers */
+  managers?: Readonly<Record<Locale, string>>;
 }
+
+const channelOf = (format: MessageFormat) => format.channel ?? ((id: string) => `#${id}`);
 
 const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -91,6 +103,8 @@ export const englishProblem = (problem: Problem): string => {
 };
 
 const english = (format: MessageFormat): Messages => {
+  const channel = channelOf(format);
+  const changeBy = `${format.managers?.en ?? 'Server managers'} can change this with /imagine-settings`;
   const period = (value: QuotaPeriod) =>
     ({ day: 'today', week: 'this week', month: 'this month' })[value];
   const per = (value: QuotaPeriod) => ({ day: 'a day', week: 'a week', month: 'a month' })[value];
@@ -128,6 +142,18 @@ const english = (format: MessageFormat): Messages => {
           return 'Use this command in a server: quotas and results belong to a server, not to direct messages.';
         case 'unknownJob':
           return 'That request is no longer in the queue.';
+        case 'channelNotAllowed':
+          return `I can't be used in this channel. Use ${orList((c.channels as readonly string[]).map(channel))}. ${changeBy} (channels). Nothing was charged.`;
+        case 'blockedTerm':
+          return `That prompt contains a term this server blocks. ${changeBy} (blocked). Nothing was charged.`;
+        case 'limitExceeded':
+          return `${c.option} ${c.value} is over this server's limit: choose ${typeof c.allowed === 'string' ? `at most ${c.allowed}` : orList(c.allowed as readonly string[])}. ${changeBy} (limits). Nothing was charged.`;
+        case 'moderationNotAllowed':
+          return `${c.reason === 'notAgeRestricted' ? 'moderation low is only allowed in an age-restricted channel' : 'moderation low is not allowed here'}. ${changeBy} (moderation). Nothing was charged.`;
+        case 'cooldown':
+          return `Please wait ${c.waitSeconds} s: this server allows one request every ${c.seconds} s per member. ${changeBy} (cooldown). Nothing was charged.`;
+        case 'invalidSetting':
+          return `That setting can't be saved: ${c.problem}.`;
       }
     },
     failure(failure) {
@@ -211,11 +237,56 @@ const english = (format: MessageFormat): Messages => {
       "I can't post in this channel. Add the bot to it, then try again; this request was cancelled and nothing was charged.",
     deliveryFailed: (incidentId) =>
       `The images were made but could not be posted here (error id ${incidentId}).`,
+    policyReport: (stored, mention) =>
+      policySettings
+        .map((setting) => {
+          const origin = stored.origins[setting];
+          const source = origin
+            ? `set by ${mention(origin.byUserId)}, ${format.time(origin.at)}`
+            : 'default';
+          return `${policyLine(setting, stored)} (${source})`;
+        })
+        .join('\n'),
+    policySaved: (setting, stored) => `Saved. ${policyLine(setting, stored)}.`,
+    blockedList: (terms) =>
+      terms.length === 0
+        ? 'No blocked terms.'
+        : `Blocked terms:\n${terms.map((term) => `• ${term}`).join('\n')}`,
+  };
+  const policyLine = (setting: PolicySetting, { policy }: StoredPolicy): string => {
+    switch (setting) {
+      case 'channels':
+        return policy.channels.length === 0
+          ? 'Channels: everywhere'
+          : `Channels: ${policy.channels.map(channel).join(', ')}`;
+      case 'blocked':
+        return `Blocked terms: ${policy.blocked.length}`;
+      case 'limits': {
+        const { models, maxCount, maxQuality, maxSize } = policy.limits;
+        const parts = [
+          models && `models ${models.join(', ')}`,
+          maxCount !== undefined && `at most ${maxCount} per request`,
+          maxQuality && `quality up to ${maxQuality}`,
+          maxSize && `size up to ${maxSize}`,
+        ].filter(Boolean);
+        return `Limits: ${parts.length === 0 ? 'none' : parts.join(', ')}`;
+      }
+      case 'moderation':
+        return policy.moderation === 'auto'
+          ? 'Moderation: auto only'
+          : 'Moderation: low allowed in age-restricted channels';
+      case 'cooldown':
+        return `Cooldown: ${policy.cooldownSeconds === 0 ? 'none' : `${policy.cooldownSeconds} s`}`;
+      case 'audit':
+        return `Audit channel: ${policy.auditChannel === null ? 'none' : channel(policy.auditChannel)}`;
+    }
   };
   return messages;
 };
 
 const korean = (format: MessageFormat): Messages => {
+  const channel = channelOf(format);
+  const changeBy = `${format.managers?.ko ?? '서버 관리자'}가 /imagine-settings로 바꿀 수 있습니다`;
   const period = (value: QuotaPeriod) =>
     ({ day: '오늘', week: '이번 주', month: '이번 달' })[value];
   const per = (value: QuotaPeriod) => ({ day: '하루', week: '한 주', month: '한 달' })[value];
@@ -274,6 +345,18 @@ const korean = (format: MessageFormat): Messages => {
           return '이 명령은 서버에서 사용해 주세요. 사용량과 결과는 개인 메시지가 아니라 서버에 속합니다.';
         case 'unknownJob':
           return '그 요청은 더 이상 대기열에 없습니다.';
+        case 'channelNotAllowed':
+          return `이 채널에서는 사용할 수 없습니다. ${optionList((c.channels as readonly string[]).map(channel))}에서 사용하세요. ${changeBy} (channels). 차감된 것은 없습니다.`;
+        case 'blockedTerm':
+          return `프롬프트에 이 서버가 차단한 단어가 있습니다. ${changeBy} (blocked). 차감된 것은 없습니다.`;
+        case 'limitExceeded':
+          return `${c.option} ${c.value}은(는) 이 서버의 한도를 넘습니다: ${typeof c.allowed === 'string' ? `최대 ${c.allowed}` : optionList(c.allowed as readonly string[])} 중에서 고르세요. ${changeBy} (limits). 차감된 것은 없습니다.`;
+        case 'moderationNotAllowed':
+          return `${c.reason === 'notAgeRestricted' ? 'moderation low는 연령 제한 채널에서만 쓸 수 있습니다' : '여기서는 moderation low를 쓸 수 없습니다'}. ${changeBy} (moderation). 차감된 것은 없습니다.`;
+        case 'cooldown':
+          return `${c.waitSeconds}초 뒤에 다시 시도하세요: 이 서버는 한 사람당 ${c.seconds}초에 한 번만 요청할 수 있습니다. ${changeBy} (cooldown). 차감된 것은 없습니다.`;
+        case 'invalidSetting':
+          return `그 설정은 저장할 수 없습니다: ${c.problem}.`;
       }
     },
     failure(failure) {
@@ -356,6 +439,47 @@ const korean = (format: MessageFormat): Messages => {
       '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.',
     deliveryFailed: (incidentId) =>
       `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
+    policyReport: (stored, mention) =>
+      policySettings
+        .map((setting) => {
+          const origin = stored.origins[setting];
+          const source = origin
+            ? `${mention(origin.byUserId)}, ${format.time(origin.at)}에 설정`
+            : '기본값';
+          return `${policyLine(setting, stored)} (${source})`;
+        })
+        .join('\n'),
+    policySaved: (setting, stored) => `저장했습니다. ${policyLine(setting, stored)}.`,
+    blockedList: (terms) =>
+      terms.length === 0
+        ? '차단한 단어가 없습니다.'
+        : `차단한 단어:\n${terms.map((term) => `• ${term}`).join('\n')}`,
+  };
+  const policyLine = (setting: PolicySetting, { policy }: StoredPolicy): string => {
+    switch (setting) {
+      case 'channels':
+        return policy.channels.length === 0
+          ? '채널: 모든 곳'
+          : `채널: ${policy.channels.map(channel).join(', ')}`;
+      case 'blocked':
+        return `차단한 단어: ${policy.blocked.length}개`;
+      case 'limits': {
+        const { models, maxCount, maxQuality, maxSize } = policy.limits;
+        const parts = [
+          models && `모델 ${models.join(', ')}`,
+          maxCount !== undefined && `요청당 최대 ${maxCount}장`,
+          maxQuality && `품질 최대 ${maxQuality}`,
+          maxSize && `크기 최대 ${maxSize}`,
+        ].filter(Boolean);
+        return `한도: ${parts.length === 0 ? '없음' : parts.join(', ')}`;
+      }
+      case 'moderation':
+        return policy.moderation === 'auto' ? '검열: auto만' : '검열: 연령 제한 채널에서 low 허용';
+      case 'cooldown':
+        return `대기 시간: ${policy.cooldownSeconds === 0 ? '없음' : `${policy.cooldownSeconds}초`}`;
+      case 'audit':
+        return `기록 채널: ${policy.auditChannel === null ? '없음' : channel(policy.auditChannel)}`;
+    }
   };
   return messages;
 };
