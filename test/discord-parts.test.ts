@@ -119,16 +119,34 @@ describe('readOptions', () => {
   it('reads the chosen subcommand and its typed options by name', async () => {
     const admin = (await loadCommands()).find((command) => command.name === 'quota-admin')!;
     const parsed = readOptions(admin, {
+      getSubcommandGroup: () => null,
       getSubcommand: () => 'user-limit',
       getString: (name) => (name === 'period' ? 'week' : null),
       getInteger: (name) => (name === 'limit' ? 3 : null),
       getUser: (name) => (name === 'user' ? { id: '42' } : null),
+      getChannel: () => null,
+      getRole: () => null,
     });
 
     expect(parsed).toEqual({
       subcommand: 'user-limit',
       values: { limit: 3, period: 'week', user: '42' },
     });
+  });
+
+  it('reads a subcommand inside a group, and channel options', async () => {
+    const settings = (await loadCommands()).find((command) => command.name === 'imagine-settings')!;
+    const parsed = readOptions(settings, {
+      getSubcommandGroup: () => 'channels',
+      getSubcommand: () => 'allow',
+      getString: () => null,
+      getInteger: () => null,
+      getUser: () => null,
+      getChannel: (name) => (name === 'channel' ? { id: '77' } : null),
+      getRole: () => null,
+    });
+
+    expect(parsed).toEqual({ group: 'channels', subcommand: 'allow', values: { channel: '77' } });
   });
 });
 

@@ -52,10 +52,10 @@ describe('text command parsing', () => {
     const refusal = refusalOf('imagine', 'a cat --colour red');
     expect(refusal.identifier).toBe('malformedCommand');
     expect(refusal.context.problem).toBe(
-      'unknown option --colour: use --model, --size, --quality, --count, --background or --style',
+      'unknown option --colour: use --model, --size, --quality, --count, --background, --style or --moderation',
     );
     expect(refusal.context.usage).toEqual([
-      '/imagine <prompt> [--model M] [--size S] [--quality Q] [--count N] [--background B] [--style S]',
+      '/imagine <prompt> [--model M] [--size S] [--quality Q] [--count N] [--background B] [--style S] [--moderation M]',
     ]);
   });
 
@@ -74,6 +74,35 @@ describe('text command parsing', () => {
 
   it('requires the prompt', () => {
     expect(refusalOf('imagine', '  --size auto').context.problem).toBe('missing <prompt>');
+  });
+
+  it('parses a subcommand inside a group, Slack channel mentions and a term with spaces', () => {
+    const settings = command('imagine-settings');
+    expect(parseTextCommand(settings, 'channels allow <#C0AB12|general>', catalogue)).toEqual({
+      group: 'channels',
+      subcommand: 'allow',
+      values: { channel: 'C0AB12' },
+    });
+    expect(parseTextCommand(settings, 'blocked add /bad\\s+word/', catalogue)).toEqual({
+      group: 'blocked',
+      subcommand: 'add',
+      values: { term: '/bad\\s+word/' },
+    });
+    expect(
+      parseTextCommand(settings, 'limits --max-count 2 --max-quality medium', catalogue),
+    ).toEqual({ subcommand: 'limits', values: { 'max-count': 2, 'max-quality': 'medium' } });
+    expect(parseTextCommand(settings, 'audit-channel', catalogue)).toEqual({
+      subcommand: 'audit-channel',
+      values: {},
+    });
+    const refused = refusalOf('imagine-settings', 'channels allow general');
+    expect(refused.context.problem).toBe(
+      'channel must be a channel such as #general, not "general"',
+    );
+    expect(refusalOf('imagine-settings', 'channels open').context.problem).toBe(
+      'unknown subcommand "open": choose allow, disallow or clear',
+    );
+    expect(refused.context.usage).toContain('/imagine-settings channels allow #channel');
   });
 
   it('parses subcommands with positional arguments and Slack user mentions', () => {

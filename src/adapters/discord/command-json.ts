@@ -7,11 +7,16 @@ import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
   ApplicationIntegrationType,
+  ChannelType,
   InteractionContextType,
   PermissionFlagsBits,
 } from 'discord.js';
 import type { ModelCatalogue } from '#core/models.js';
-import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
+import type {
+  CommandDefinition,
+  OptionDefinition,
+  SubcommandDefinition,
+} from '#adapters/shared/command-context.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,7 +27,12 @@ const optionTypes = {
   string: ApplicationCommandOptionType.String,
   integer: ApplicationCommandOptionType.Integer,
   user: ApplicationCommandOptionType.User,
+  channel: ApplicationCommandOptionType.Channel,
+  role: ApplicationCommandOptionType.Role,
 } as const;
+
+/** Channels a `channel` option offers: those members post and read images in. */
+const textChannelTypes = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
 
 const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json => {
   const choices = option.choices?.(catalogue) ?? [];
@@ -40,8 +50,18 @@ const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json =
     ...(option.min !== undefined && { min_value: option.min }),
     ...(option.max !== undefined && { max_value: option.max }),
     ...(option.maxLength !== undefined && { max_length: option.maxLength }),
+    ...(option.type === 'channel' && { channel_types: textChannelTypes }),
   };
 };
+
+const subcommandJson = (subcommand: SubcommandDefinition, catalogue: ModelCatalogue): Json => ({
+  type: ApplicationCommandOptionType.Subcommand,
+  name: subcommand.name,
+  name_localizations: { ko: subcommand.nameKo },
+  description: subcommand.description.en,
+  description_localizations: { ko: subcommand.description.ko },
+  options: subcommand.options.map((option) => optionJson(option, catalogue)),
+});
 
 export const commandJson = (definition: CommandDefinition, catalogue: ModelCatalogue): Json => ({
   type: ApplicationCommandType.ChatInput,
@@ -55,16 +75,22 @@ export const commandJson = (definition: CommandDefinition, catalogue: ModelCatal
     : null,
   contexts: [InteractionContextType.Guild],
   integration_types: [ApplicationIntegrationType.GuildInstall],
-  options: definition.subcommands
-    ? definition.subcommands.map((subcommand) => ({
-        type: ApplicationCommandOptionType.Subcommand,
-        name: subcommand.name,
-        name_localizations: { ko: subcommand.nameKo },
-        description: subcommand.description.en,
-        description_localizations: { ko: subcommand.description.ko },
-        options: subcommand.options.map((option) => optionJson(option, catalogue)),
-      }))
-    : (definition.options ?? []).map((option) => optionJson(option, catalogue)),
+  options:
+    definition.subcommands || definition.groups
+      ? [
+          ...(definition.subcommands ?? []).map((subcommand) =>
+            subcommandJson(subcommand, catalogue),
+          ),
+          ...(definition.groups ?? []).map((group) => ({
+            type: ApplicationCommandOptionType.SubcommandGroup,
+            name: group.name,
+            name_localizations: { ko: group.nameKo },
+            description: group.description.en,
+            description_localizations: { ko: group.description.ko },
+            options: group.subcommands.map((subcommand) => subcommandJson(subcommand, catalogue)),
+          })),
+        ]
+      : (definition.options ?? []).map((option) => optionJson(option, catalogue)),
 });
 
 /**
@@ -87,6 +113,7 @@ const canonicalOption = (option: Json): Json => ({
   min_value: option.min_value ?? null,
   max_value: option.max_value ?? null,
   max_length: option.max_length ?? null,
+  channel_types: option.channel_types ?? null,
   options: (option.options as Json[] | undefined)?.map(canonicalOption) ?? null,
 });
 

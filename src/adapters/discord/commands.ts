@@ -9,6 +9,7 @@ import { UserError } from '#core/errors.js';
 import {
   optionsOf,
   type CommandDefinition,
+  type OptionDefinition,
   type OptionValue,
   type ParsedOptions,
 } from '#adapters/shared/command-context.js';
@@ -21,28 +22,45 @@ import { discordFormat, mention } from './text.js';
 
 /** The option readers discord.js offers, as far as the shared definitions need them. */
 export interface OptionReader {
+  getSubcommandGroup(required: false): string | null;
   getSubcommand(required: false): string | null;
   getString(name: string): string | null;
   getInteger(name: string): number | null;
   getUser(name: string): { id: string } | null;
+  getChannel(name: string): { id: string } | null;
+  getRole(name: string): { id: string } | null;
 }
+
+const readOne = (reader: OptionReader, option: OptionDefinition): OptionValue | undefined => {
+  switch (option.type) {
+    case 'string':
+      return reader.getString(option.name) ?? undefined;
+    case 'integer':
+      return reader.getInteger(option.name) ?? undefined;
+    case 'user':
+      return reader.getUser(option.name)?.id;
+    case 'channel':
+      return reader.getChannel(option.name)?.id;
+    case 'role':
+      return reader.getRole(option.name)?.id;
+  }
+};
 
 /** Reads the options a definition declares (those of the chosen subcommand, if any). */
 export const readOptions = (definition: CommandDefinition, reader: OptionReader): ParsedOptions => {
-  const subcommand = definition.subcommands
-    ? (reader.getSubcommand(false) ?? undefined)
-    : undefined;
+  const hasSubcommands = definition.subcommands !== undefined || definition.groups !== undefined;
+  const group = definition.groups ? (reader.getSubcommandGroup(false) ?? undefined) : undefined;
+  const subcommand = hasSubcommands ? (reader.getSubcommand(false) ?? undefined) : undefined;
   const values: Record<string, OptionValue> = {};
-  for (const option of optionsOf(definition, subcommand)) {
-    const value =
-      option.type === 'string'
-        ? reader.getString(option.name)
-        : option.type === 'integer'
-          ? reader.getInteger(option.name)
-          : reader.getUser(option.name)?.id;
-    if (value !== null && value !== undefined) values[option.name] = value;
+  for (const option of optionsOf(definition, subcommand, group)) {
+    const value = readOne(reader, option);
+    if (value !== undefined) values[option.name] = value;
   }
-  return subcommand === undefined ? { values } : { subcommand, values };
+  return {
+    ...(group !== undefined && { group }),
+    ...(subcommand !== undefined && { subcommand }),
+    values,
+  };
 };
 
 export const interactionInvocation = (

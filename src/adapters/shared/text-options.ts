@@ -8,6 +8,7 @@ import { UserError } from '#core/errors.js';
 import { orList } from './messages.js';
 import {
   optionsOf,
+  subcommandsOf,
   type CommandDefinition,
   type OptionDefinition,
   type OptionValue,
@@ -17,9 +18,17 @@ import {
 const flagPattern = /(^|\s)--([a-z][a-z-]*)(?:=(\S+)|\s+(?!--)(\S+))?/g;
 /** Slack sends mentions as `<@U123>` or `<@U123|name>` when the command escapes them. */
 const userMentionPattern = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+/** Channels likewise as `<#C123|name>`; a bare id is taken too. */
+const channelMentionPattern = /^(?:<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|([CG][A-Z0-9]+))$/;
 
 const placeholder = (option: OptionDefinition): string =>
-  option.type === 'user' ? '@user' : `<${option.name}>`;
+  option.type === 'user'
+    ? '@user'
+    : option.type === 'channel'
+      ? '#channel'
+      : option.type === 'role'
+        ? '@role'
+        : `<${option.name}>`;
 
 const usageOfOptions = (options: readonly OptionDefinition[]): string =>
   options
@@ -33,11 +42,18 @@ const usageOfOptions = (options: readonly OptionDefinition[]): string =>
 
 /** One line per form of the command, generated from its definition. */
 export const usageLines = (command: CommandDefinition): string[] =>
-  command.subcommands === undefined
+  command.subcommands === undefined && command.groups === undefined
     ? [`/${command.name} ${usageOfOptions(command.options ?? [])}`.trimEnd()]
-    : command.subcommands.map((sub) =>
-        `/${command.name} ${sub.name} ${usageOfOptions(sub.options)}`.trimEnd(),
-      );
+    : [
+        ...(command.subcommands ?? []).map((sub) =>
+          `/${command.name} ${sub.name} ${usageOfOptions(sub.options)}`.trimEnd(),
+        ),
+        ...(command.groups ?? []).flatMap((group) =>
+          group.subcommands.map((sub) =>
+            `/${command.name} ${group.name} ${sub.name} ${usageOfOptions(sub.options)}`.trimEnd(),
+          ),
+        ),
+      ];
 
 const refuse = (command: CommandDefinition, problem: string): never => {
   throw new UserError('malformedCommand', { problem, usage: usageLines(command) });
@@ -55,6 +71,14 @@ const convert = (
       return refuse(command, `${option.name} must be a user mention such as @name, not "${raw}"`);
     return match[1];
   }
+  if (option.type === 'channel') {
+    const match = channelMentionPattern.exec(raw);
+    const channelId = match?.[1] ?? match?.[2];
+    if (channelId === undefined)
+      return refuse(command, `${option.name} must be a channel such as #general, not "${raw}"`);
+    return channelId;
+  }
+  if (option.type === 'role') return refuse(command, `${option.name}: roles exist only on Discord`);
   if (option.type === 'integer') {
     const value = Number(raw);
     if (!Number.isInteger(value))
@@ -94,24 +118,39 @@ export const parseTextCommand = (
   catalogue: ModelCatalogue,
 ): ParsedOptions => {
   let rest = text;
+  let group: string | undefined;
   let subcommand: string | undefined;
-  if (command.subcommands !== undefined) {
+  const takeWord = (): string => {
     const [word = ''] = rest.trim().split(/\s+/, 1);
-    const sub = command.subcommands.find(
-      (candidate) => candidate.name === word.toLowerCase() || candidate.nameKo === word,
-    );
+    rest = rest.trim().slice(word.length);
+    return word;
+  };
+  const named = (word: string) => (candidate: { name: string; nameKo: string }) =>
+    candidate.name === word.toLowerCase() || candidate.nameKo === word;
+  if (command.subcommands !== undefined || command.groups !== undefined) {
+    let word = takeWord();
+    const inGroup = command.groups?.find(named(word));
+    if (inGroup !== undefined) {
+      group = inGroup.name;
+      word = takeWord();
+    }
+    const choices = subcommandsOf(command, group);
+    const sub = choices.find(named(word));
     if (sub === undefined) {
+      const names = [
+        ...choices.map((candidate) => candidate.name),
+        ...(group === undefined ? (command.groups ?? []).map((candidate) => candidate.name) : []),
+      ];
       return refuse(
         command,
         word === ''
           ? 'a subcommand is required'
-          : `unknown subcommand "${word}": choose ${orList(command.subcommands.map((s) => s.name))}`,
+          : `unknown subcommand "${word}": choose ${orList(names)}`,
       );
     }
     subcommand = sub.name;
-    rest = rest.trim().slice(word.length);
   }
-  const options = optionsOf(command, subcommand);
+  const options = optionsOf(command, subcommand, group);
   const values: Record<string, OptionValue | undefined> = {};
 
   rest = rest.replace(
@@ -152,5 +191,9 @@ export const parseTextCommand = (
   const missing = options.filter((option) => option.required && values[option.name] === undefined);
   if (missing.length > 0)
     return refuse(command, `missing ${orList(missing.map(placeholder), 'and')}`);
-  return subcommand === undefined ? { values } : { subcommand, values };
+  return {
+    ...(group !== undefined && { group }),
+    ...(subcommand !== undefined && { subcommand }),
+    values,
+  };
 };
