@@ -5,6 +5,7 @@
  * nothing here: its deferred reply is filled in by the job's reporter.
  */
 import { PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { ageRestricted, roleIdsOf } from './members.js';
 import { UserError } from '#core/errors.js';
 import {
   optionsOf,
@@ -89,6 +90,8 @@ export const interactionInvocation = (
         channelId: interaction.channelId,
         locale,
         isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+        ageRestricted: ageRestricted(interaction.channel),
+        roleIds: roleIdsOf(interaction.member),
       };
     },
     readOptions: (command) => readOptions(command, interaction.options),

@@ -26,7 +26,7 @@ import {
   type SlackRetryOptions,
 } from './client-options.js';
 import { readSlackDelivery, regenerateReaction, resultMessageId } from './delivery.js';
-import { createSlackMarkup, quotePrompt, type SlackMarkup } from './markup.js';
+import { createSlackMarkup, quotePrompt, slackFormat, type SlackMarkup } from './markup.js';
 
 export interface SlackReporterOptions {
   /** SLACK_BOT_TOKEN. */
@@ -99,7 +99,7 @@ export class SlackReporter implements JobReporter {
   async report(job: Job, event: JobEvent): Promise<void> {
     const state = this.#jobs.get(job.id) ?? {};
     this.#jobs.set(job.id, state);
-    const messages = messagesFor(job.requester.locale);
+    const messages = messagesFor(job.requester.locale, slackFormat);
     const markup = createSlackMarkup();
     try {
       switch (event.type) {

@@ -19,6 +19,7 @@ import {
   type FakeGuild,
   type FakeInteraction,
   type FakeMessage,
+  type FakeRole,
   type FakeUser,
 } from './world.js';
 
@@ -31,6 +32,7 @@ export type {
   FakeGuild,
   FakeInteraction,
   FakeMessage,
+  FakeRole,
   FakeUser,
   FakeDiscordWorld,
 } from './world.js';
@@ -83,6 +85,8 @@ export interface FakeDiscord {
   /** A user and a guild they own, both known to the gateway's next READY. */
   addUser(username: string, options?: { bot?: boolean }): FakeUser;
   addGuild(name: string, owner: FakeUser, channelCount?: number): FakeGuild;
+  /** A role in the guild given to `members`; add it before the bot connects. */
+  addRole(guild: FakeGuild, name: string, members?: readonly FakeUser[]): FakeRole;
   /** Dispatches a slash command as the user, to every identified session. */
   runCommand(invocation: CommandInvocation): FakeInteraction;
   /** Dispatches many at once: all payloads are built first, then sent back to back. */
@@ -189,6 +193,7 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
     injectFault: (rule) => faults.add(rule),
     addUser: (username, userOptions) => world.addUser(username, userOptions),
     addGuild: (name, owner, channelCount) => world.addGuild(name, owner, channelCount),
+    addRole: (guild, name, members) => world.addRole(guild, name, members),
     runCommand: (invocation) => dispatchAll([prepare(invocation)])[0] as FakeInteraction,
     runCommands: (invocations) => dispatchAll(invocations.map(prepare)),
     react(message, user, emoji) {

@@ -216,7 +216,7 @@ export const createRestHandler = (
         const user = world.users.get(params[1] as string);
         if (!guild || !user || !guild.memberIds.includes(user.id))
           throw new DiscordRefusal(404, 10007, 'Unknown Member');
-        sendJson(response, 200, memberPayload(user));
+        sendJson(response, 200, memberPayload(user, undefined, guild.memberRoles.get(user.id)));
       },
     },
     {

@@ -21,6 +21,13 @@ export interface FakeChannel {
   name: string;
   /** False when the bot lacks Send Messages here: its channel posts get 403 Missing Permissions. */
   botMaySend?: boolean;
+  /** Age-restricted (NSFW). Set before the bot connects: the gateway sends it with the guild. */
+  nsfw?: boolean;
+}
+
+export interface FakeRole {
+  id: string;
+  name: string;
 }
 
 export interface FakeGuild {
@@ -29,6 +36,10 @@ export interface FakeGuild {
   ownerId: string;
   channels: FakeChannel[];
   memberIds: string[];
+  /** Roles besides @everyone; add them before the bot connects, as the gateway sends them with the guild. */
+  roles: FakeRole[];
+  /** Each member's role ids, as Discord sends them with the member. */
+  memberRoles: Map<string, string[]>;
 }
 
 export type MessageSource = 'interaction' | 'webhook' | 'channel';
@@ -122,9 +133,20 @@ export class FakeDiscordWorld extends EventEmitter {
       ownerId: owner.id,
       channels,
       memberIds: [this.botUser.id, owner.id],
+      roles: [],
+      memberRoles: new Map(),
     };
     this.guilds.set(id, guild);
     return guild;
+  }
+
+  /** A role in the guild, given to `members`. */
+  addRole(guild: FakeGuild, name: string, members: readonly FakeUser[] = []): FakeRole {
+    const role = { id: this.newId(), name };
+    guild.roles.push(role);
+    for (const member of members)
+      guild.memberRoles.set(member.id, [...(guild.memberRoles.get(member.id) ?? []), role.id]);
+    return role;
   }
 
   findChannel(channelId: string): FakeChannel | undefined {
