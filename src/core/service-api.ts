@@ -39,7 +39,8 @@ export interface GenerationService {
   ): Promise<SubmittedJob>;
   /** The requester or an admin may cancel; throws `UserError('notAllowed' | 'unknownJob')`. */
   cancel(jobId: string, by: { userId: string; isAdmin: boolean }): Promise<void>;
-  standing(guildId: string, userId: string): Promise<QuotaStanding>;
+  /** `roleIds`: the member's roles, whose limits may apply to them. */
+  standing(guildId: string, userId: string, roleIds?: readonly string[]): Promise<QuotaStanding>;
   readonly quotaAdmin: QuotaAdmin;
   /** What `/imagine-settings` reads and changes; a change holds for the next request everywhere. */
   readonly policyAdmin: PolicyAdmin;

@@ -159,8 +159,8 @@ class Service implements GenerationService {
     await this.#queue.withdraw(jobId, { kind: 'cancelled', byUserId: by.userId });
   }
 
-  standing(guildId: string, userId: string): Promise<QuotaStanding> {
-    return this.#options.quotas.standing(guildId, userId, this.#clock.now());
+  standing(guildId: string, userId: string, roleIds?: readonly string[]): Promise<QuotaStanding> {
+    return this.#options.quotas.standing(guildId, userId, this.#clock.now(), roleIds);
   }
 
   shutdown(): Promise<void> {

@@ -32,6 +32,7 @@ const discordTime = (iso: string): string => `<t:${Math.floor(Date.parse(iso) / 
 export const discordFormat: MessageFormat = {
   time: discordTime,
   channel: (channelId) => `<#${channelId}>`,
+  role: (roleId) => `<@&${roleId}>`,
 };
 
 /** Sent with every message: nobody is notified by anything the bot echoes (`@everyone`, roles, users). */

@@ -57,6 +57,7 @@ export interface Messages {
   /** One setting after a change: what it is now. */
   policySaved(setting: PolicySetting, stored: StoredPolicy): string;
   blockedList(terms: readonly string[]): string;
+  roleLimitSet(roleId: string, limit: Limit, period: QuotaPeriod): string;
 }
 
 export interface MessageFormat {
@@ -64,11 +65,14 @@ export interface MessageFormat {
   time(iso: string): string;
   /** A channel reference in this platform's markup. @default `#id` */
   channel?(channelId: string): string;
+  /** A role reference in this platform's markup. @default `@id` */
+  role?(roleId: string): string;
   /** Who may change the bot's settings here, by locale. @default server managers */
   managers?: Readonly<Record<Locale, string>>;
 }
 
 const channelOf = (format: MessageFormat) => format.channel ?? ((id: string) => `#${id}`);
+const roleOf = (format: MessageFormat) => format.role ?? ((id: string) => `@${id}`);
 
 const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -104,6 +108,7 @@ export const englishProblem = (problem: Problem): string => {
 
 const english = (format: MessageFormat): Messages => {
   const channel = channelOf(format);
+  const role = roleOf(format);
   const changeBy = `${format.managers?.en ?? 'Server managers'} can change this with /imagine-settings`;
   const period = (value: QuotaPeriod) =>
     ({ day: 'today', week: 'this week', month: 'this month' })[value];
@@ -213,6 +218,9 @@ const english = (format: MessageFormat): Messages => {
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
         ),
+        ...report.roleLimits.map(
+          (r) => `Members of ${role(r.roleId)}: ${limitText(r.limit, r.period)} each.`,
+        ),
         report.topUsers.length > 0
           ? `Top users ${period(report.guild.period)}: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}`).join(', ')}.`
           : `No images yet ${period(report.guild.period)}.`,
@@ -248,6 +256,8 @@ const english = (format: MessageFormat): Messages => {
         })
         .join('\n'),
     policySaved: (setting, stored) => `Saved. ${policyLine(setting, stored)}.`,
+    roleLimitSet: (roleId, limit, value) =>
+      `Limit for members of ${role(roleId)} set to ${limitText(limit, value)} each.`,
     blockedList: (terms) =>
       terms.length === 0
         ? 'No blocked terms.'
@@ -286,6 +296,7 @@ const english = (format: MessageFormat): Messages => {
 
 const korean = (format: MessageFormat): Messages => {
   const channel = channelOf(format);
+  const role = roleOf(format);
   const changeBy = `${format.managers?.ko ?? '서버 관리자'}가 /imagine-settings로 바꿀 수 있습니다`;
   const period = (value: QuotaPeriod) =>
     ({ day: '오늘', week: '이번 주', month: '이번 달' })[value];
@@ -416,6 +427,9 @@ const korean = (format: MessageFormat): Messages => {
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
         ),
+        ...report.roleLimits.map(
+          (r) => `${role(r.roleId)} 역할 회원: 각각 ${limitText(r.limit, r.period)}.`,
+        ),
         report.topUsers.length > 0
           ? `${period(report.guild.period)} 많이 사용한 사람: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}장`).join(', ')}.`
           : `${period(report.guild.period)} 아직 생성한 이미지가 없습니다.`,
@@ -450,6 +464,8 @@ const korean = (format: MessageFormat): Messages => {
         })
         .join('\n'),
     policySaved: (setting, stored) => `저장했습니다. ${policyLine(setting, stored)}.`,
+    roleLimitSet: (roleId, limit, value) =>
+      `${role(roleId)} 역할 회원의 한도를 각각 ${limitText(limit, value)}(으)로 정했습니다.`,
     blockedList: (terms) =>
       terms.length === 0
         ? '차단한 단어가 없습니다.'
