@@ -119,6 +119,7 @@ class Service implements GenerationService {
       delivery,
       submittedAt: now,
       deadlineAt: now + queue.jobDeadlineMs,
+      ...(policy.auditChannel !== null && { auditChannelId: policy.auditChannel }),
     };
     await quotas.reserve(holdOf(job), now);
     let position: number;
@@ -255,6 +256,16 @@ class Service implements GenerationService {
     if (active === undefined) return;
     this.#untrack(job.id);
     await active.line.end(ending);
+    if (job.auditChannelId !== undefined) await this.#audit(job, ending);
+  }
+
+  /** The audit line never changes how a job ended; trouble posting it is only logged. */
+  async #audit(job: Job, ending: FinalEvent): Promise<void> {
+    try {
+      await this.#reporterFor(job.requester.platform).audit?.(job, ending);
+    } catch (error) {
+      this.#logger.error({ jobId: job.id, err: error }, 'could not post to the audit channel');
+    }
   }
 
   async #refund(job: Job): Promise<void> {

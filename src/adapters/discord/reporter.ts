@@ -9,18 +9,20 @@ import { DiscordAPIError, RESTJSONErrorCodes, type APIMessage } from 'discord.js
 import { CodedError } from '#core/errors.js';
 import type { PartialImage } from '#core/images/types.js';
 import { isProgress, UndeliverableError } from '#core/jobs.js';
-import type { CompletedEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
+import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
+import { auditText } from '#adapters/shared/audit.js';
 import { notPosted, previewFileName, statusLine } from '#adapters/shared/job-text.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { offerReuse } from '#adapters/shared/offer-reuse.js';
 import { fitWithin, prepareUploads } from './attachments.js';
+import { deleteButton, resultLink, type PostedResult } from './audit.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
 import { discordLogger } from './log.js';
 import { DiscordMessenger, isGone, type MessageBody, type RestOptions } from './messenger.js';
 import { resultBody, statusBody } from './render.js';
-import { discordFormat, regenerateEmoji } from './text.js';
+import { cut, discordFormat, discordLimits, mention, regenerateEmoji } from './text.js';
 
 export interface DiscordReporterOptions extends RestOptions {
   /** Where delivered results are remembered for 🔁. */
@@ -58,6 +60,8 @@ export class DiscordReporter implements JobReporter {
   readonly #logger: Logger;
   readonly #clock: { now(): number };
   readonly #jobs = new Map<string, JobState>();
+  /** Results of audited jobs, kept from their posting until their audit line names them. */
+  readonly #posted = new Map<string, PostedResult>();
 
   constructor(options: DiscordReporterOptions) {
     this.#messenger = new DiscordMessenger(options);
@@ -80,6 +84,24 @@ export class DiscordReporter implements JobReporter {
     } finally {
       if (!isProgress(event)) this.#jobs.delete(job.id);
     }
+  }
+
+  async audit(job: Job, ending: FinalEvent): Promise<void> {
+    const posted = this.#posted.get(job.id);
+    this.#posted.delete(job.id);
+    if (job.auditChannelId === undefined) return;
+    const messages = messagesFor(job.requester.locale, discordFormat);
+    const text = auditText(
+      job,
+      ending,
+      messages,
+      mention(job.requester.userId),
+      posted && resultLink(posted),
+    );
+    await this.#messenger.send(job.auditChannelId, {
+      content: cut(text, discordLimits.content),
+      ...(posted && { components: deleteButton(posted) }),
+    });
   }
 
   #stateOf(job: Job): JobState {
@@ -134,6 +156,12 @@ export class DiscordReporter implements JobReporter {
     const resultIds = [await this.#status(state, first)];
     state.showsResult = true;
     for (const body of rest) resultIds.push(await this.#postMore(state, body));
+    if (job.auditChannelId !== undefined)
+      this.#posted.set(job.id, {
+        guildId: job.requester.guildId,
+        channelId: state.delivery.channelId,
+        messageIds: resultIds,
+      });
     await offerReuse(
       this.#archive,
       job,

@@ -4,7 +4,7 @@
  * are plain text; each platform adds its own markup around them.
  */
 import type { UserError } from '#core/errors.js';
-import type { JobFailure } from '#core/jobs.js';
+import type { FinalEvent, JobFailure } from '#core/jobs.js';
 import { policySettings, type PolicySetting, type StoredPolicy } from '#core/policy/types.js';
 import type {
   Allowance,
@@ -16,6 +16,18 @@ import type {
 import type { Locale } from '#core/request.js';
 import { InvalidOptionsError } from '#core/service-api.js';
 import { alphaFormats, type Problem } from '#core/validate.js';
+
+/** One job as the audit channel shows it. */
+export interface AuditEntry {
+  /** Already in platform markup. */
+  requester: string;
+  prompt: string;
+  /** The request's settings, already joined. */
+  settings: string;
+  ending: FinalEvent;
+  link?: string;
+  tokens?: number;
+}
 
 export interface ResultCaption {
   prompt: string;
@@ -58,7 +70,28 @@ export interface Messages {
   policySaved(setting: PolicySetting, stored: StoredPolicy): string;
   blockedList(terms: readonly string[]): string;
   roleLimitSet(roleId: string, limit: Limit, period: QuotaPeriod): string;
+  auditLine(entry: AuditEntry): string;
+  /** The note a moderator's Delete leaves on the audit line; `by` in platform markup. */
+  auditDeleted(by: string): string;
+  resultDeleted(): string;
 }
+
+/** How a job ended, in a word or two, for the audit line. */
+const auditOutcome = (
+  ending: FinalEvent,
+  words: { completed: (images: number) => string; failed: string; cancelled: string },
+): string =>
+  ending.type === 'completed'
+    ? words.completed(ending.images.length)
+    : ending.type === 'cancelled'
+      ? words.cancelled
+      : `${words.failed} (${ending.failure.reason})`;
+
+/** The prompt on the audit line: one quoted line, cut so the line stays readable. */
+const auditPrompt = (prompt: string): string => {
+  const flat = [...prompt.replace(/\s+/g, ' ').trim()];
+  return `> ${flat.length > 500 ? `${flat.slice(0, 499).join('')}…` : flat.join('')}`;
+};
 
 export interface MessageFormat {
   /** Formats an ISO instant for this platform (Discord and Slack render dates in the reader's zone). */
@@ -142,7 +175,9 @@ const english = (format: MessageFormat): Messages => {
         case 'shuttingDown':
           return 'The bot is restarting. Try again in a minute; nothing was charged.';
         case 'notAllowed':
-          return `Only server managers can use ${c.command ?? 'this command'}.`;
+          return c.moderators === true
+            ? `Only moderators can use ${c.command}.`
+            : `Only server managers can use ${c.command ?? 'this command'}.`;
         case 'guildOnly':
           return 'Use this command in a server: quotas and results belong to a server, not to direct messages.';
         case 'unknownJob':
@@ -258,6 +293,27 @@ const english = (format: MessageFormat): Messages => {
     policySaved: (setting, stored) => `Saved. ${policyLine(setting, stored)}.`,
     roleLimitSet: (roleId, limit, value) =>
       `Limit for members of ${role(roleId)} set to ${limitText(limit, value)} each.`,
+    auditLine: (entry) =>
+      [
+        [
+          entry.requester,
+          auditOutcome(entry.ending, {
+            completed: (images) => `made ${images} ${images === 1 ? 'image' : 'images'}`,
+            failed: 'failed',
+            cancelled: 'cancelled',
+          }),
+          entry.settings,
+          entry.tokens === undefined ? 'tokens not reported' : `${entry.tokens} tokens`,
+          // No price list is configured, and a guess would mislead whoever reads this.
+          'cost not estimated',
+          entry.link,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        auditPrompt(entry.prompt),
+      ].join('\n'),
+    auditDeleted: (by) => `Result deleted by ${by}.`,
+    resultDeleted: () => 'The result was deleted.',
     blockedList: (terms) =>
       terms.length === 0
         ? 'No blocked terms.'
@@ -351,7 +407,9 @@ const korean = (format: MessageFormat): Messages => {
         case 'shuttingDown':
           return '봇이 다시 시작하는 중입니다. 잠시 후 다시 시도하세요. 차감된 것은 없습니다.';
         case 'notAllowed':
-          return `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
+          return c.moderators === true
+            ? `${c.command}은(는) 관리자만 사용할 수 있습니다.`
+            : `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
         case 'guildOnly':
           return '이 명령은 서버에서 사용해 주세요. 사용량과 결과는 개인 메시지가 아니라 서버에 속합니다.';
         case 'unknownJob':
@@ -466,6 +524,26 @@ const korean = (format: MessageFormat): Messages => {
     policySaved: (setting, stored) => `저장했습니다. ${policyLine(setting, stored)}.`,
     roleLimitSet: (roleId, limit, value) =>
       `${role(roleId)} 역할 회원의 한도를 각각 ${limitText(limit, value)}(으)로 정했습니다.`,
+    auditLine: (entry) =>
+      [
+        [
+          entry.requester,
+          auditOutcome(entry.ending, {
+            completed: (images) => `이미지 ${images}장 생성`,
+            failed: '실패',
+            cancelled: '취소',
+          }),
+          entry.settings,
+          entry.tokens === undefined ? '토큰 정보 없음' : `토큰 ${entry.tokens}개`,
+          '비용 추정 없음',
+          entry.link,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        auditPrompt(entry.prompt),
+      ].join('\n'),
+    auditDeleted: (by) => `${by}님이 결과를 삭제했습니다.`,
+    resultDeleted: () => '결과를 삭제했습니다.',
     blockedList: (terms) =>
       terms.length === 0
         ? '차단한 단어가 없습니다.'

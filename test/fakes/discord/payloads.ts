@@ -163,7 +163,7 @@ export const messagePayload = (
   reactions: [],
   pinned: false,
   flags: message.flags,
-  components: [],
+  components: message.components ?? [],
   ...(message.replyTo && {
     message_reference: {
       type: 0,
@@ -286,6 +286,23 @@ export const interactionPayload = (
     },
   };
 };
+
+/** A click on a message's button: the command's interaction shape, as a message component. */
+export const buttonInteractionPayload = (
+  world: FakeDiscordWorld,
+  fields: Omit<
+    Parameters<typeof interactionPayload>[1],
+    'commandName' | 'commandId' | 'options'
+  > & {
+    customId: string;
+    message: Json;
+  },
+): Json => ({
+  ...interactionPayload(world, { ...fields, commandName: '', commandId: '', options: [] }),
+  type: 3,
+  message: fields.message,
+  data: { custom_id: fields.customId, component_type: 2 },
+});
 
 /** The same command sent from a direct message: no guild, no member, the user instead. */
 const directMessagePayload = (inGuild: Json, user: FakeUser): Json => {

@@ -255,4 +255,5 @@ const snapshot = (state: MessageState): MessageState => ({
   attachments: state.attachments,
   flags: state.flags,
   allowedMentions: state.allowedMentions,
+  components: state.components ?? [],
 });
