@@ -129,4 +129,61 @@ describe('/imagine-settings on Slack', () => {
     expect(bot.core.api.requests).toHaveLength(1);
     expect(await used('U1')).toBe(1);
   });
+
+  it('posts one line per job to the audit channel, whose Delete removes the result for admins only', async () => {
+    expect(await settings('audit-channel <#CAUDIT|audit>')).toBe(
+      'Saved. Audit channel: <#CAUDIT>.',
+    );
+    const auditLines = () => slack.workspace.messages.filter((m) => m.channel === 'CAUDIT');
+
+    await bot.send.command({
+      command: '/imagine',
+      text: `a red fox ${small}`,
+      userId: 'U1',
+      channelId: 'C1',
+    });
+    const [line] = await slack.waitFor(
+      'the audit line',
+      () => auditLines().length === 1 && auditLines(),
+    );
+    await bot.send.command({
+      command: '/imagine',
+      text: `a blue fox ${small}`,
+      userId: 'U1',
+      channelId: 'C1',
+    });
+    await slack.waitFor('the second audit line', () => auditLines().length === 2);
+
+    const result = slack.workspace.messages.filter(
+      (m) => m.channel === 'C1' && m.history.some((text) => text.includes('red fox')),
+    );
+    expect(result.length).toBeGreaterThan(0);
+    expect(line!.text).toMatch(
+      new RegExp(
+        `^<@U1> · made 1 image · dall-e-2 · 256x256 · ×1 · tokens not reported · cost not estimated · https://slack\\.com/archives/C1/p${result[0]!.ts.replace('.', '')}\n&gt; a red fox$`,
+      ),
+    );
+    const button = (line!.blocks?.[1]?.elements as Array<Record<string, unknown>>)[0]!;
+    expect(button).toMatchObject({ type: 'button', action_id: 'audit_delete' });
+    const click = (userId: string) =>
+      bot.send.click({
+        userId,
+        channelId: 'CAUDIT',
+        messageTs: line!.ts,
+        actionId: 'audit_delete',
+        value: String(button.value),
+      });
+
+    await click('U1');
+    const refused = await slack.waitFor('the refusal', () => slack.workspace.ephemerals[0]);
+    expect(refused).toMatchObject({ user: 'U1', text: 'Only moderators can use Delete.' });
+    expect(result.every((message) => message.deleted !== true)).toBe(true);
+
+    await click('UADMIN');
+    const told = await slack.waitFor('the confirmation', () => slack.workspace.ephemerals[1]);
+    expect(told).toMatchObject({ user: 'UADMIN', text: 'The result was deleted.' });
+    expect(result.every((message) => message.deleted === true)).toBe(true);
+    expect(line!.text).toMatch(/\nResult deleted by <@UADMIN>\.$/);
+    expect(line!.blocks).toEqual([]);
+  });
 });

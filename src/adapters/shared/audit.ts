@@ -63,7 +63,8 @@ export const deleteAuditedResult = async (
 ): Promise<void> => {
   const messages = messagesFor(deletion.locale, deletion.format);
   try {
-    if (!deletion.isModerator) throw new UserError('notAllowed', { command: 'Delete', moderators: true });
+    if (!deletion.isModerator)
+      throw new UserError('notAllowed', { command: 'Delete', moderators: true });
     await deletion.deleteResult();
     await deletion.markDeleted(messages.auditDeleted(deletion.by));
     await deletion.tell(messages.resultDeleted());

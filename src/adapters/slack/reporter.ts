@@ -7,9 +7,10 @@
 import { webApi } from '@slack/bolt';
 import { CodedError } from '#core/errors.js';
 import { isProgress, UndeliverableError } from '#core/jobs.js';
-import type { CompletedEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
+import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
+import { auditText } from '#adapters/shared/audit.js';
 import {
   imageFileName,
   notPosted,
@@ -25,6 +26,7 @@ import {
   slackClientOptions,
   type SlackRetryOptions,
 } from './client-options.js';
+import { auditBlocks, resultLink, type PostedResult } from './audit.js';
 import { readSlackDelivery, regenerateReaction, resultMessageId } from './delivery.js';
 import { createSlackMarkup, quotePrompt, slackFormat, type SlackMarkup } from './markup.js';
 
@@ -82,6 +84,8 @@ export class SlackReporter implements JobReporter {
   readonly #archive: ResultArchive;
   readonly #logger: Logger;
   readonly #jobs = new Map<string, JobState>();
+  /** Results of audited jobs, kept from their posting until their audit line names them. */
+  readonly #posted = new Map<string, PostedResult>();
 
   constructor(options: SlackReporterOptions) {
     this.#archive = options.archive;
@@ -137,6 +141,27 @@ export class SlackReporter implements JobReporter {
     } finally {
       if (!isProgress(event)) this.#jobs.delete(job.id);
     }
+  }
+
+  async audit(job: Job, ending: FinalEvent): Promise<void> {
+    const posted = this.#posted.get(job.id);
+    this.#posted.delete(job.id);
+    if (job.auditChannelId === undefined) return;
+    const markup = createSlackMarkup();
+    const text = markup.render(
+      auditText(
+        job,
+        ending,
+        messagesFor(job.requester.locale, slackFormat),
+        markup.mention(job.requester.userId),
+        posted && resultLink(posted),
+      ),
+    );
+    await this.#client.chat.postMessage({
+      channel: job.auditChannelId,
+      text,
+      ...(posted && { blocks: auditBlocks(text, posted) }),
+    });
   }
 
   async #complete(
@@ -237,6 +262,7 @@ export class SlackReporter implements JobReporter {
     const resultTs = [state.statusTs, sharedMessageTs(upload, channelId)].filter(
       (ts): ts is string => ts !== undefined,
     );
+    if (job.auditChannelId !== undefined) this.#posted.set(job.id, { channelId, ts: resultTs });
     await offerReuse(
       this.#archive,
       job,

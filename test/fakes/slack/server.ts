@@ -7,7 +7,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slashCommandPayload, reactionAddedCallback, type CommandInput } from './payloads.js';
+import {
+  blockActionsPayload,
+  reactionAddedCallback,
+  slashCommandPayload,
+  type CommandInput,
+} from './payloads.js';
 import { postSigned, type HttpAck, type SignedPostOptions } from './signed-request.js';
 import { SocketHub, type SocketAck } from './socket-hub.js';
 import { FakeWorkspace, type Params, type WorkspaceOptions } from './workspace.js';
@@ -48,6 +53,14 @@ export interface SlackSender {
     reaction: string;
     channelId: string;
     messageTs: string;
+  }): Promise<SocketAck | HttpAck>;
+  /** Clicks the button `actionId` on the bot's message at `messageTs`, as `userId`. */
+  click(input: {
+    userId: string;
+    channelId: string;
+    messageTs: string;
+    actionId: string;
+    value: string;
   }): Promise<SocketAck | HttpAck>;
 }
 
@@ -253,7 +266,9 @@ export class FakeSlack {
         url,
         type === 'slash_commands'
           ? { kind: 'form', fields: payload as Record<string, string> }
-          : { kind: 'json', value: payload },
+          : type === 'interactive'
+            ? { kind: 'form', fields: { payload: JSON.stringify(payload) } }
+            : { kind: 'json', value: payload },
         signing,
       ),
     );
@@ -261,7 +276,7 @@ export class FakeSlack {
 
   #sender(
     deliver: (
-      type: 'slash_commands' | 'events_api',
+      type: 'slash_commands' | 'events_api' | 'interactive',
       payload: unknown,
     ) => Promise<SocketAck | HttpAck>,
   ): SlackSender {
@@ -272,6 +287,18 @@ export class FakeSlack {
           'slash_commands',
           slashCommandPayload({ ...input, teamId, responseUrl: this.newResponseUrl() }),
         ),
+      click: (input) => {
+        const message = this.workspace.message(input.channelId, input.messageTs);
+        return deliver(
+          'interactive',
+          blockActionsPayload({
+            ...input,
+            teamId,
+            message: { ts: input.messageTs, text: message?.text ?? '' },
+            responseUrl: this.newResponseUrl(),
+          }),
+        );
+      },
       reaction: (input) => {
         const item = this.workspace.message(input.channelId, input.messageTs);
         return deliver(
