@@ -34,14 +34,23 @@ const optionTypes = {
 /** Channels a `channel` option offers: those members post and read images in. */
 const textChannelTypes = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
 
+/** The name and description of a command, group, subcommand or option, in English and Korean. */
+const localised = (entry: {
+  name: string;
+  nameKo: string;
+  description: { en: string; ko: string };
+}): Json => ({
+  name: entry.name,
+  name_localizations: { ko: entry.nameKo },
+  description: entry.description.en,
+  description_localizations: { ko: entry.description.ko },
+});
+
 const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json => {
   const choices = option.choices?.(catalogue) ?? [];
   return {
     type: optionTypes[option.type],
-    name: option.name,
-    name_localizations: { ko: option.nameKo },
-    description: option.description.en,
-    description_localizations: { ko: option.description.ko },
+    ...localised(option),
     required: option.required ?? false,
     ...(choices.length > 0 &&
       choices.length <= maxChoices && {
@@ -56,19 +65,13 @@ const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json =
 
 const subcommandJson = (subcommand: SubcommandDefinition, catalogue: ModelCatalogue): Json => ({
   type: ApplicationCommandOptionType.Subcommand,
-  name: subcommand.name,
-  name_localizations: { ko: subcommand.nameKo },
-  description: subcommand.description.en,
-  description_localizations: { ko: subcommand.description.ko },
+  ...localised(subcommand),
   options: subcommand.options.map((option) => optionJson(option, catalogue)),
 });
 
 export const commandJson = (definition: CommandDefinition, catalogue: ModelCatalogue): Json => ({
   type: ApplicationCommandType.ChatInput,
-  name: definition.name,
-  name_localizations: { ko: definition.nameKo },
-  description: definition.description.en,
-  description_localizations: { ko: definition.description.ko },
+  ...localised(definition),
   // Hidden from members without Manage Server by default; the command checks again when it runs.
   default_member_permissions: definition.adminOnly
     ? PermissionFlagsBits.ManageGuild.toString()
@@ -83,10 +86,7 @@ export const commandJson = (definition: CommandDefinition, catalogue: ModelCatal
           ),
           ...(definition.groups ?? []).map((group) => ({
             type: ApplicationCommandOptionType.SubcommandGroup,
-            name: group.name,
-            name_localizations: { ko: group.nameKo },
-            description: group.description.en,
-            description_localizations: { ko: group.description.ko },
+            ...localised(group),
             options: group.subcommands.map((subcommand) => subcommandJson(subcommand, catalogue)),
           })),
         ]

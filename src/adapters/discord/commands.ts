@@ -9,6 +9,7 @@ import { ageRestricted, roleIdsOf } from './members.js';
 import { UserError } from '#core/errors.js';
 import {
   optionsOf,
+  parsedOptions,
   type CommandDefinition,
   type OptionDefinition,
   type OptionValue,
@@ -57,11 +58,7 @@ export const readOptions = (definition: CommandDefinition, reader: OptionReader)
     const value = readOne(reader, option);
     if (value !== undefined) values[option.name] = value;
   }
-  return {
-    ...(group !== undefined && { group }),
-    ...(subcommand !== undefined && { subcommand }),
-    values,
-  };
+  return parsedOptions(group, subcommand, values);
 };
 
 export const interactionInvocation = (

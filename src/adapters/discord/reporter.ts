@@ -12,7 +12,7 @@ import { isProgress, UndeliverableError } from '#core/jobs.js';
 import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
-import { auditText } from '#adapters/shared/audit.js';
+import { AuditTrail, auditText } from '#adapters/shared/audit.js';
 import { notPosted, previewFileName, statusLine } from '#adapters/shared/job-text.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { offerReuse } from '#adapters/shared/offer-reuse.js';
@@ -60,8 +60,7 @@ export class DiscordReporter implements JobReporter {
   readonly #logger: Logger;
   readonly #clock: { now(): number };
   readonly #jobs = new Map<string, JobState>();
-  /** Results of audited jobs, kept from their posting until their audit line names them. */
-  readonly #posted = new Map<string, PostedResult>();
+  readonly #audited = new AuditTrail<PostedResult>();
 
   constructor(options: DiscordReporterOptions) {
     this.#messenger = new DiscordMessenger(options);
@@ -87,20 +86,12 @@ export class DiscordReporter implements JobReporter {
   }
 
   async audit(job: Job, ending: FinalEvent): Promise<void> {
-    const posted = this.#posted.get(job.id);
-    this.#posted.delete(job.id);
-    if (job.auditChannelId === undefined) return;
-    const messages = messagesFor(job.requester.locale, discordFormat);
-    const text = auditText(
-      job,
-      ending,
-      messages,
-      mention(job.requester.userId),
-      posted && resultLink(posted),
-    );
-    await this.#messenger.send(job.auditChannelId, {
-      content: cut(text, discordLimits.content),
-      ...(posted && { components: deleteButton(posted) }),
+    const entry = this.#audited.take(job);
+    if (entry === undefined) return;
+    const link = entry.posted && resultLink(entry.posted);
+    await this.#messenger.send(entry.channelId, {
+      content: cut(auditText(job, ending, discordFormat, mention, link), discordLimits.content),
+      ...(entry.posted && { components: deleteButton(entry.posted) }),
     });
   }
 
@@ -156,12 +147,11 @@ export class DiscordReporter implements JobReporter {
     const resultIds = [await this.#status(state, first)];
     state.showsResult = true;
     for (const body of rest) resultIds.push(await this.#postMore(state, body));
-    if (job.auditChannelId !== undefined)
-      this.#posted.set(job.id, {
-        guildId: job.requester.guildId,
-        channelId: state.delivery.channelId,
-        messageIds: resultIds,
-      });
+    this.#audited.remember(job, {
+      guildId: job.requester.guildId,
+      channelId: state.delivery.channelId,
+      messageIds: resultIds,
+    });
     await offerReuse(
       this.#archive,
       job,

@@ -7,20 +7,40 @@ import type { FinalEvent, Job } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { Locale } from '#core/request.js';
 import { describeError } from './describe-error.js';
-import { messagesFor, type MessageFormat, type Messages } from './messages.js';
+import { messagesFor, type MessageFormat } from './messages.js';
 
-/** The audit line for a job that ended; `requester` in platform markup, `link` to the result when one was posted. */
+/**
+ * What a reporter keeps of audited jobs' posted results (their platform's kind of address), from
+ * the posting until the job's audit line names them.
+ */
+export class AuditTrail<Posted> {
+  readonly #posted = new Map<string, Posted>();
+
+  remember(job: Job, posted: Posted): void {
+    if (job.auditChannelId !== undefined) this.#posted.set(job.id, posted);
+  }
+
+  /** The audit channel and the posted result (if any), or undefined for a job not audited. */
+  take(job: Job): { channelId: string; posted: Posted | undefined } | undefined {
+    const posted = this.#posted.get(job.id);
+    this.#posted.delete(job.id);
+    return job.auditChannelId === undefined ? undefined : { channelId: job.auditChannelId, posted };
+  }
+}
+
+/** The audit line for a job that ended, in the platform's format; `link` to the result when one was posted. */
 export const auditText = (
   job: Job,
   ending: FinalEvent,
-  messages: Messages,
-  requester: string,
+  format: MessageFormat,
+  mention: (userId: string) => string,
   link: string | undefined,
 ): string => {
+  const messages = messagesFor(job.requester.locale, format);
   const { prompt, model, size, count, quality, background, style, moderation, outputFormat } =
     job.request;
   return messages.auditLine({
-    requester,
+    requester: mention(job.requester.userId),
     prompt,
     settings: [
       model,

@@ -104,3 +104,14 @@ export const optionsOf = (
     ? (command.options ?? [])
     : (subcommandsOf(command, group).find((candidate) => candidate.name === subcommand)?.options ??
       []);
+
+/** Parsed options as both platforms return them: group and subcommand only when chosen. */
+export const parsedOptions = (
+  group: string | undefined,
+  subcommand: string | undefined,
+  values: Readonly<Record<string, OptionValue | undefined>>,
+): ParsedOptions => ({
+  ...(group !== undefined && { group }),
+  ...(subcommand !== undefined && { subcommand }),
+  values,
+});

@@ -5,7 +5,12 @@
  */
 import type { UserError } from '#core/errors.js';
 import type { FinalEvent, JobFailure } from '#core/jobs.js';
-import { policySettings, type PolicySetting, type StoredPolicy } from '#core/policy/types.js';
+import {
+  policySettings,
+  type PolicySetting,
+  type SettingOrigin,
+  type StoredPolicy,
+} from '#core/policy/types.js';
 import type {
   Allowance,
   GuildQuotaReport,
@@ -76,16 +81,47 @@ export interface Messages {
   resultDeleted(): string;
 }
 
-/** How a job ended, in a word or two, for the audit line. */
-const auditOutcome = (
-  ending: FinalEvent,
-  words: { completed: (images: number) => string; failed: string; cancelled: string },
+/** Every setting on its own line, each followed by where it came from. */
+const policyReportOf = (
+  stored: StoredPolicy,
+  line: (setting: PolicySetting, stored: StoredPolicy) => string,
+  source: (origin: SettingOrigin | undefined) => string,
 ): string =>
-  ending.type === 'completed'
-    ? words.completed(ending.images.length)
-    : ending.type === 'cancelled'
-      ? words.cancelled
-      : `${words.failed} (${ending.failure.reason})`;
+  policySettings
+    .map((setting) => `${line(setting, stored)} (${source(stored.origins[setting])})`)
+    .join('\n');
+
+/** The words an audit line is made of, in one language. */
+interface AuditWords {
+  completed(images: number): string;
+  failed: string;
+  cancelled: string;
+  tokens(count: number | undefined): string;
+  /** Said plainly, since no price list is configured and a guess would mislead. */
+  noCost: string;
+}
+
+/** One job's audit line: who, how it ended, the settings, tokens, cost, link; the prompt below. */
+const auditLineIn =
+  (words: AuditWords) =>
+  (entry: AuditEntry): string => {
+    const { ending } = entry;
+    const outcome =
+      ending.type === 'completed'
+        ? words.completed(ending.images.length)
+        : ending.type === 'cancelled'
+          ? words.cancelled
+          : `${words.failed} (${ending.failure.reason})`;
+    const facts = [
+      entry.requester,
+      outcome,
+      entry.settings,
+      words.tokens(entry.tokens),
+      words.noCost,
+      entry.link,
+    ];
+    return `${facts.filter(Boolean).join(' · ')}\n${auditPrompt(entry.prompt)}`;
+  };
 
 /** The prompt on the audit line: one quoted line, cut so the line stays readable. */
 const auditPrompt = (prompt: string): string => {
@@ -281,37 +317,19 @@ const english = (format: MessageFormat): Messages => {
     deliveryFailed: (incidentId) =>
       `The images were made but could not be posted here (error id ${incidentId}).`,
     policyReport: (stored, mention) =>
-      policySettings
-        .map((setting) => {
-          const origin = stored.origins[setting];
-          const source = origin
-            ? `set by ${mention(origin.byUserId)}, ${format.time(origin.at)}`
-            : 'default';
-          return `${policyLine(setting, stored)} (${source})`;
-        })
-        .join('\n'),
+      policyReportOf(stored, policyLine, (origin) =>
+        origin ? `set by ${mention(origin.byUserId)}, ${format.time(origin.at)}` : 'default',
+      ),
     policySaved: (setting, stored) => `Saved. ${policyLine(setting, stored)}.`,
     roleLimitSet: (roleId, limit, value) =>
       `Limit for members of ${role(roleId)} set to ${limitText(limit, value)} each.`,
-    auditLine: (entry) =>
-      [
-        [
-          entry.requester,
-          auditOutcome(entry.ending, {
-            completed: (images) => `made ${images} ${images === 1 ? 'image' : 'images'}`,
-            failed: 'failed',
-            cancelled: 'cancelled',
-          }),
-          entry.settings,
-          entry.tokens === undefined ? 'tokens not reported' : `${entry.tokens} tokens`,
-          // No price list is configured, and a guess would mislead whoever reads this.
-          'cost not estimated',
-          entry.link,
-        ]
-          .filter(Boolean)
-          .join(' · '),
-        auditPrompt(entry.prompt),
-      ].join('\n'),
+    auditLine: auditLineIn({
+      completed: (images) => `made ${images} ${images === 1 ? 'image' : 'images'}`,
+      failed: 'failed',
+      cancelled: 'cancelled',
+      tokens: (count) => (count === undefined ? 'tokens not reported' : `${count} tokens`),
+      noCost: 'cost not estimated',
+    }),
     auditDeleted: (by) => `Result deleted by ${by}.`,
     resultDeleted: () => 'The result was deleted.',
     blockedList: (terms) =>
@@ -512,36 +530,19 @@ const korean = (format: MessageFormat): Messages => {
     deliveryFailed: (incidentId) =>
       `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
     policyReport: (stored, mention) =>
-      policySettings
-        .map((setting) => {
-          const origin = stored.origins[setting];
-          const source = origin
-            ? `${mention(origin.byUserId)}, ${format.time(origin.at)}에 설정`
-            : '기본값';
-          return `${policyLine(setting, stored)} (${source})`;
-        })
-        .join('\n'),
+      policyReportOf(stored, policyLine, (origin) =>
+        origin ? `${mention(origin.byUserId)}, ${format.time(origin.at)}에 설정` : '기본값',
+      ),
     policySaved: (setting, stored) => `저장했습니다. ${policyLine(setting, stored)}.`,
     roleLimitSet: (roleId, limit, value) =>
       `${role(roleId)} 역할 회원의 한도를 각각 ${limitText(limit, value)}(으)로 정했습니다.`,
-    auditLine: (entry) =>
-      [
-        [
-          entry.requester,
-          auditOutcome(entry.ending, {
-            completed: (images) => `이미지 ${images}장 생성`,
-            failed: '실패',
-            cancelled: '취소',
-          }),
-          entry.settings,
-          entry.tokens === undefined ? '토큰 정보 없음' : `토큰 ${entry.tokens}개`,
-          '비용 추정 없음',
-          entry.link,
-        ]
-          .filter(Boolean)
-          .join(' · '),
-        auditPrompt(entry.prompt),
-      ].join('\n'),
+    auditLine: auditLineIn({
+      completed: (images) => `이미지 ${images}장 생성`,
+      failed: '실패',
+      cancelled: '취소',
+      tokens: (count) => (count === undefined ? '토큰 정보 없음' : `토큰 ${count}개`),
+      noCost: '비용 추정 없음',
+    }),
     auditDeleted: (by) => `${by}님이 결과를 삭제했습니다.`,
     resultDeleted: () => '결과를 삭제했습니다.',
     blockedList: (terms) =>

@@ -8,6 +8,7 @@ import { UserError } from '#core/errors.js';
 import { orList } from './messages.js';
 import {
   optionsOf,
+  parsedOptions,
   subcommandsOf,
   type CommandDefinition,
   type OptionDefinition,
@@ -191,9 +192,5 @@ export const parseTextCommand = (
   const missing = options.filter((option) => option.required && values[option.name] === undefined);
   if (missing.length > 0)
     return refuse(command, `missing ${orList(missing.map(placeholder), 'and')}`);
-  return {
-    ...(group !== undefined && { group }),
-    ...(subcommand !== undefined && { subcommand }),
-    values,
-  };
+  return parsedOptions(group, subcommand, values);
 };

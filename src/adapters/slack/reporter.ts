@@ -10,7 +10,7 @@ import { isProgress, UndeliverableError } from '#core/jobs.js';
 import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
-import { auditText } from '#adapters/shared/audit.js';
+import { AuditTrail, auditText } from '#adapters/shared/audit.js';
 import {
   imageFileName,
   notPosted,
@@ -84,8 +84,7 @@ export class SlackReporter implements JobReporter {
   readonly #archive: ResultArchive;
   readonly #logger: Logger;
   readonly #jobs = new Map<string, JobState>();
-  /** Results of audited jobs, kept from their posting until their audit line names them. */
-  readonly #posted = new Map<string, PostedResult>();
+  readonly #audited = new AuditTrail<PostedResult>();
 
   constructor(options: SlackReporterOptions) {
     this.#archive = options.archive;
@@ -141,27 +140,6 @@ export class SlackReporter implements JobReporter {
     } finally {
       if (!isProgress(event)) this.#jobs.delete(job.id);
     }
-  }
-
-  async audit(job: Job, ending: FinalEvent): Promise<void> {
-    const posted = this.#posted.get(job.id);
-    this.#posted.delete(job.id);
-    if (job.auditChannelId === undefined) return;
-    const markup = createSlackMarkup();
-    const text = markup.render(
-      auditText(
-        job,
-        ending,
-        messagesFor(job.requester.locale, slackFormat),
-        markup.mention(job.requester.userId),
-        posted && resultLink(posted),
-      ),
-    );
-    await this.#client.chat.postMessage({
-      channel: job.auditChannelId,
-      text,
-      ...(posted && { blocks: auditBlocks(text, posted) }),
-    });
   }
 
   async #complete(
@@ -262,7 +240,6 @@ export class SlackReporter implements JobReporter {
     const resultTs = [state.statusTs, sharedMessageTs(upload, channelId)].filter(
       (ts): ts is string => ts !== undefined,
     );
-    if (job.auditChannelId !== undefined) this.#posted.set(job.id, { channelId, ts: resultTs });
     await offerReuse(
       this.#archive,
       job,
@@ -277,5 +254,20 @@ export class SlackReporter implements JobReporter {
       })),
       this.#logger,
     );
+    this.#audited.remember(job, { channelId, ts: resultTs });
+  }
+
+  /** The job's line in its guild's audit channel, with `Delete` when a result was posted. */
+  async audit(job: Job, ending: FinalEvent): Promise<void> {
+    const entry = this.#audited.take(job);
+    if (entry === undefined) return;
+    const markup = createSlackMarkup();
+    const link = entry.posted && resultLink(entry.posted);
+    const text = markup.render(auditText(job, ending, slackFormat, markup.mention, link));
+    await this.#client.chat.postMessage({
+      channel: entry.channelId,
+      text,
+      ...(entry.posted && { blocks: auditBlocks(text, entry.posted) }),
+    });
   }
 }
