@@ -54,6 +54,7 @@ describe('registering Discord commands', () => {
     expect(subcommands.map(({ name, type }) => [name, type])).toEqual([
       ['guild-limit', 1],
       ['user-limit', 1],
+      ['role-limit', 1],
       ['grant', 1],
       ['reset', 1],
       ['show', 1],

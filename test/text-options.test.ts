@@ -125,7 +125,7 @@ describe('text command parsing', () => {
   it('shows every form of a command with subcommands when one is missing or unknown', () => {
     const refusal = refusalOf('quota-admin', 'limits 5');
     expect(refusal.context.problem).toBe(
-      'unknown subcommand "limits": choose guild-limit, user-limit, grant, reset or show',
+      'unknown subcommand "limits": choose guild-limit, user-limit, role-limit, grant, reset or show',
     );
     expect(refusal.context.usage).toEqual(usageLines(command('quota-admin')));
     expect(usageLines(command('quota-admin'))).toContain('/quota-admin grant @user <amount>');
@@ -140,5 +140,8 @@ describe('text command parsing', () => {
       'period "day extra" is not available: choose day, week or month',
     );
     expect(refusalOf('quota', 'now please').context.problem).toBe('unexpected "now please"');
+    expect(refusalOf('quota-admin', 'role-limit <@U1> 5 day').context.problem).toBe(
+      'role: roles exist only on Discord',
+    );
   });
 });
