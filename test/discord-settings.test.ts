@@ -256,4 +256,34 @@ describe('/imagine-settings on Discord', () => {
     );
     expect(lines).toHaveLength(6);
   });
+
+  it('guards 🔁 with the same check, answering in a direct message and charging nothing', async () => {
+    const world = await setUp();
+    const first = await result(world.discord, imagine(world, 'a stormy sea'));
+    await world.discord.world.until(
+      () => first.reactions.some((reaction) => reaction.emoji === '🔁'),
+      'the 🔁 affordance',
+    );
+    await settings(world, [
+      group('blocked', sub('add', [{ name: 'term', type: 3, value: 'storm' }])),
+    ]);
+
+    world.discord.react(first, world.member, '🔁');
+
+    const direct = world.discord.world.directChannel(world.member.id);
+    const [told] = await world.discord.world.until(
+      () =>
+        world.discord.world.channelMessages(direct.id).length > 0 &&
+        world.discord.world.channelMessages(direct.id),
+      'the direct message',
+    );
+    expect(told!.content).toBe(
+      'That prompt contains a term this server blocks. Server managers can change this with /imagine-settings (blocked). Nothing was charged.',
+    );
+    expect(
+      [...world.discord.world.messages.values()].filter((message) => message.replyTo === first.id),
+    ).toEqual([]);
+    expect(world.bot.harness.api.requests).toHaveLength(1);
+    expect((await world.bot.service.standing(world.guild.id, world.member.id)).user.used).toBe(1);
+  });
 });

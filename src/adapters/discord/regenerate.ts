@@ -75,13 +75,20 @@ export const regenerateListener =
           ...(await memberFacts(message.guild, user.id, reuser.logger)),
           ageRestricted: ageRestricted(message.channel),
         }),
-        // No interaction, so nothing private: a reply that names the user (without pinging them).
+        // A reaction has no private reply; a direct message is the private route. A member who
+        // takes no direct messages from the server is named in a reply instead (without a ping).
         tell: async (text) => {
-          await message.channel.send({
-            content: cut(`${mention(user.id)} ${text}`, discordLimits.content),
-            reply: { messageReference: message.id, failIfNotExists: false },
-            allowedMentions: noPings,
-          });
+          const content = cut(text, discordLimits.content);
+          try {
+            await user.send({ content, allowedMentions: noPings });
+          } catch (error) {
+            reuser.logger.info({ err: error, userId: user.id }, 'could not DM a reactor');
+            await message.channel.send({
+              content: cut(`${mention(user.id)} ${text}`, discordLimits.content),
+              reply: { messageReference: message.id, failIfNotExists: false },
+              allowedMentions: noPings,
+            });
+          }
         },
       },
       reuser,

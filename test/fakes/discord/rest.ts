@@ -5,7 +5,7 @@
  * limit, text over the length limits) and records everything in the world.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayIntentBits, MessageFlags } from 'discord.js';
+import { ChannelType, GatewayIntentBits, MessageFlags } from 'discord.js';
 import type { FaultInjector } from './faults.js';
 import type { FakeGateway } from './gateway.js';
 import { readBody, readRaw, sendError, sendJson, type RequestBody } from './http.js';
@@ -205,6 +205,24 @@ export const createRestHandler = (
         const user = world.users.get(id);
         if (!user) throw refuse('user');
         sendJson(response, 200, userPayload(user));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/users\/@me\/channels$/,
+      auth: true,
+      handle: async ({ request, response }) => {
+        const recipientId = String((await readBody(request)).json.recipient_id);
+        const user = world.users.get(recipientId);
+        if (!user) throw refuse('user');
+        const channel = world.directChannel(user.id);
+        sendJson(response, 200, {
+          id: channel.id,
+          type: ChannelType.DM,
+          last_message_id: null,
+          flags: 0,
+          recipients: [userPayload(user)],
+        });
       },
     },
     {

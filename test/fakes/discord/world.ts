@@ -92,6 +92,7 @@ export class FakeDiscordWorld extends EventEmitter {
   readonly messages = new Map<string, FakeMessage>();
   readonly interactions = new Map<string, FakeInteraction>();
   readonly #interactionsByToken = new Map<string, FakeInteraction>();
+  readonly #directChannels = new Map<string, FakeChannel>();
   /** Registered commands by scope: `global` or a guild id. */
   readonly commands = new Map<string, RegisteredCommand[]>();
   /** Each PUT of a command list, so a test can tell "registered" from "left alone". */
@@ -149,7 +150,25 @@ export class FakeDiscordWorld extends EventEmitter {
     return role;
   }
 
+  /** The bot's direct-message channel with a user (guild id empty), made on first use. */
+  directChannel(userId: string): FakeChannel {
+    const known = this.#directChannels.get(userId);
+    if (known) return known;
+    const channel = { id: this.newId(), guildId: '', name: `dm-${userId}` };
+    this.#directChannels.set(userId, channel);
+    return channel;
+  }
+
+  /** The user a direct-message channel is with. */
+  directRecipient(channelId: string): string | undefined {
+    for (const [userId, channel] of this.#directChannels)
+      if (channel.id === channelId) return userId;
+    return undefined;
+  }
+
   findChannel(channelId: string): FakeChannel | undefined {
+    for (const channel of this.#directChannels.values())
+      if (channel.id === channelId) return channel;
     for (const guild of this.guilds.values()) {
       const channel = guild.channels.find((candidate) => candidate.id === channelId);
       if (channel) return channel;
