@@ -130,6 +130,34 @@ describe('/imagine-settings on Slack', () => {
     expect(await used('U1')).toBe(1);
   });
 
+  it('guards :repeat: with the same check, answering privately', async () => {
+    await bot.send.command({
+      command: '/imagine',
+      text: `a stormy sea ${small}`,
+      userId: 'U1',
+      channelId: 'C1',
+    });
+    await made(1);
+    const status = slack.workspace.messages.find(
+      (m) => m.fileIds.length === 0 && m.channel === 'C1',
+    )!;
+    await slack.waitFor('the :repeat: affordance', () => status.reactions.has('repeat'));
+    await settings('blocked add storm');
+
+    await bot.send.reaction({
+      userId: 'U1',
+      reaction: 'repeat',
+      channelId: 'C1',
+      messageTs: status.ts,
+    });
+
+    const told = await slack.waitFor('the private answer', () => slack.workspace.ephemerals[0]);
+    expect(told).toMatchObject({ user: 'U1', channel: 'C1' });
+    expect(told.text).toMatch(/^That prompt contains a term this server blocks\./);
+    expect(bot.core.api.requests).toHaveLength(1);
+    expect(await used('U1')).toBe(1);
+  });
+
   it('posts one line per job to the audit channel, whose Delete removes the result for admins only', async () => {
     expect(await settings('audit-channel <#CAUDIT|audit>')).toBe(
       'Saved. Audit channel: <#CAUDIT>.',
