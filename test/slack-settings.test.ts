@@ -114,6 +114,12 @@ describe('/imagine-settings on Slack', () => {
       await answer('/imagine', 'a fox --model gpt-image-1 --size 1024x1024 --quality medium', 'U1'),
     ).toMatch(/^size 1024x1024 is over this server's limit: choose at most 512x512\./);
     expect(await settings('limits')).toBe('Saved. Limits: none.');
+    expect(await settings('limits --models dall-e-9')).toMatch(
+      /^That setting can't be saved: unknown model dall-e-9: choose from dall-e-2, /,
+    );
+    expect(await settings('blocked add /(unclosed/')).toBe(
+      "That setting can't be saved: /(unclosed/ is not a valid regular expression.",
+    );
 
     expect(await settings('cooldown 600')).toBe('Saved. Cooldown: 600 s.');
     await bot.send.command({
@@ -213,5 +219,7 @@ describe('/imagine-settings on Slack', () => {
     expect(result.every((message) => message.deleted === true)).toBe(true);
     expect(line!.text).toMatch(/\nResult deleted by <@UADMIN>\.$/);
     expect(line!.blocks).toEqual([]);
+
+    expect(await settings('audit-channel none')).toBe('Saved. Audit channel: none.');
   });
 });

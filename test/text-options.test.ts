@@ -95,6 +95,10 @@ describe('text command parsing', () => {
       subcommand: 'audit-channel',
       values: {},
     });
+    expect(parseTextCommand(settings, 'audit-channel none', catalogue)).toEqual({
+      subcommand: 'audit-channel',
+      values: {},
+    });
     const refused = refusalOf('imagine-settings', 'channels allow general');
     expect(refused.context.problem).toBe(
       'channel must be a channel such as #general, not "general"',

@@ -185,6 +185,8 @@ export const parseTextCommand = (
     const [word = ''] = remaining.split(/\s+/, 1);
     const raw = takesRest ? remaining : word;
     remaining = takesRest ? '' : remaining.slice(word.length).trim();
+    // Text can say `none` where Discord's picker can only be left empty.
+    if (option.type === 'channel' && !option.required && raw.toLowerCase() === 'none') return;
     values[option.name] = convert(command, option, raw, catalogue);
   });
   if (remaining !== '') return refuse(command, `unexpected "${remaining}"`);
