@@ -147,11 +147,6 @@ export class DiscordReporter implements JobReporter {
     const resultIds = [await this.#status(state, first)];
     state.showsResult = true;
     for (const body of rest) resultIds.push(await this.#postMore(state, body));
-    this.#audited.remember(job, {
-      guildId: job.requester.guildId,
-      channelId: state.delivery.channelId,
-      messageIds: resultIds,
-    });
     await offerReuse(
       this.#archive,
       job,
@@ -162,6 +157,11 @@ export class DiscordReporter implements JobReporter {
       })),
       this.#logger,
     );
+    this.#audited.remember(job, {
+      guildId: job.requester.guildId,
+      channelId: state.delivery.channelId,
+      messageIds: resultIds,
+    });
   }
 
   /** Shows `body` on the job's status message (made on first use); returns its id. */
