@@ -17,6 +17,7 @@ import { createGenerationService, type GenerationServiceOptions } from '#core/se
 import type { GenerationService } from '#core/service-api.js';
 import { openStore, type Store, type StoreError } from '#store/open-store.js';
 import { createJobJournal } from '#store/job-journal.js';
+import { createPolicyStore } from '#store/policies.js';
 import { createResultArchive } from '#store/results.js';
 
 export interface CoreSettings {
@@ -59,6 +60,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const service = createGenerationService({
     images: createImagesClient({ ...settings.images, catalogue: settings.catalogue, logger }),
     quotas,
+    policies: createPolicyStore(store.kv),
     catalogue: settings.catalogue,
     defaultModel: settings.defaultModel,
     queue: settings.queue,

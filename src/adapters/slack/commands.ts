@@ -4,11 +4,10 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { ModelCatalogue } from '#core/models.js';
-import { utcFormat } from '#adapters/shared/messages.js';
 import type { CommandInvocation } from '#adapters/shared/run-command.js';
 import { parseTextCommand } from '#adapters/shared/text-options.js';
 import { slackDeliveryAddress } from './delivery.js';
-import { createSlackMarkup, unescapeSlack } from './markup.js';
+import { createSlackMarkup, slackFormat, unescapeSlack } from './markup.js';
 import type { SlackPeople } from './people.js';
 
 export const slashCommandInvocation = (
@@ -21,7 +20,7 @@ export const slashCommandInvocation = (
     commandName: command.command.replace(/^\//, ''),
     intakeId: `slack:trigger:${command.trigger_id}`,
     logContext: { userId: command.user_id },
-    format: utcFormat,
+    format: slackFormat,
     delivery: slackDeliveryAddress({
       teamId: command.team_id,
       channelId: command.channel_id,

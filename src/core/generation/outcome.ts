@@ -14,6 +14,7 @@ export const holdOf = (job: Job): QuotaHold => ({
   userId: job.requester.userId,
   images: job.request.count,
   expiresAt: job.deadlineAt,
+  ...(job.requester.roleIds !== undefined && { roleIds: job.requester.roleIds }),
 });
 
 const stopKinds: ReadonlySet<string> = new Set<StopReason['kind']>([

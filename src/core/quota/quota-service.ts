@@ -58,10 +58,29 @@ interface Settings {
   guild: PeriodLimit;
   userDefault: PeriodLimit;
   userOverrides: Map<string, PeriodLimit>;
+  roleLimits: Map<string, PeriodLimit>;
   tokenBudget: PeriodLimit | undefined;
 }
 
 const userField = 'user:';
+const roleField = 'role:';
+
+/** Days in each period, to compare limits over different periods by images a day. */
+const periodDays: Readonly<Record<PeriodLimit['period'], number>> = { day: 1, week: 7, month: 30 };
+const perDay = (rule: PeriodLimit) =>
+  rule.limit === null ? Number.POSITIVE_INFINITY : rule.limit / periodDays[rule.period];
+
+/** The most generous of the limits of the member's roles, or undefined when none has one. */
+const roleRule = (
+  roleLimits: ReadonlyMap<string, PeriodLimit>,
+  roleIds: readonly string[] | undefined,
+): PeriodLimit | undefined =>
+  (roleIds ?? [])
+    .flatMap((roleId) => roleLimits.get(roleId) ?? [])
+    .reduce<PeriodLimit | undefined>(
+      (best, rule) => (best === undefined || perDay(rule) > perDay(best) ? rule : best),
+      undefined,
+    );
 
 class QuotaService implements Quotas {
   readonly #ledger: QuotaLedger;
@@ -79,7 +98,7 @@ class QuotaService implements Quotas {
   async reserve(hold: QuotaHold, now = Date.now()): Promise<void> {
     const settings = await this.#settings(hold.guildId);
     const guild = this.#guildCounter(hold.guildId, settings, now);
-    const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
+    const user = this.#userCounter(hold.guildId, hold.userId, settings, now, hold.roleIds);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
     const counters = [guild, user];
     // The token budget takes no hold (a job's token cost is known only after it ran); it stops
@@ -142,8 +161,13 @@ class QuotaService implements Quotas {
     await this.#ledger.refund(this.#holdCounters(hold, settings, now).keys, hold.jobId, now);
   }
 
-  async standing(guildId: string, userId: string, now = Date.now()): Promise<QuotaStanding> {
-    return this.#standing(guildId, userId, await this.#settings(guildId), now);
+  async standing(
+    guildId: string,
+    userId: string,
+    now = Date.now(),
+    roleIds?: readonly string[],
+  ): Promise<QuotaStanding> {
+    return this.#standing(guildId, userId, await this.#settings(guildId), now, roleIds);
   }
 
   async report(guildId: string, now = Date.now()): Promise<GuildQuotaReport> {
@@ -171,6 +195,7 @@ class QuotaService implements Quotas {
       ...(tokens && { tokens: allowance(records.at(-1)!, tokens) }),
       userDefault: settings.userDefault,
       userOverrides: [...settings.userOverrides].map(([userId, rule]) => ({ userId, ...rule })),
+      roleLimits: [...settings.roleLimits].map(([roleId, rule]) => ({ roleId, ...rule })),
       topUsers,
     };
   }
@@ -186,6 +211,10 @@ class QuotaService implements Quotas {
   ): Promise<void> {
     const field = userId === undefined ? 'userDefault' : userField + userId;
     await this.#setSetting(guildId, field, limit);
+  }
+
+  async setRoleLimit(guildId: string, roleId: string, limit: PeriodLimit): Promise<void> {
+    await this.#setSetting(guildId, roleField + roleId, limit);
   }
 
   async grant(guildId: string, userId: string, images: number, now = Date.now()): Promise<void> {
@@ -216,10 +245,11 @@ class QuotaService implements Quotas {
     userId: string,
     settings: Settings,
     now: number,
+    roleIds?: readonly string[],
   ): Promise<QuotaStanding> {
     const counters = [
       this.#guildCounter(guildId, settings, now),
-      this.#userCounter(guildId, userId, settings, now),
+      this.#userCounter(guildId, userId, settings, now, roleIds),
     ];
     const tokens = this.#tokenCounter(guildId, settings, now);
     if (tokens) counters.push(tokens);
@@ -260,9 +290,12 @@ class QuotaService implements Quotas {
       period: this.#defaults.period,
     };
     const userOverrides = new Map<string, PeriodLimit>();
+    const roleLimits = new Map<string, PeriodLimit>();
     for (const [field, value] of Object.entries(stored!)) {
       const override = field.startsWith(userField) ? rule(value) : undefined;
       if (override) userOverrides.set(field.slice(userField.length), override);
+      const byRole = field.startsWith(roleField) ? rule(value) : undefined;
+      if (byRole) roleLimits.set(field.slice(roleField.length), byRole);
     }
     const budget = this.#defaults.guildTokenBudget;
     return {
@@ -272,6 +305,7 @@ class QuotaService implements Quotas {
         period: this.#defaults.period,
       },
       userOverrides,
+      roleLimits,
       // The budget counts over the guild's own period.
       tokenBudget: budget === null ? undefined : { limit: budget, period: guild.period },
     };
@@ -282,8 +316,22 @@ class QuotaService implements Quotas {
     return { key: quotaKeys.guild(guildId, window), window, rule: settings.guild };
   }
 
-  #userCounter(guildId: string, userId: string, settings: Settings, now: number): Counter {
-    const rule = settings.userOverrides.get(userId) ?? settings.userDefault;
+  /**
+   * The user's counter under the limit that applies to them: their own, else the most generous of
+   * their roles', else the guild's default. Resolved here, before the ledger is asked, so the
+   * ledger's atomic steps stay as they are.
+   */
+  #userCounter(
+    guildId: string,
+    userId: string,
+    settings: Settings,
+    now: number,
+    roleIds?: readonly string[],
+  ): Counter {
+    const rule =
+      settings.userOverrides.get(userId) ??
+      roleRule(settings.roleLimits, roleIds) ??
+      settings.userDefault;
     const window = periodWindow(rule.period, now);
     return { key: quotaKeys.user(guildId, userId, window), window, rule };
   }
@@ -306,7 +354,7 @@ class QuotaService implements Quotas {
     now: number,
   ): { guild: Counter; user: Counter; keys: string[] } {
     const guild = this.#guildCounter(hold.guildId, settings, now);
-    const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
+    const user = this.#userCounter(hold.guildId, hold.userId, settings, now, hold.roleIds);
     const before = (counter: Counter) => previousWindow(counter.rule.period, counter.window);
     return {
       guild,
