@@ -85,6 +85,11 @@ export class UndeliverableError extends CodedError {
  */
 export interface JobReporter {
   report(job: Job, event: JobEvent): Promise<void>;
+  /**
+   * The most bytes one image may have at the job's address (a platform's upload limit), so the
+   * API can be asked for images that fit. @default no limit
+   */
+  maxImageBytes?(job: Job): number | undefined;
 }
 
 /** Each platform's reporter, by the platform name its requesters carry. */

@@ -172,6 +172,7 @@ class Service implements GenerationService {
       const result = await images.generate(job.request, {
         user: hashUser(userSalt, job.requester.platform, job.requester.userId),
         signal,
+        maxImageBytes: this.#reporterFor(job.requester.platform).maxImageBytes?.(job),
         ...(streams && {
           partialImages: this.#partialImages,
           onPartialImage: (image) => line.progress({ type: 'partial', image }),

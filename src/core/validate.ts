@@ -1,4 +1,4 @@
-import type { ModelCatalogue, ModelRules } from './models.js';
+import type { FlexibleSizes, ModelCatalogue, ModelRules } from './models.js';
 import type { ImageOptionsInput, ImageRequest } from './request.js';
 
 /** The option a problem is about, named as users type it. */
@@ -30,7 +30,8 @@ export type Problem =
     }
   | { option: OptionName; kind: 'unsupported'; value: string; model: string }
   | { option: 'count'; kind: 'outOfRange'; value: string; min: number; max: number; model: string }
-  | { option: 'background'; kind: 'needsAlpha'; value: string; outputFormat: string };
+  | { option: 'background'; kind: 'needsAlpha'; value: string; outputFormat: string }
+  | { option: 'size'; kind: 'outsideLimits'; value: string; model: string; limits: FlexibleSizes };
 
 export type ValidationResult =
   { ok: true; request: ImageRequest } | { ok: false; problems: Problem[] };
@@ -89,8 +90,30 @@ const checkCount = (
   return count;
 };
 
+/** Whether `width`x`height` keeps to a model's size limits. Pure. */
+export const withinLimits = (width: number, height: number, limits: FlexibleSizes): boolean =>
+  width % limits.multipleOf === 0 &&
+  height % limits.multipleOf === 0 &&
+  Math.max(width, height) <= limits.maxLongEdge &&
+  width * height <= limits.maxPixels &&
+  Math.max(width, height) <= limits.maxAspect * Math.min(width, height);
+
 const checkSize = (raw: string | undefined, rules: ModelRules, problems: Problem[]): string => {
   if (raw === undefined) return rules.defaultSize;
+  const { flexibleSizes } = rules;
+  const dimensions = sizePattern.exec(raw);
+  if (flexibleSizes !== undefined && raw.toLowerCase() !== 'auto') {
+    if (dimensions && withinLimits(Number(dimensions[1]), Number(dimensions[2]), flexibleSizes))
+      return raw;
+    problems.push({
+      option: 'size',
+      kind: 'outsideLimits',
+      value: raw,
+      model: rules.id,
+      limits: flexibleSizes,
+    });
+    return rules.defaultSize;
+  }
   if (rules.family === 'custom') {
     if (raw.toLowerCase() === 'auto' || sizePattern.test(raw)) return raw.toLowerCase();
     problems.push({

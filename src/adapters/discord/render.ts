@@ -4,7 +4,8 @@
  */
 import type { Job } from '#core/jobs.js';
 import type { QuotaStanding } from '#core/quota/types.js';
-import { resultDetails, statusPromptLength } from '#adapters/shared/job-text.js';
+import type { DecodedImage } from '#core/images/types.js';
+import { resultDetails, revisedPromptOf, statusPromptLength } from '#adapters/shared/job-text.js';
 import type { Messages } from '#adapters/shared/messages.js';
 import type { OutgoingFile } from './attachments.js';
 import type { MessageBody } from './messenger.js';
@@ -27,22 +28,38 @@ export const statusBody = (
   files,
 });
 
-/** One result message: who asked, the settings, the remaining quota, and the prompt in full (cut to the embed limit). */
+/**
+ * One result message: who asked, the settings, the remaining quota, the prompt in full (cut to the
+ * embed limit) and, below it, the prompt the model says it drew from.
+ */
 export const resultBody = (
   job: Job,
-  result: { elapsedMs: number; quota: QuotaStanding },
+  result: { elapsedMs: number; quota: QuotaStanding; images: readonly DecodedImage[] },
   messages: Messages,
   files: readonly OutgoingFile[],
   part: { index: number; of: number },
 ): MessageBody => {
   const details = resultDetails(job, result.elapsedMs, messages, mention(job.requester.userId));
   const counter = part.of > 1 ? ` · ${part.index + 1}/${part.of}` : '';
+  const description = cut(job.request.prompt, discordLimits.embedDescription);
+  const revised = revisedPromptOf(result.images);
+  const footerRoom = Math.min(
+    discordLimits.embedFooter,
+    discordLimits.embedTotal - [...description].length,
+  );
   return {
     content: cut(
       `${details}${counter}\n${messages.remaining(result.quota)}`,
       discordLimits.content,
     ),
-    embeds: [{ description: cut(job.request.prompt, discordLimits.embedDescription) }],
+    embeds: [
+      {
+        description,
+        ...(revised !== undefined && {
+          footer: { text: cut(messages.revisedPrompt(revised), footerRoom) },
+        }),
+      },
+    ],
     files,
   };
 };

@@ -82,6 +82,10 @@ export class DiscordReporter implements JobReporter {
     }
   }
 
+  maxImageBytes(job: Job): number {
+    return readDiscordDelivery(job.delivery).uploadLimit;
+  }
+
   #stateOf(job: Job): JobState {
     const known = this.#jobs.get(job.id);
     if (known) return known;

@@ -51,6 +51,8 @@ export interface Messages {
   cannotPostHere(): string;
   /** Images were made (and counted) but the platform refused them. */
   deliveryFailed(incidentId: string): string;
+  /** The prompt the model says it drew from (dall-e-3 rewrites prompts). */
+  revisedPrompt(prompt: string): string;
 }
 
 export interface MessageFormat {
@@ -87,6 +89,10 @@ export const englishProblem = (problem: Problem): string => {
         : `count ${problem.value} is not available for ${problem.model}: choose a whole number from ${problem.min} to ${problem.max}`;
     case 'needsAlpha':
       return `background transparent needs a format with alpha: choose output format ${orList(alphaFormats)}, not ${problem.outputFormat}`;
+    case 'outsideLimits': {
+      const { multipleOf, maxAspect, maxLongEdge, maxPixels } = problem.limits;
+      return `size ${problem.value} is not available for ${problem.model}: give WIDTHxHEIGHT (or auto) with both sides multiples of ${multipleOf}, the long side at most ${maxLongEdge}, at most ${maxPixels} pixels, and an aspect ratio between 1:${maxAspect} and ${maxAspect}:1`;
+    }
   }
 };
 
@@ -211,6 +217,7 @@ const english = (format: MessageFormat): Messages => {
       "I can't post in this channel. Add the bot to it, then try again; this request was cancelled and nothing was charged.",
     deliveryFailed: (incidentId) =>
       `The images were made but could not be posted here (error id ${incidentId}).`,
+    revisedPrompt: (prompt) => `Revised prompt: ${prompt}`,
   };
   return messages;
 };
@@ -244,6 +251,10 @@ const korean = (format: MessageFormat): Messages => {
           : `count ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. ${p.min}부터 ${p.max}까지의 정수를 고르세요`;
       case 'needsAlpha':
         return `투명 배경에는 알파 채널이 있는 형식이 필요합니다. ${p.outputFormat} 대신 png 또는 webp를 고르세요`;
+      case 'outsideLimits': {
+        const { multipleOf, maxAspect, maxLongEdge, maxPixels } = p.limits;
+        return `size ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. 가로x세로(또는 auto)로 입력하세요: 두 변 모두 ${multipleOf}의 배수, 긴 변 최대 ${maxLongEdge}, 최대 ${maxPixels}픽셀, 가로세로 비율 1:${maxAspect}~${maxAspect}:1`;
+      }
     }
   };
   const messages: Messages = {
@@ -356,6 +367,7 @@ const korean = (format: MessageFormat): Messages => {
       '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.',
     deliveryFailed: (incidentId) =>
       `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
+    revisedPrompt: (prompt) => `수정된 프롬프트: ${prompt}`,
   };
   return messages;
 };

@@ -14,6 +14,7 @@ import {
   imageFileName,
   notPosted,
   resultDetails,
+  revisedPromptOf,
   statusLine,
   statusPromptLength,
 } from '#adapters/shared/job-text.js';
@@ -215,9 +216,12 @@ export class SlackReporter implements JobReporter {
       messages,
       markup.mention(job.requester.userId),
     );
+    const revised = revisedPromptOf(event.images);
+    const revisedLine =
+      revised === undefined ? '' : `\n${markup.render(messages.revisedPrompt(revised))}`;
     const upload = await this.#client.files.uploadV2({
       channel_id: channelId,
-      initial_comment: `${quotePrompt(job.request.prompt)}\n${markup.render(details)}`,
+      initial_comment: `${quotePrompt(job.request.prompt)}\n${markup.render(details)}${revisedLine}`,
       file_uploads: event.images.map((image, index) => ({
         file: image.bytes,
         filename: imageFileName(image, index),

@@ -10,6 +10,7 @@ import { ModelCatalogue } from '../models.js';
 import type { ImageRequest } from '../request.js';
 import { decodeBase64Image, downloadImage, ImageDataError, sniffContentType } from './decode.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
+import { fitOutput } from './fit-output.js';
 import { buildParams } from './params.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import {
@@ -151,6 +152,7 @@ class OpenAIImagesClient implements ImagesClient {
     const params = buildParams(request, {
       user: options.user,
       partialImages: streaming ? options.partialImages : undefined,
+      fit: fitOutput(request, this.#catalogue.get(request.model), options.maxImageBytes),
     });
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {

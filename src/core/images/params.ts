@@ -1,5 +1,6 @@
 import type { ImageGenerateParamsBase } from 'openai/resources/images';
 import type { ImageRequest } from '../request.js';
+import type { OutputFit } from './fit-output.js';
 
 /** The API accepts 0 to 3 previews; 0 is not streaming at all. */
 const maxPartialImages = 3;
@@ -12,7 +13,7 @@ const maxPartialImages = 3;
  */
 export const buildParams = (
   request: ImageRequest,
-  extras: { user?: string; partialImages?: number },
+  extras: { user?: string; partialImages?: number; fit?: OutputFit },
 ): ImageGenerateParamsBase => {
   const params: ImageGenerateParamsBase = {
     prompt: request.prompt,
@@ -31,6 +32,7 @@ export const buildParams = (
   if (request.outputFormat !== undefined) {
     params.output_format = request.outputFormat as ImageGenerateParamsBase['output_format'];
   }
+  Object.assign(params, extras.fit);
   if (extras.user !== undefined) params.user = extras.user;
   if (extras.partialImages !== undefined && extras.partialImages >= 1) {
     params.stream = true;

@@ -37,6 +37,11 @@ export interface GenerateOptions {
   partialImages?: number;
   /** Receives each preview while the model streams; a throw here never fails the call. @default none */
   onPartialImage?: (image: PartialImage) => void;
+  /**
+   * The most bytes one image may have where it will be posted: where the model can, the API is
+   * asked for a format and compression that fit. @default no limit
+   */
+  maxImageBytes?: number;
 }
 
 export interface ImagesClient {
