@@ -4,6 +4,8 @@
  * the configuration, the test harnesses with their fakes' addresses, so both run the same wiring.
  */
 import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import { urlInputSource } from '#core/images/url-input.js';
+import type { ImageInputSources } from '#core/inputs.js';
 import type { JobReporters } from '#core/jobs.js';
 import { createLogger, type Logger } from '#core/log.js';
 import type { ModelCatalogue } from '#core/models.js';
@@ -29,6 +31,8 @@ export interface CoreSettings {
   reporters: (archive: ResultArchive) => JobReporters;
   /** @default a silent logger */
   logger?: Logger;
+  /** The platforms' input image sources, besides `url`, which every process has. @default none */
+  inputSources?: ImageInputSources;
   /** Service options a test or benchmark changes (shorter intervals, a clock). */
   service?: Partial<GenerationServiceOptions>;
 }
@@ -57,6 +61,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     queue: settings.queue,
     reporters: settings.reporters(archive),
     userSalt: settings.userSalt,
+    inputs: new Map([['url', urlInputSource], ...(settings.inputSources ?? [])]),
     logger: logger.child({ component: 'service' }),
     ...settings.service,
   });

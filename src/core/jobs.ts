@@ -5,6 +5,7 @@
 import { CodedError } from './errors.js';
 import type { DecodedImage, ImageUsage, PartialImage } from './images/types.js';
 import type { QuotaStanding } from './quota/types.js';
+import type { InputRule } from './inputs.js';
 import type { DeliveryAddress, ImageRequest, Platform, Requester } from './request.js';
 
 export interface Job {
@@ -28,6 +29,7 @@ export type FailureReason =
   | 'deadline'
   | 'shutdown'
   | 'undeliverable'
+  | 'badInput'
   | 'internal';
 
 export interface JobFailure {
@@ -36,6 +38,8 @@ export interface JobFailure {
   param?: string;
   /** For `internal`: the id logged with the stack, shown to the user so support can find it. */
   incidentId?: string;
+  /** For `badInput`: the file, the rule it broke, and what the model takes. */
+  input?: { file: string; rule: InputRule; maxBytes: number; types: readonly string[] };
 }
 
 export type JobEvent =

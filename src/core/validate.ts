@@ -11,7 +11,8 @@ export type OptionName =
   | 'background'
   | 'style'
   | 'moderation'
-  | 'outputFormat';
+  | 'outputFormat'
+  | 'image';
 
 /**
  * One specific thing wrong with a request, structured so each adapter can word it in the user's
@@ -31,7 +32,8 @@ export type Problem =
   | { option: OptionName; kind: 'unsupported'; value: string; model: string }
   | { option: 'count'; kind: 'outOfRange'; value: string; min: number; max: number; model: string }
   | { option: 'background'; kind: 'needsAlpha'; value: string; outputFormat: string }
-  | { option: 'size'; kind: 'outsideLimits'; value: string; model: string; limits: FlexibleSizes };
+  | { option: 'size'; kind: 'outsideLimits'; value: string; model: string; limits: FlexibleSizes }
+  | { option: 'image'; kind: 'tooMany'; count: number; max: number; model: string };
 
 export type ValidationResult =
   { ok: true; request: ImageRequest } | { ok: false; problems: Problem[] };
@@ -149,7 +151,8 @@ export const validateRequest = (
   }
 
   const prompt = input.prompt ?? '';
-  if (prompt.trim() === '') problems.push({ option: 'prompt', kind: 'missing' });
+  if (prompt.trim() === '' && input.variation !== true)
+    problems.push({ option: 'prompt', kind: 'missing' });
   // Length in code points, as providers count characters; a surrogate pair is one character.
   const length = [...prompt].length;
   if (length > rules.maxPromptLength) {
@@ -201,8 +204,33 @@ export const validateRequest = (
     problems.push({ option: 'background', kind: 'needsAlpha', value: background, outputFormat });
   }
 
+  const inputs = input.inputs ?? [];
+  if (inputs.length > 0 && rules.inputs === undefined)
+    problems.push({
+      option: 'image',
+      kind: 'unsupported',
+      value: inputs[0]!.name,
+      model: rules.id,
+    });
+  else if (rules.inputs !== undefined && inputs.length > rules.inputs.maxImages)
+    problems.push({
+      option: 'image',
+      kind: 'tooMany',
+      count: inputs.length,
+      max: rules.inputs.maxImages,
+      model: rules.id,
+    });
+
   if (problems.length > 0) return { ok: false, problems };
   const request: ImageRequest = { prompt, model: rules.id, size, count };
+  if (inputs.length > 0) {
+    request.inputs = inputs.map(({ source, ref, name }) => ({ source, ref, name }));
+    // Dropped rather than refused: a variation offers it only where the model takes it.
+    if (input.inputFidelity !== undefined && rules.inputFidelity)
+      request.inputFidelity = input.inputFidelity;
+    if (input.variation === true && rules.variations && inputs.length === 1)
+      request.variation = true;
+  }
   if (quality !== undefined) request.quality = quality;
   if (background !== undefined) request.background = background;
   if (style !== undefined) request.style = style;

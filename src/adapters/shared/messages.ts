@@ -93,6 +93,43 @@ export const englishProblem = (problem: Problem): string => {
       const { multipleOf, maxAspect, maxLongEdge, maxPixels } = problem.limits;
       return `size ${problem.value} is not available for ${problem.model}: give WIDTHxHEIGHT (or auto) with both sides multiples of ${multipleOf}, the long side at most ${maxLongEdge}, at most ${maxPixels} pixels, and an aspect ratio between 1:${maxAspect} and ${maxAspect}:1`;
     }
+    case 'tooMany':
+      return `${problem.count} images given; ${problem.model} takes at most ${problem.max}`;
+  }
+};
+
+const megabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
+const typeNames = (types: readonly string[]): string[] =>
+  types.map((type) => type.slice('image/'.length).toUpperCase());
+
+/** Why an input image was refused: the file and the rule it broke. */
+const englishInputRefusal = (input: JobFailure['input']): string => {
+  const file = input?.file ?? 'an image';
+  switch (input?.rule) {
+    case 'tooLarge':
+      return `The image ${file} is larger than ${megabytes(input.maxBytes)}, the most this model takes.`;
+    case 'wrongType':
+      return `The image ${file} is not a ${orList(typeNames(input.types))} file, which is all this model takes.`;
+    case 'notSquare':
+      return `The image ${file} must be a square PNG for this model.`;
+    case 'unreachable':
+    case undefined:
+      return `The image ${file} could not be fetched (it may have been deleted).`;
+  }
+};
+
+const koreanInputRefusal = (input: JobFailure['input']): string => {
+  const file = input?.file ?? '이미지';
+  switch (input?.rule) {
+    case 'tooLarge':
+      return `이미지 ${file}이(가) 이 모델이 받는 최대 크기 ${megabytes(input.maxBytes)}보다 큽니다.`;
+    case 'wrongType':
+      return `이미지 ${file}은(는) ${orList(typeNames(input.types), '또는')} 파일이 아닙니다. 이 모델은 이 형식만 받습니다.`;
+    case 'notSquare':
+      return `이 모델에는 이미지 ${file}이(가) 정사각형 PNG여야 합니다.`;
+    case 'unreachable':
+    case undefined:
+      return `이미지 ${file}을(를) 가져오지 못했습니다 (삭제되었을 수 있습니다).`;
   }
 };
 
@@ -156,6 +193,8 @@ const english = (format: MessageFormat): Messages => {
           return 'The bot restarted before this request could run. Nothing was charged; please send it again.';
         case 'undeliverable':
           return messages.cannotPostHere();
+        case 'badInput':
+          return `${englishInputRefusal(failure.input)} Nothing was charged.`;
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }
@@ -255,6 +294,8 @@ const korean = (format: MessageFormat): Messages => {
         const { multipleOf, maxAspect, maxLongEdge, maxPixels } = p.limits;
         return `size ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. 가로x세로(또는 auto)로 입력하세요: 두 변 모두 ${multipleOf}의 배수, 긴 변 최대 ${maxLongEdge}, 최대 ${maxPixels}픽셀, 가로세로 비율 1:${maxAspect}~${maxAspect}:1`;
       }
+      case 'tooMany':
+        return `이미지를 ${p.count}장 주었습니다. ${p.model}은(는) 최대 ${p.max}장까지 받습니다`;
     }
   };
   const messages: Messages = {
@@ -307,6 +348,8 @@ const korean = (format: MessageFormat): Messages => {
           return '요청이 실행되기 전에 봇이 다시 시작되었습니다. 차감된 것은 없습니다. 다시 보내 주세요.';
         case 'undeliverable':
           return messages.cannotPostHere();
+        case 'badInput':
+          return `${koreanInputRefusal(failure.input)} 차감된 것은 없습니다.`;
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }

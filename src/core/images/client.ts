@@ -3,15 +3,21 @@
  * Built on the official `openai` SDK for the request, the error shapes and the event stream parsing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import OpenAI from 'openai';
-import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
+import OpenAI, { toFile } from 'openai';
+import type {
+  ImageCreateVariationParams,
+  ImageEditParamsBase,
+  ImageGenerateParamsBase,
+  ImagesResponse,
+} from 'openai/resources/images';
+import type { InputImage } from '../inputs.js';
 import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
 import type { ImageRequest } from '../request.js';
 import { decodeBase64Image, downloadImage, ImageDataError, sniffContentType } from './decode.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
 import { fitOutput } from './fit-output.js';
-import { buildParams } from './params.js';
+import { buildEditParams, buildParams, buildVariationParams } from './params.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import {
   ImagesApiError,
@@ -56,6 +62,16 @@ const defaults = {
   maxDownloadBytes: 25 * 1024 * 1024,
   downloadTimeoutMs: 60_000,
 };
+
+/** One call to the API, by endpoint, with its body. */
+type Call =
+  | { endpoint: 'generations'; params: ImageGenerateParamsBase }
+  | { endpoint: 'edits'; params: ImageEditParamsBase }
+  | { endpoint: 'variations'; params: ImageCreateVariationParams };
+
+/** The input images as files; their bytes go upstream exactly as fetched. */
+const filesOf = (inputs: readonly InputImage[]) =>
+  Promise.all(inputs.map((input) => toFile(input.bytes, input.name, { type: input.contentType })));
 
 /** Options with each default filled in. */
 type Settings = Required<Omit<ImagesClientOptions, 'catalogue' | 'logger'>>;
@@ -147,20 +163,22 @@ class OpenAIImagesClient implements ImagesClient {
     const { signal } = options;
     if (signal?.aborted)
       throw new ImagesApiError('aborted', 'the request was cancelled', { attempts: 0 });
-    const streaming =
-      (options.partialImages ?? 0) >= 1 && this.#catalogue.get(request.model)?.streaming === true;
-    const params = buildParams(request, {
-      user: options.user,
-      partialImages: streaming ? options.partialImages : undefined,
-      fit: fitOutput(request, this.#catalogue.get(request.model), options.maxImageBytes),
-    });
+    const call = await this.#callFor(request, options);
+    const streaming = call.endpoint !== 'variations' && call.params.stream === true;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       this.#logger?.debug(
-        { model: request.model, size: request.size, count: request.count, streaming, attempt },
+        {
+          model: request.model,
+          size: request.size,
+          count: request.count,
+          endpoint: call.endpoint,
+          streaming,
+          attempt,
+        },
         'images: sending',
       );
-      const outcome = await this.#attempt(params, streaming, options);
+      const outcome = await this.#attempt(call, options);
       if (outcome.ok) {
         this.#logger?.info(
           {
@@ -188,10 +206,28 @@ class OpenAIImagesClient implements ImagesClient {
     }
   }
 
+  /** The endpoint and body: an edit when there are input images, a variation where asked for. */
+  async #callFor(request: ImageRequest, options: GenerateOptions): Promise<Call> {
+    const rules = this.#catalogue.get(request.model);
+    const streams = (options.partialImages ?? 0) >= 1 && rules?.streaming === true;
+    const extras = {
+      user: options.user,
+      partialImages: streams ? options.partialImages : undefined,
+      fit: fitOutput(request, rules, options.maxImageBytes),
+    };
+    const inputs = options.inputs ?? [];
+    if (inputs.length === 0)
+      return { endpoint: 'generations', params: buildParams(request, extras) };
+    const files = await filesOf(inputs);
+    const [first] = files;
+    if (request.variation === true && first !== undefined && files.length === 1)
+      return { endpoint: 'variations', params: buildVariationParams(request, first, extras) };
+    return { endpoint: 'edits', params: buildEditParams(request, files, extras) };
+  }
+
   /** One attempt under its own deadline, which covers the whole answer, not just its headers. */
   async #attempt(
-    params: ImageGenerateParamsBase,
-    streaming: boolean,
+    call: Call,
     { signal, onPartialImage }: GenerateOptions,
   ): Promise<
     | { ok: true; result: Omit<GenerationResult, 'attempts'> }
@@ -201,9 +237,10 @@ class OpenAIImagesClient implements ImagesClient {
     const timer = setTimeout(() => deadline.abort(), this.#settings.timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     try {
-      const result = streaming
-        ? await this.#stream(params, attemptSignal, onPartialImage)
-        : await this.#once(params, attemptSignal);
+      const result =
+        call.endpoint !== 'variations' && call.params.stream === true
+          ? await this.#stream(call, attemptSignal, onPartialImage)
+          : await this.#once(call, attemptSignal);
       return { ok: true, result };
     } catch (error) {
       const failure = describeFailure(error, {
@@ -218,11 +255,19 @@ class OpenAIImagesClient implements ImagesClient {
     }
   }
 
-  async #once(params: ImageGenerateParamsBase, signal: AbortSignal) {
-    const response: unknown = await this.#openai.images.generate(
-      { ...params, stream: false },
-      { signal },
-    );
+  #request(call: Call, signal: AbortSignal): Promise<unknown> {
+    switch (call.endpoint) {
+      case 'generations':
+        return this.#openai.images.generate({ ...call.params, stream: false }, { signal });
+      case 'edits':
+        return this.#openai.images.edit({ ...call.params, stream: false }, { signal });
+      case 'variations':
+        return this.#openai.images.createVariation(call.params, { signal });
+    }
+  }
+
+  async #once(call: Call, signal: AbortSignal) {
+    const response: unknown = await this.#request(call, signal);
     const data = (response as ImagesResponse | null)?.data;
     if (!Array.isArray(data) || data.length === 0) {
       throw new ImageDataError('upstream', 'the Images API answered without any image');
@@ -255,22 +300,31 @@ class OpenAIImagesClient implements ImagesClient {
   }
 
   async #stream(
-    params: ImageGenerateParamsBase,
+    call: Exclude<Call, { endpoint: 'variations' }>,
     signal: AbortSignal,
     onPartialImage: GenerateOptions['onPartialImage'],
   ) {
-    const stream = await this.#openai.images.generate({ ...params, stream: true }, { signal });
+    const stream =
+      call.endpoint === 'edits'
+        ? await this.#openai.images.edit({ ...call.params, stream: true }, { signal })
+        : await this.#openai.images.generate({ ...call.params, stream: true }, { signal });
     const images: DecodedImage[] = [];
     let usage: ImageUsage | undefined;
     for await (const event of stream) {
-      if (event.type === 'image_generation.partial_image') {
+      if (
+        event.type === 'image_generation.partial_image' ||
+        event.type === 'image_edit.partial_image'
+      ) {
         // Events carry no image number: previews belong to the image the next completed event ends.
         this.#preview(onPartialImage, {
           ...decoded(decodeBase64Image(event.b64_json)),
           imageIndex: images.length,
           partialIndex: event.partial_image_index,
         });
-      } else if (event.type === 'image_generation.completed') {
+      } else if (
+        event.type === 'image_generation.completed' ||
+        event.type === 'image_edit.completed'
+      ) {
         images.push(decoded(decodeBase64Image(event.b64_json)));
         // Each completed event reports the tokens of its own image, so they add up to the request's.
         usage = addUsage(usage, mapUsage(event.usage));

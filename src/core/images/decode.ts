@@ -56,11 +56,14 @@ export interface DownloadOptions {
   signal: AbortSignal;
 }
 
-const tooLarge = (maxBytes: number) =>
-  new ImageDataError(
-    'upstream',
-    `the image at the Images API's url is larger than ${maxBytes} bytes`,
-  );
+/** A download cut off at its size cap. */
+export class ImageTooLargeError extends ImageDataError {
+  constructor(readonly maxBytes: number) {
+    super('upstream', `the image at the url is larger than ${maxBytes} bytes`);
+  }
+}
+
+const tooLarge = (maxBytes: number) => new ImageTooLargeError(maxBytes);
 
 /**
  * Downloads an image url at once (they expire within the hour). The body is read as a stream and

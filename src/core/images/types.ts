@@ -1,4 +1,5 @@
 import { CodedError } from '../errors.js';
+import type { InputImage } from '../inputs.js';
 import type { ImageRequest } from '../request.js';
 
 export interface DecodedImage {
@@ -42,6 +43,8 @@ export interface GenerateOptions {
    * asked for a format and compression that fit. @default no limit
    */
   maxImageBytes?: number;
+  /** Images to work from: the call goes to `/images/edits` (or `/images/variations`). @default none */
+  inputs?: readonly InputImage[];
 }
 
 export interface ImagesClient {
