@@ -25,6 +25,8 @@ export interface MessageState {
   embeds: Array<Record<string, unknown>>;
   attachments: StoredAttachment[];
   flags: number;
+  /** Action rows of buttons and select menus, as sent. */
+  components?: Array<Record<string, unknown>>;
   /** As sent with this create or edit; `undefined` when the body had none (Discord then parses every mention). */
   allowedMentions: AllowedMentions | undefined;
 }
@@ -148,6 +150,9 @@ export const applyMessageBody = (
     embeds,
     attachments,
     flags: typeof body.flags === 'number' ? body.flags : (previous?.flags ?? 0),
+    components: Array.isArray(body.components)
+      ? (body.components as Array<Record<string, unknown>>)
+      : (previous?.components ?? []),
     allowedMentions: body.allowed_mentions as AllowedMentions | undefined,
   };
   if (

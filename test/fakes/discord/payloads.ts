@@ -3,6 +3,7 @@
  * Only the fields discord.js reads are filled in, with Discord's names and types.
  */
 import { ChannelType, PermissionFlagsBits, SnowflakeUtil } from 'discord.js';
+import type { StoredAttachment } from './messages.js';
 import type { FakeChannel, FakeDiscordWorld, FakeGuild, FakeMessage, FakeUser } from './world.js';
 
 type Json = Record<string, unknown>;
@@ -123,6 +124,16 @@ export const guildCreatePayload = (guild: FakeGuild, world: FakeDiscordWorld): J
   soundboard_sounds: [],
 });
 
+/** An attachment with its CDN url, which the fake serves. */
+export const attachmentPayload = (attachment: StoredAttachment, baseUrl: string): Json => ({
+  id: attachment.id,
+  filename: attachment.filename,
+  size: attachment.size,
+  content_type: attachment.contentType,
+  url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
+  proxy_url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
+});
+
 export const messagePayload = (
   message: FakeMessage,
   world: FakeDiscordWorld,
@@ -140,19 +151,12 @@ export const messagePayload = (
   mention_everyone: false,
   mentions: [],
   mention_roles: [],
-  attachments: message.attachments.map((attachment) => ({
-    id: attachment.id,
-    filename: attachment.filename,
-    size: attachment.size,
-    content_type: attachment.contentType,
-    url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
-    proxy_url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
-  })),
+  attachments: message.attachments.map((attachment) => attachmentPayload(attachment, baseUrl)),
   embeds: message.embeds,
   reactions: [],
   pinned: false,
   flags: message.flags,
-  components: [],
+  components: message.components ?? [],
   ...(message.replyTo && {
     message_reference: {
       type: 0,
@@ -166,7 +170,7 @@ export const messagePayload = (
 
 /** An option as Discord sends it in an interaction. */
 export type InteractionOption =
-  | { name: string; type: 3 | 4 | 5 | 6 | 10; value: string | number | boolean }
+  | { name: string; type: 3 | 4 | 5 | 6 | 10 | 11; value: string | number | boolean }
   | { name: string; type: 1 | 2; options?: InteractionOption[] };
 
 const USER_OPTION = 6;
@@ -195,6 +199,10 @@ export const interactionPayload = (
     locale: string;
     attachmentSizeLimit?: number;
     directMessage?: boolean;
+    /** Files of attachment options (type 11, whose value is the attachment id). */
+    uploads?: readonly StoredAttachment[];
+    /** The CDN origin attachment urls point at. */
+    baseUrl?: string;
   },
 ): Json => {
   if (fields.directMessage)
@@ -232,11 +240,17 @@ export const interactionPayload = (
       type: 1,
       guild_id: fields.guild.id,
       options: fields.options,
-      ...(mentionedUsers.length > 0 && {
+      ...((mentionedUsers.length > 0 || (fields.uploads?.length ?? 0) > 0) && {
         resolved: {
           users: Object.fromEntries(mentionedUsers.map((user) => [user.id, userPayload(user)])),
           members: Object.fromEntries(
             mentionedUsers.map((user) => [user.id, memberFields(user, memberPermissions)]),
+          ),
+          attachments: Object.fromEntries(
+            (fields.uploads ?? []).map((upload) => [
+              upload.id,
+              attachmentPayload(upload, fields.baseUrl ?? ''),
+            ]),
           ),
         },
       }),
