@@ -18,7 +18,7 @@ const option = z
   .object({
     name,
     nameKo: name,
-    type: z.enum(['string', 'integer', 'user']),
+    type: z.enum(['string', 'integer', 'user', 'attachment']),
     description: localised,
     required: z.boolean().optional(),
     choices: z.function().optional(),

@@ -123,6 +123,7 @@ describe('readOptions', () => {
       getString: (name) => (name === 'period' ? 'week' : null),
       getInteger: (name) => (name === 'limit' ? 3 : null),
       getUser: (name) => (name === 'user' ? { id: '42' } : null),
+      getAttachment: () => null,
     });
 
     expect(parsed).toEqual({

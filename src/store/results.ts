@@ -21,9 +21,7 @@ const storedRequest = z.object({
   style: z.string().optional(),
   moderation: z.string().optional(),
   outputFormat: z.string().optional(),
-  inputs: z
-    .array(z.object({ source: z.string(), ref: z.string(), name: z.string() }))
-    .optional(),
+  inputs: z.array(z.object({ source: z.string(), ref: z.string(), name: z.string() })).optional(),
   inputFidelity: z.enum(['high', 'low']).optional(),
   variation: z.boolean().optional(),
 });

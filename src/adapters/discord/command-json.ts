@@ -22,6 +22,7 @@ const optionTypes = {
   string: ApplicationCommandOptionType.String,
   integer: ApplicationCommandOptionType.Integer,
   user: ApplicationCommandOptionType.User,
+  attachment: ApplicationCommandOptionType.Attachment,
 } as const;
 
 const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json => {

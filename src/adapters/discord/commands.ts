@@ -25,7 +25,12 @@ export interface OptionReader {
   getString(name: string): string | null;
   getInteger(name: string): number | null;
   getUser(name: string): { id: string } | null;
+  getAttachment(name: string): { url: string; name: string } | null;
 }
+
+/** An uploaded file, as the job's reference: its CDN url, fetched when the job runs. */
+const attachmentRef = (attachment: { url: string; name: string } | null) =>
+  attachment === null ? null : { source: 'url', ref: attachment.url, name: attachment.name };
 
 /** Reads the options a definition declares (those of the chosen subcommand, if any). */
 export const readOptions = (definition: CommandDefinition, reader: OptionReader): ParsedOptions => {
@@ -39,7 +44,9 @@ export const readOptions = (definition: CommandDefinition, reader: OptionReader)
         ? reader.getString(option.name)
         : option.type === 'integer'
           ? reader.getInteger(option.name)
-          : reader.getUser(option.name)?.id;
+          : option.type === 'attachment'
+            ? attachmentRef(reader.getAttachment(option.name))
+            : reader.getUser(option.name)?.id;
     if (value !== null && value !== undefined) values[option.name] = value;
   }
   return subcommand === undefined ? { values } : { subcommand, values };

@@ -2,6 +2,7 @@
  * Platform-neutral command definitions and the context each adapter builds to run them, so a
  * command's logic is written once and Discord and Slack only translate in and out.
  */
+import type { ImageInputRef } from '#core/inputs.js';
 import type { ModelCatalogue } from '#core/models.js';
 import type { DeliveryAddress, Requester } from '#core/request.js';
 import type { GenerationService } from '#core/service-api.js';
@@ -17,7 +18,8 @@ export interface OptionDefinition {
   name: string;
   /** Korean name for Discord's `name_localizations`. */
   nameKo: string;
-  type: 'string' | 'integer' | 'user';
+  /** `attachment`: a file the user uploads with the command, where the platform has such options. */
+  type: 'string' | 'integer' | 'user' | 'attachment';
   description: Localised;
   /** @default false */
   required?: boolean;
@@ -54,7 +56,7 @@ export interface CommandDefinition {
   execute(context: CommandContext): Promise<void>;
 }
 
-export type OptionValue = string | number;
+export type OptionValue = string | number | ImageInputRef;
 
 export interface ParsedOptions {
   subcommand?: string;
@@ -72,6 +74,9 @@ export interface CommandContext {
   mention(userId: string): string;
   reply(text: string, options?: { ephemeral?: boolean }): Promise<void>;
 }
+
+/** Options a text command can carry: files come another way (a message shortcut). */
+export const isTextual = (option: OptionDefinition): boolean => option.type !== 'attachment';
 
 /** The options of the chosen subcommand, or the command's own. */
 export const optionsOf = (

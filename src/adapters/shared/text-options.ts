@@ -7,6 +7,7 @@ import type { ModelCatalogue } from '#core/models.js';
 import { UserError } from '#core/errors.js';
 import { orList } from './messages.js';
 import {
+  isTextual,
   optionsOf,
   type CommandDefinition,
   type OptionDefinition,
@@ -23,6 +24,7 @@ const placeholder = (option: OptionDefinition): string =>
 
 const usageOfOptions = (options: readonly OptionDefinition[]): string =>
   options
+    .filter(isTextual)
     .map((option) => {
       const shown = option.positional
         ? placeholder(option)
@@ -111,7 +113,7 @@ export const parseTextCommand = (
     subcommand = sub.name;
     rest = rest.trim().slice(word.length);
   }
-  const options = optionsOf(command, subcommand);
+  const options = optionsOf(command, subcommand).filter(isTextual);
   const values: Record<string, OptionValue | undefined> = {};
 
   rest = rest.replace(
