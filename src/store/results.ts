@@ -2,7 +2,12 @@
 import type { Keyv } from 'keyv';
 import { z } from 'zod';
 import type { ImageRequest, Platform } from '#core/request.js';
-import { resultRetentionMs, type ResultArchive } from '#core/result-archive.js';
+import {
+  formRetentionMs,
+  resultRetentionMs,
+  type PendingForm,
+  type ResultArchive,
+} from '#core/result-archive.js';
 
 const key = (platform: Platform, messageId: string) =>
   `result:${platform}:${encodeURIComponent(messageId)}`;
@@ -26,12 +31,28 @@ const storedRequest = z.object({
   variation: z.boolean().optional(),
 });
 
+const storedForm = z.object({
+  settings: storedRequest.omit({ prompt: true }).partial(),
+  delivery: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .optional(),
+});
+
+const formKey = (formId: string) => `form:${encodeURIComponent(formId)}`;
+
 export const createResultArchive = (kv: Keyv): ResultArchive => ({
   async save(platform, messageId, request, ttlMs = resultRetentionMs) {
     await kv.set(key(platform, messageId), request, ttlMs);
   },
   async load(platform, messageId): Promise<ImageRequest | undefined> {
     const parsed = storedRequest.safeParse(await kv.get(key(platform, messageId)));
+    return parsed.success ? parsed.data : undefined;
+  },
+  async saveForm(formId, form, ttlMs = formRetentionMs) {
+    await kv.set(formKey(formId), form, ttlMs);
+  },
+  async loadForm(formId): Promise<PendingForm | undefined> {
+    const parsed = storedForm.safeParse(await kv.get(formKey(formId)));
     return parsed.success ? parsed.data : undefined;
   },
 });

@@ -1,7 +1,7 @@
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
 import type { GenerationService } from '#core/service-api.js';
-import type { CommandDefinition } from './command-context.js';
+import type { CommandDefinition, MessageActionDefinition } from './command-context.js';
 
 /** What every platform adapter is started with, from the composition root. */
 export interface AdapterParts {
@@ -10,5 +10,7 @@ export interface AdapterParts {
   archive: ResultArchive;
   /** The shared command definitions, loaded once by the caller. */
   commands: readonly CommandDefinition[];
+  /** The commands run on a message (`Edit image`), loaded once by the caller. @default none */
+  messageActions?: readonly MessageActionDefinition[];
   logger: Logger;
 }

@@ -56,6 +56,20 @@ export interface CommandDefinition {
   execute(context: CommandContext): Promise<void>;
 }
 
+/**
+ * A command run on a message (Discord's message context menu, Slack's message shortcut). What it
+ * does is the shared `Edit image` flow (see `prompt-form.ts`); this is its declaration.
+ */
+export interface MessageActionDefinition {
+  target: 'message';
+  /** Stable id: the Slack shortcut's `callback_id`. */
+  id: string;
+  /** Discord's menu entry (spaces and capitals allowed, 32 characters at most). */
+  name: Localised;
+  /** Slack's shortcut, as the manifest declares it. */
+  slack: { name: string; description: string };
+}
+
 export type OptionValue = string | number | ImageInputRef;
 
 export interface ParsedOptions {

@@ -53,6 +53,13 @@ export interface Messages {
   deliveryFailed(incidentId: string): string;
   /** The prompt the model says it drew from (dall-e-3 rewrites prompts). */
   revisedPrompt(prompt: string): string;
+  /** `Edit image` was used on a message without an image. */
+  noImageOnMessage(): string;
+  /** A prompt form was submitted after the bot stopped keeping it. */
+  formExpired(): string;
+  /** The title of a prompt form (at most 24 characters: Slack's limit). */
+  formTitle(kind: 'edit' | 'remix'): string;
+  promptLabel(): string;
 }
 
 export interface MessageFormat {
@@ -257,6 +264,12 @@ const english = (format: MessageFormat): Messages => {
     deliveryFailed: (incidentId) =>
       `The images were made but could not be posted here (error id ${incidentId}).`,
     revisedPrompt: (prompt) => `Revised prompt: ${prompt}`,
+    noImageOnMessage: () =>
+      'That message has no image to work from: use it on a message with a PNG, JPEG or WebP image.',
+    formExpired: () =>
+      'That form is no longer kept (forms are kept for an hour): open it again. Nothing was charged.',
+    formTitle: (kind) => (kind === 'edit' ? 'Edit image' : 'Remix'),
+    promptLabel: () => 'Prompt',
   };
   return messages;
 };
@@ -411,6 +424,12 @@ const korean = (format: MessageFormat): Messages => {
     deliveryFailed: (incidentId) =>
       `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
     revisedPrompt: (prompt) => `수정된 프롬프트: ${prompt}`,
+    noImageOnMessage: () =>
+      '그 메시지에는 작업할 이미지가 없습니다. PNG, JPEG 또는 WebP 이미지가 있는 메시지에서 사용하세요.',
+    formExpired: () =>
+      '그 입력 창은 더 이상 보관되지 않습니다 (한 시간 동안 보관합니다). 다시 열어 주세요. 차감된 것은 없습니다.',
+    formTitle: (kind) => (kind === 'edit' ? '이미지 편집' : '리믹스'),
+    promptLabel: () => '프롬프트',
   };
   return messages;
 };
