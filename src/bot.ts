@@ -13,11 +13,12 @@ import { startDiscordAdapter } from '#adapters/discord/adapter.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
-import { loadCommands } from '#commands/registry.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 
 export const startBot = async (config: Config): Promise<void> => {
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
   const commands = await loadCommands();
+  const messageActions = await loadMessageActions();
   const { discord, slack } = config;
   const core = await composeCore({
     storeUrl: config.storeUrl,
@@ -56,10 +57,28 @@ export const startBot = async (config: Config): Promise<void> => {
   const { service, archive } = core;
   const running = [
     ...(discord
-      ? [await startDiscordAdapter({ config: discord, service, archive, commands, logger })]
+      ? [
+          await startDiscordAdapter({
+            config: discord,
+            service,
+            archive,
+            commands,
+            messageActions,
+            logger,
+          }),
+        ]
       : []),
     ...(slack
-      ? [await startSlackAdapter({ config: slack, service, archive, commands, logger })]
+      ? [
+          await startSlackAdapter({
+            config: slack,
+            service,
+            archive,
+            commands,
+            messageActions,
+            logger,
+          }),
+        ]
       : []),
   ];
   // The service shuts down first (refusing new work and reporting refunds through REST), then the

@@ -3,13 +3,15 @@
  * shared flows. Results are delivered by {@link DiscordReporter} through REST alone, built apart
  * from this (it needs no gateway), so the service that needs the reporter exists before this starts.
  */
-import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, type Interaction } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
+import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { AcknowledgementsFirst } from './acknowledgements.js';
 import { interactionInvocation } from './commands.js';
+import { formPrefix, imagesOf, modalOpening, modalSubmission } from './forms.js';
 import { discordLogger } from './log.js';
 import { regenerateListener } from './regenerate.js';
 import { noPings } from './text.js';
@@ -59,12 +61,28 @@ export const startDiscordAdapter = async (
     recent: new RecentOnce(options.regenerateDedupeMs ?? 5000),
     logger,
   });
+  const forms = { service, archive: options.archive, logger };
+  const handle = (interaction: Interaction): Promise<void> | undefined => {
+    if (interaction.isChatInputCommand()) {
+      const definition = commands.find((command) => command.name === interaction.commandName);
+      const invocation = interactionInvocation(interaction, definition, acknowledgements);
+      return runCommand(invocation, definition, { service, logger });
+    }
+    if (interaction.isMessageContextMenuCommand()) {
+      const known = options.messageActions?.some(
+        (action) => action.name.en === interaction.commandName,
+      );
+      if (!known) return undefined;
+      // The modal must be the first answer, so it goes out before other work waits its turn.
+      return openEditForm(modalOpening(interaction), imagesOf(interaction), undefined, forms);
+    }
+    if (interaction.isModalSubmit() && interaction.customId.startsWith(formPrefix))
+      return submitPromptForm(modalSubmission(interaction, acknowledgements), forms);
+    return undefined;
+  };
   client.on(Events.InteractionCreate, (interaction) => {
-    if (!interaction.isChatInputCommand()) return;
-    const definition = commands.find((command) => command.name === interaction.commandName);
-    const invocation = interactionInvocation(interaction, definition, acknowledgements);
-    runCommand(invocation, definition, { service, logger }).catch((error: unknown) =>
-      logger.error({ err: error, interactionId: interaction.id }, 'command handling failed'),
+    handle(interaction)?.catch((error: unknown) =>
+      logger.error({ err: error, interactionId: interaction.id }, 'interaction handling failed'),
     );
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {

@@ -4,7 +4,11 @@
  * acknowledgements are out of the way (see `AcknowledgementsFirst`). An accepted /imagine says
  * nothing here: its deferred reply is filled in by the job's reporter.
  */
-import { PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  PermissionFlagsBits,
+  type ChatInputCommandInteraction,
+  type RepliableInteraction,
+} from 'discord.js';
 import { UserError } from '#core/errors.js';
 import {
   optionsOf,
@@ -13,6 +17,7 @@ import {
   type ParsedOptions,
 } from '#adapters/shared/command-context.js';
 import { localeFrom } from '#adapters/shared/messages.js';
+import type { Locale, Requester } from '#core/request.js';
 import type { CommandInvocation } from '#adapters/shared/run-command.js';
 import type { AcknowledgementsFirst } from './acknowledgements.js';
 import { interactionDelivery, toAddress } from './delivery.js';
@@ -52,6 +57,23 @@ export const readOptions = (definition: CommandDefinition, reader: OptionReader)
   return subcommand === undefined ? { values } : { subcommand, values };
 };
 
+/** Who acts in an interaction; throws `guildOnly` outside a server. */
+export const interactionRequester = (
+  interaction: RepliableInteraction,
+  locale: Locale,
+): Requester => {
+  // Registered for servers only, but an older registration may still offer it in DMs.
+  if (!interaction.inGuild() || interaction.channelId === null) throw new UserError('guildOnly');
+  return {
+    platform: 'discord',
+    guildId: interaction.guildId,
+    userId: interaction.user.id,
+    channelId: interaction.channelId,
+    locale,
+    isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+  };
+};
+
 export const interactionInvocation = (
   interaction: ChatInputCommandInteraction,
   definition: CommandDefinition | undefined,
@@ -68,18 +90,7 @@ export const interactionInvocation = (
       await acknowledgements.settled();
     },
     locale: async () => localeFrom(interaction.locale),
-    requester: async (locale) => {
-      // Registered for servers only, but an older registration may still offer it in DMs.
-      if (!interaction.inGuild()) throw new UserError('guildOnly');
-      return {
-        platform: 'discord',
-        guildId: interaction.guildId,
-        userId: interaction.user.id,
-        channelId: interaction.channelId,
-        locale,
-        isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
-      };
-    },
+    requester: async (locale) => interactionRequester(interaction, locale),
     readOptions: (command) => readOptions(command, interaction.options),
     mention,
     reply: (text, options) => responder.reply(text, options),

@@ -6,7 +6,7 @@
 import { startDiscordAdapter, type DiscordAdapterOptions } from '#adapters/discord/adapter.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { createLogger, type Logger } from '#core/log.js';
-import { loadCommands } from '#commands/registry.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import { startHarness, type Harness, type HarnessOptions } from '#test/support/service-harness.js';
 import type { GenerationService } from '#core/service-api.js';
 import type { FakeDiscord } from './index.js';
@@ -46,6 +46,7 @@ export const startTestBot = async (
     service: harness.service,
     archive: harness.archive,
     commands: await loadCommands(),
+    messageActions: await loadMessageActions(),
     logger,
     ...fastAdapter,
     ...options.adapter,

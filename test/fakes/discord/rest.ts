@@ -177,6 +177,8 @@ export const createRestHandler = (
       interactionId: interaction.id,
     });
     interaction.originalMessageId = message.id;
+    // Waiters look the reply up through the interaction, which only now points at it.
+    world.changed();
     if (query.get('with_response') !== 'true') {
       sendJson(response, 204, undefined);
       return;
