@@ -12,6 +12,7 @@ import { installShutdownHandlers } from '#core/shutdown.js';
 import { startDiscordAdapter } from '#adapters/discord/adapter.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
+import { slackFileSource, slackFileSourceName } from '#adapters/slack/file-input.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
 import { loadCommands, loadMessageActions } from '#commands/registry.js';
 
@@ -34,6 +35,14 @@ export const startBot = async (config: Config): Promise<void> => {
     queue: config.queue,
     quota: config.quota,
     logger,
+    ...(slack && {
+      inputSources: new Map([
+        [
+          slackFileSourceName,
+          slackFileSource({ botToken: slack.botToken, apiUrl: slack.apiUrl, logger }),
+        ],
+      ]),
+    }),
     reporters: (archive) => {
       const reporters = new Map<string, JobReporter>();
       if (discord)

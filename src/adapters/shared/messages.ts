@@ -60,6 +60,8 @@ export interface Messages {
   /** The title of a prompt form (at most 24 characters: Slack's limit). */
   formTitle(kind: 'edit' | 'remix'): string;
   promptLabel(): string;
+  /** The submit button of a prompt form, where the platform shows one. */
+  formSubmit(): string;
 }
 
 export interface MessageFormat {
@@ -270,6 +272,7 @@ const english = (format: MessageFormat): Messages => {
       'That form is no longer kept (forms are kept for an hour): open it again. Nothing was charged.',
     formTitle: (kind) => (kind === 'edit' ? 'Edit image' : 'Remix'),
     promptLabel: () => 'Prompt',
+    formSubmit: () => 'Make it',
   };
   return messages;
 };
@@ -430,6 +433,7 @@ const korean = (format: MessageFormat): Messages => {
       '그 입력 창은 더 이상 보관되지 않습니다 (한 시간 동안 보관합니다). 다시 열어 주세요. 차감된 것은 없습니다.',
     formTitle: (kind) => (kind === 'edit' ? '이미지 편집' : '리믹스'),
     promptLabel: () => '프롬프트',
+    formSubmit: () => '만들기',
   };
   return messages;
 };

@@ -18,6 +18,7 @@ export interface FormView {
   id: string;
   title: string;
   label: string;
+  submit: string;
   /** The prompt filled in (a remix), or empty. */
   prompt: string;
 }
@@ -52,6 +53,7 @@ export const openPromptForm = async (
     id,
     title: messages.formTitle(kind),
     label: messages.promptLabel(),
+    submit: messages.formSubmit(),
     prompt,
   });
 };

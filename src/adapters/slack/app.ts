@@ -4,10 +4,11 @@
  * translates: commands and `:repeat:` go to the shared flows.
  */
 import { Server } from 'node:http';
-import { App } from '@slack/bolt';
+import { App, type MessageShortcut } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
+import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { boltLogger } from './bolt-logger.js';
 import {
@@ -16,6 +17,7 @@ import {
   type SlackRetryOptions,
 } from './client-options.js';
 import { slashCommandInvocation } from './commands.js';
+import { imagesOfMessage, promptViewId, viewOpening, viewSubmission } from './forms.js';
 import { SlackPeople } from './people.js';
 import { regenerateListener } from './regenerate.js';
 
@@ -70,6 +72,35 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
       });
     });
   }
+  const forms = { service, archive: options.archive, logger };
+  for (const action of options.messageActions ?? []) {
+    app.shortcut<MessageShortcut>(
+      { type: 'message_action', callback_id: action.id },
+      async ({ shortcut, ack, client }) => {
+        await ack();
+        const actor = {
+          teamId: shortcut.team?.id ?? shortcut.user.team_id ?? '',
+          userId: shortcut.user.id,
+          channelId: shortcut.channel.id,
+        };
+        await openEditForm(
+          viewOpening(client, people, actor, shortcut.trigger_id),
+          imagesOfMessage(shortcut.message),
+          undefined,
+          forms,
+        );
+      },
+    );
+  }
+  app.view(promptViewId, async ({ ack, view, body, client }) => {
+    await submitPromptForm(
+      viewSubmission(view, () => ack(), client, people, {
+        teamId: body.team?.id ?? body.user.team_id ?? '',
+        userId: body.user.id,
+      }),
+      { ...forms, service },
+    );
+  });
   app.event(
     'reaction_added',
     regenerateListener(people, {

@@ -4,7 +4,7 @@
  * the queue position and progress; the images are uploaded to the channel with `files.uploadV2`;
  * the status message then becomes the result message that carries the `:repeat:` affordance.
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { CodedError } from '#core/errors.js';
 import { isProgress, UndeliverableError } from '#core/jobs.js';
 import type { CompletedEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
@@ -20,12 +20,7 @@ import {
 } from '#adapters/shared/job-text.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { offerReuse } from '#adapters/shared/offer-reuse.js';
-import { boltLogger } from './bolt-logger.js';
-import {
-  resolveRetryOptions,
-  slackClientOptions,
-  type SlackRetryOptions,
-} from './client-options.js';
+import { createSlackClient, type SlackRetryOptions } from './client-options.js';
 import { readSlackDelivery, regenerateReaction, resultMessageId } from './delivery.js';
 import { createSlackMarkup, quotePrompt, type SlackMarkup } from './markup.js';
 
@@ -87,14 +82,7 @@ export class SlackReporter implements JobReporter {
   constructor(options: SlackReporterOptions) {
     this.#archive = options.archive;
     this.#logger = options.logger.child({ component: 'slack-reporter' });
-    this.#client = new webApi.WebClient(
-      options.botToken,
-      slackClientOptions(
-        options.apiUrl ?? 'https://slack.com/api/',
-        resolveRetryOptions(options.retry),
-        boltLogger(options.logger),
-      ),
-    );
+    this.#client = createSlackClient(options);
   }
 
   async report(job: Job, event: JobEvent): Promise<void> {

@@ -54,6 +54,8 @@ export interface DownloadOptions {
   maxBytes: number;
   timeoutMs: number;
   signal: AbortSignal;
+  /** Only for a host that needs them (a platform's private files). @default none */
+  headers?: Record<string, string>;
 }
 
 /** A download cut off at its size cap. */
@@ -77,7 +79,10 @@ export const downloadImage = async (url: string, options: DownloadOptions): Prom
   const timer = new AbortController();
   const timeout = setTimeout(() => timer.abort(), options.timeoutMs);
   try {
-    const response = await fetch(url, { signal: AbortSignal.any([options.signal, timer.signal]) });
+    const response = await fetch(url, {
+      signal: AbortSignal.any([options.signal, timer.signal]),
+      ...(options.headers !== undefined && { headers: options.headers }),
+    });
     if (!response.ok || response.body === null) {
       await response.body?.cancel();
       throw new ImageDataError(

@@ -72,3 +72,20 @@ export const reactionAddedCallback = (input: ReactionInput): Record<string, unkn
     is_ext_shared_channel: false,
   };
 };
+
+/** An interactive payload (shortcut, view submission, block action) from `userId`. */
+export const interactivePayload = (
+  type: 'message_action' | 'view_submission' | 'block_actions',
+  userId: string,
+  teamId: string,
+  fields: Record<string, unknown>,
+): Record<string, unknown> => ({
+  type,
+  token: 'legacy-verification-token',
+  action_ts: (Date.now() / 1000).toFixed(6),
+  team: { id: teamId, domain: 'fake-team' },
+  user: { id: userId, name: userId.toLowerCase(), team_id: teamId },
+  api_app_id: 'AFAKE',
+  is_enterprise_install: false,
+  ...fields,
+});

@@ -7,10 +7,15 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slashCommandPayload, reactionAddedCallback, type CommandInput } from './payloads.js';
+import {
+  interactivePayload,
+  slashCommandPayload,
+  reactionAddedCallback,
+  type CommandInput,
+} from './payloads.js';
 import { postSigned, type HttpAck, type SignedPostOptions } from './signed-request.js';
 import { SocketHub, type SocketAck } from './socket-hub.js';
-import { FakeWorkspace, type Params, type WorkspaceOptions } from './workspace.js';
+import { FakeWorkspace, type FakeView, type Params, type WorkspaceOptions } from './workspace.js';
 
 export interface FakeSlackOptions extends WorkspaceOptions {
   /** The bot token every Web API call must carry. @default 'xoxb-fake-bot-token' */
@@ -49,6 +54,18 @@ export interface SlackSender {
     channelId: string;
     messageTs: string;
   }): Promise<SocketAck | HttpAck>;
+  /** Runs the message shortcut `callbackId` on the message at `messageTs`. */
+  messageShortcut(input: {
+    userId: string;
+    channelId: string;
+    messageTs: string;
+    callbackId: string;
+  }): Promise<SocketAck | HttpAck>;
+  /** Submits a view the app opened, with plain-text input values by action id. */
+  submitView(
+    view: FakeView,
+    input: { userId: string; values: Readonly<Record<string, string>> },
+  ): Promise<SocketAck | HttpAck>;
 }
 
 const readBody = async (request: IncomingMessage): Promise<Buffer> => {
@@ -94,6 +111,8 @@ const uploadedBytes = async (request: IncomingMessage, body: Buffer): Promise<Bu
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   readonly responses: RecordedResponse[] = [];
+  /** Paths of private file downloads, in order. */
+  readonly fileDownloads: string[] = [];
   readonly workspace: FakeWorkspace;
   readonly socket: SocketHub;
   readonly botToken: string;
@@ -108,7 +127,11 @@ export class FakeSlack {
   ) {
     this.botToken = options.botToken ?? 'xoxb-fake-bot-token';
     this.appToken = options.appToken ?? 'xapp-fake-app-token';
-    this.workspace = new FakeWorkspace(options, (fileId) => `${this.baseUrl}/upload/${fileId}`);
+    this.workspace = new FakeWorkspace(
+      options,
+      (fileId) => `${this.baseUrl}/upload/${fileId}`,
+      (file) => `${this.baseUrl}/files-pri/${file.id}/${encodeURIComponent(file.filename)}`,
+    );
     this.socket = new SocketHub(options.ackTimeoutMs ?? 3_000);
   }
 
@@ -185,7 +208,9 @@ export class FakeSlack {
     const path = new URL(request.url ?? '/', this.baseUrl).pathname;
     const body = await readBody(request);
     try {
-      if (request.method !== 'POST') {
+      if (request.method === 'GET' && path.startsWith('/files-pri/')) {
+        this.#serveFile(path, request, response);
+      } else if (request.method !== 'POST') {
         sendJson(response, 405, { ok: false, error: 'method_not_allowed' });
       } else if (path.startsWith('/api/')) {
         this.#webApi(path.slice('/api/'.length), request, body, response);
@@ -207,6 +232,20 @@ export class FakeSlack {
       }
     } finally {
       this.#changed();
+    }
+  }
+
+  /** A private file's bytes, for the bot token only, as Slack serves `url_private_download`. */
+  #serveFile(path: string, request: IncomingMessage, response: ServerResponse): void {
+    const file = this.workspace.files.get(path.split('/')[2] ?? '');
+    this.fileDownloads.push(path);
+    if (request.headers.authorization !== `Bearer ${this.botToken}`) {
+      response.writeHead(403, { 'content-type': 'text/html' }).end('<html>sign in</html>');
+    } else if (file?.bytes === undefined) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    } else {
+      response.writeHead(200, { 'content-type': file.mimetype ?? 'application/octet-stream' });
+      response.end(file.bytes);
     }
   }
 
@@ -253,7 +292,9 @@ export class FakeSlack {
         url,
         type === 'slash_commands'
           ? { kind: 'form', fields: payload as Record<string, string> }
-          : { kind: 'json', value: payload },
+          : type === 'interactive'
+            ? { kind: 'form', fields: { payload: JSON.stringify(payload) } }
+            : { kind: 'json', value: payload },
         signing,
       ),
     );
@@ -261,7 +302,7 @@ export class FakeSlack {
 
   #sender(
     deliver: (
-      type: 'slash_commands' | 'events_api',
+      type: 'slash_commands' | 'events_api' | 'interactive',
       payload: unknown,
     ) => Promise<SocketAck | HttpAck>,
   ): SlackSender {
@@ -285,6 +326,52 @@ export class FakeSlack {
           }),
         );
       },
+      messageShortcut: (input) => {
+        const message = this.workspace.message(input.channelId, input.messageTs);
+        if (message === undefined) throw new Error(`fake Slack: no message ${input.messageTs}`);
+        return deliver(
+          'interactive',
+          interactivePayload('message_action', input.userId, teamId, {
+            callback_id: input.callbackId,
+            trigger_id: `${Date.now()}.${input.messageTs}.trigger`,
+            response_url: this.newResponseUrl(),
+            channel: { id: input.channelId, name: 'general' },
+            message_ts: input.messageTs,
+            message: {
+              type: 'message',
+              user: message.user,
+              text: message.text,
+              ts: message.ts,
+              ...(message.fileIds.length > 0 && {
+                files: message.fileIds.flatMap((id) => {
+                  const file = this.workspace.files.get(id);
+                  return file ? [this.workspace.fileObject(file)] : [];
+                }),
+              }),
+            },
+          }),
+        );
+      },
+      submitView: (view, input) =>
+        deliver(
+          'interactive',
+          interactivePayload('view_submission', input.userId, teamId, {
+            trigger_id: `${Date.now()}.${view.id}.trigger`,
+            view: {
+              ...view.view,
+              id: view.id,
+              team_id: teamId,
+              state: {
+                values: Object.fromEntries(
+                  Object.entries(input.values).map(([actionId, value]) => [
+                    actionId,
+                    { [actionId]: { type: 'plain_text_input', value } },
+                  ]),
+                ),
+              },
+            },
+          }),
+        ),
     };
   }
 

@@ -8,7 +8,8 @@ import { createLogger } from '#core/log.js';
 import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapters/slack/app.js';
 import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
-import { loadCommands } from '#commands/registry.js';
+import { slackFileSource, slackFileSourceName } from '#adapters/slack/file-input.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import type { FakeImagesApiOptions } from '../images-api.js';
 import { startHarness, type Harness } from '../../support/service-harness.js';
 import type { FakeSlack, SlackSender } from './server.js';
@@ -68,6 +69,17 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     queue: options.queue,
     api: options.api,
     logger,
+    inputSources: new Map([
+      [
+        slackFileSourceName,
+        slackFileSource({
+          botToken: config.botToken,
+          apiUrl: config.apiUrl,
+          logger,
+          retry: testRetry,
+        }),
+      ],
+    ]),
     reporters: (archive) =>
       new Map([
         [
@@ -87,6 +99,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     service: core.service,
     archive: core.archive,
     commands: await loadCommands(),
+    messageActions: await loadMessageActions(),
     logger,
     retry: testRetry,
   });

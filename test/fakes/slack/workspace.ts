@@ -36,11 +36,20 @@ export interface FakeFile {
   id: string;
   filename: string;
   length: number;
+  /** As Slack reports it; set for files users post. */
+  mimetype?: string;
   /** The bytes posted to the upload URL; undefined until they arrive. */
   bytes?: Buffer;
   title?: string;
   /** Set by `files.completeUploadExternal`. */
   shared?: { channel: string; ts: string; initialComment?: string; threadTs?: string };
+}
+
+/** A view (a modal) the app opened with `views.open`. */
+export interface FakeView {
+  id: string;
+  triggerId: string;
+  view: Record<string, unknown>;
 }
 
 export type Params = Record<string, string>;
@@ -66,6 +75,7 @@ export class FakeWorkspace {
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: FakeEphemeral[] = [];
   readonly files = new Map<string, FakeFile>();
+  readonly views: FakeView[] = [];
   /** Channels the bot was not added to: posting there fails as Slack fails it. */
   readonly closedChannels = new Set<string>();
   readonly #users = new Map<string, FakeUser>();
@@ -74,6 +84,8 @@ export class FakeWorkspace {
   constructor(
     options: WorkspaceOptions,
     private readonly uploadUrlFor: (fileId: string) => string,
+    /** Where a file's bytes are served to a client with the bot token (`url_private_download`). */
+    private readonly downloadUrlFor: (file: FakeFile) => string,
   ) {
     this.teamId = options.teamId ?? 'T0FAKE';
     this.botUserId = options.botUserId ?? 'UBOT';
@@ -93,6 +105,44 @@ export class FakeWorkspace {
 
   message(channel: string, ts: string): FakeMessage | undefined {
     return this.messages.find((message) => message.channel === channel && message.ts === ts);
+  }
+
+  /** A message a person posts, with files: something to run a message shortcut on. */
+  postAsUser(
+    channel: string,
+    user: string,
+    text: string,
+    files: ReadonlyArray<{ filename: string; bytes: Buffer; mimetype?: string }> = [],
+  ): FakeMessage {
+    const message = this.#post(channel, text);
+    message.user = user;
+    for (const file of files) {
+      const id = `F${String(this.files.size + 1).padStart(6, '0')}`;
+      this.files.set(id, {
+        id,
+        filename: file.filename,
+        length: file.bytes.length,
+        bytes: file.bytes,
+        mimetype: file.mimetype ?? 'image/png',
+        shared: { channel, ts: message.ts },
+      });
+      message.fileIds.push(id);
+    }
+    return message;
+  }
+
+  /** A file as Slack describes it in `files.info` and in a message's `files`. */
+  fileObject(file: FakeFile): Record<string, unknown> {
+    return {
+      id: file.id,
+      name: file.filename,
+      title: file.title ?? file.filename,
+      mimetype: file.mimetype ?? 'application/octet-stream',
+      filetype: file.filename.split('.').pop() ?? '',
+      size: file.length,
+      url_private: this.downloadUrlFor(file),
+      url_private_download: this.downloadUrlFor(file),
+    };
   }
 
   /** Slack message timestamps: seconds, a dot, six digits; unique and increasing per workspace. */
@@ -146,6 +196,10 @@ export class FakeWorkspace {
         return this.#uploadUrl(params);
       case 'files.completeUploadExternal':
         return this.#completeUpload(params);
+      case 'files.info':
+        return this.#fileInfo(params);
+      case 'views.open':
+        return this.#openView(params);
       default:
         return fail('unknown_method');
     }
@@ -209,6 +263,25 @@ export class FakeWorkspace {
 
   #defaultUser(id: string): FakeUser {
     return { id, name: id.toLowerCase(), isAdmin: false, isOwner: false, locale: 'en-US' };
+  }
+
+  #fileInfo(params: Params): SlackResult {
+    const file = this.files.get(params.file ?? '');
+    if (file?.bytes === undefined) return fail('file_not_found');
+    return { ok: true, file: this.fileObject(file) };
+  }
+
+  #openView(params: Params): SlackResult {
+    if (!params.trigger_id) return fail('invalid_trigger_id');
+    let view: Record<string, unknown>;
+    try {
+      view = JSON.parse(params.view ?? '') as Record<string, unknown>;
+    } catch {
+      return fail('invalid_arguments');
+    }
+    const id = `V${String(this.views.length + 1).padStart(6, '0')}`;
+    this.views.push({ id, triggerId: params.trigger_id, view });
+    return { ok: true, view: { ...view, id } };
   }
 
   #uploadUrl(params: Params): SlackResult {
