@@ -10,6 +10,10 @@ import { createLogger } from '#core/log.js';
 import { ModelCatalogue } from '#core/models.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
 import { startDiscordAdapter } from '#adapters/discord/adapter.js';
+import {
+  discordAttachmentSource,
+  discordAttachmentSourceName,
+} from '#adapters/discord/attachment-input.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
 import { slackFileSource, slackFileSourceName } from '#adapters/slack/file-input.js';
@@ -21,6 +25,7 @@ export const startBot = async (config: Config): Promise<void> => {
   const commands = await loadCommands();
   const messageActions = await loadMessageActions();
   const { discord, slack } = config;
+  const catalogue = new ModelCatalogue(config.images.extraModels);
   const core = await composeCore({
     storeUrl: config.storeUrl,
     images: {
@@ -29,20 +34,30 @@ export const startBot = async (config: Config): Promise<void> => {
       timeoutMs: config.images.timeoutMs,
       maxRetries: config.images.maxRetries,
     },
-    catalogue: new ModelCatalogue(config.images.extraModels),
+    catalogue,
     defaultModel: config.images.defaultModel,
     userSalt: config.images.userSalt,
     queue: config.queue,
     quota: config.quota,
     logger,
-    ...(slack && {
-      inputSources: new Map([
-        [
-          slackFileSourceName,
-          slackFileSource({ botToken: slack.botToken, apiUrl: slack.apiUrl, logger }),
-        ],
-      ]),
-    }),
+    inputSources: new Map([
+      ...(discord
+        ? [
+            [
+              discordAttachmentSourceName,
+              discordAttachmentSource({ token: discord.token, apiBaseUrl: discord.apiBaseUrl }),
+            ] as const,
+          ]
+        : []),
+      ...(slack
+        ? [
+            [
+              slackFileSourceName,
+              slackFileSource({ botToken: slack.botToken, apiUrl: slack.apiUrl, logger }),
+            ] as const,
+          ]
+        : []),
+    ]),
     reporters: (archive) => {
       const reporters = new Map<string, JobReporter>();
       if (discord)
@@ -52,13 +67,20 @@ export const startBot = async (config: Config): Promise<void> => {
             token: discord.token,
             apiBaseUrl: discord.apiBaseUrl,
             archive,
+            catalogue,
             logger,
           }),
         );
       if (slack)
         reporters.set(
           'slack',
-          new SlackReporter({ botToken: slack.botToken, apiUrl: slack.apiUrl, archive, logger }),
+          new SlackReporter({
+            botToken: slack.botToken,
+            apiUrl: slack.apiUrl,
+            archive,
+            catalogue,
+            logger,
+          }),
         );
       return reporters;
     },

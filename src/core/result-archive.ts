@@ -3,7 +3,8 @@
  * platform message that shows it, and each form the bot opened until it is submitted, so a 🔁, a
  * button or a form works after a restart and in any process. Stores implement it.
  */
-import type { DeliveryAddress, ImageOptionsInput, ImageRequest, Platform } from './request.js';
+import type { ImageInputRef } from './inputs.js';
+import type { ImageOptionsInput, ImageRequest, Platform } from './request.js';
 
 /** Thirty days: long enough for anyone to come back to a picture, short enough to forget prompts. */
 export const resultRetentionMs = 30 * 86_400_000;
@@ -15,8 +16,14 @@ export const formRetentionMs = 3_600_000;
 export interface PendingForm {
   /** The settings and input images of the job the form makes, all but the prompt. */
   settings: Omit<ImageOptionsInput, 'prompt'>;
-  /** Where that job delivers, when the submission itself does not say (a Slack view). */
-  delivery?: DeliveryAddress;
+}
+
+/** What the actions on a result need besides its settings: whose it is and where its images are. */
+export interface ResultDetails {
+  /** The requester, who may delete it. */
+  ownerId: string;
+  /** The images the message shows, in order, as references fetched again when varied. */
+  images: ImageInputRef[];
 }
 
 export interface ResultArchive {
@@ -24,6 +31,15 @@ export interface ResultArchive {
   save(platform: Platform, messageId: string, request: ImageRequest, ttlMs?: number): Promise<void>;
   /** `undefined` when never saved or expired. */
   load(platform: Platform, messageId: string): Promise<ImageRequest | undefined>;
+  /** @param ttlMs how long to keep it; @default 30 days */
+  saveDetails(
+    platform: Platform,
+    messageId: string,
+    details: ResultDetails,
+    ttlMs?: number,
+  ): Promise<void>;
+  /** `undefined` when never saved or expired. */
+  loadDetails(platform: Platform, messageId: string): Promise<ResultDetails | undefined>;
   /** @param ttlMs how long to keep it; @default one hour */
   saveForm(formId: string, form: PendingForm, ttlMs?: number): Promise<void>;
   /** `undefined` when never saved or expired. */

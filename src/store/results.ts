@@ -7,6 +7,7 @@ import {
   resultRetentionMs,
   type PendingForm,
   type ResultArchive,
+  type ResultDetails,
 } from '#core/result-archive.js';
 
 const key = (platform: Platform, messageId: string) =>
@@ -33,12 +34,14 @@ const storedRequest = z.object({
 
 const storedForm = z.object({
   settings: storedRequest.omit({ prompt: true }).partial(),
-  delivery: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-    .optional(),
 });
 
 const formKey = (formId: string) => `form:${encodeURIComponent(formId)}`;
+
+const inputRef = z.object({ source: z.string(), ref: z.string(), name: z.string() });
+const storedDetails = z.object({ ownerId: z.string(), images: z.array(inputRef) });
+const detailsKey = (platform: Platform, messageId: string) =>
+  `result-details:${platform}:${encodeURIComponent(messageId)}`;
 
 export const createResultArchive = (kv: Keyv): ResultArchive => ({
   async save(platform, messageId, request, ttlMs = resultRetentionMs) {
@@ -46,6 +49,13 @@ export const createResultArchive = (kv: Keyv): ResultArchive => ({
   },
   async load(platform, messageId): Promise<ImageRequest | undefined> {
     const parsed = storedRequest.safeParse(await kv.get(key(platform, messageId)));
+    return parsed.success ? parsed.data : undefined;
+  },
+  async saveDetails(platform, messageId, details, ttlMs = resultRetentionMs) {
+    await kv.set(detailsKey(platform, messageId), details, ttlMs);
+  },
+  async loadDetails(platform, messageId): Promise<ResultDetails | undefined> {
+    const parsed = storedDetails.safeParse(await kv.get(detailsKey(platform, messageId)));
     return parsed.success ? parsed.data : undefined;
   },
   async saveForm(formId, form, ttlMs = formRetentionMs) {

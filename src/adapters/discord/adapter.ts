@@ -74,7 +74,7 @@ export const startDiscordAdapter = async (
       );
       if (!known) return undefined;
       // The modal must be the first answer, so it goes out before other work waits its turn.
-      return openEditForm(modalOpening(interaction), imagesOf(interaction), undefined, forms);
+      return openEditForm(modalOpening(interaction), imagesOf(interaction), forms);
     }
     if (interaction.isModalSubmit() && interaction.customId.startsWith(formPrefix))
       return submitPromptForm(modalSubmission(interaction, acknowledgements), forms);

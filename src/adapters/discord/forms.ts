@@ -79,17 +79,16 @@ export const modalSubmission = (
     formId: interaction.customId.slice(formPrefix.length),
     prompt: interaction.fields.getTextInputValue(promptField),
     format: discordFormat,
-    ...(interaction.channelId !== null && {
-      delivery: toAddress(
-        interactionDelivery({
-          applicationId: interaction.applicationId,
-          channelId: interaction.channelId,
-          token: interaction.token,
-          createdTimestamp: interaction.createdTimestamp,
-          attachmentSizeLimit: interaction.attachmentSizeLimit,
-        }),
-      ),
-    }),
+    delivery: toAddress(
+      interactionDelivery({
+        applicationId: interaction.applicationId,
+        // Only outside a server is there no channel, and there the requester is refused first.
+        channelId: interaction.channelId ?? '',
+        token: interaction.token,
+        createdTimestamp: interaction.createdTimestamp,
+        attachmentSizeLimit: interaction.attachmentSizeLimit,
+      }),
+    ),
     acknowledge: async () => {
       await acknowledgements.acknowledge(() => responder.acknowledge());
       await acknowledgements.settled();

@@ -7,6 +7,7 @@ import type { QuotaStanding } from '#core/quota/types.js';
 import type { DecodedImage } from '#core/images/types.js';
 import { resultDetails, revisedPromptOf, statusPromptLength } from '#adapters/shared/job-text.js';
 import type { Messages } from '#adapters/shared/messages.js';
+import type { ActionButton } from '#adapters/shared/result-actions.js';
 import type { OutgoingFile } from './attachments.js';
 import type { MessageBody } from './messenger.js';
 import { cut, discordLimits, mention } from './text.js';
@@ -14,11 +15,34 @@ import { cut, discordLimits, mention } from './text.js';
 const quoted = (prompt: string, max: number): string =>
   `> ${cut(prompt.replace(/\s+/g, ' ').trim(), max)}`;
 
-/** The message a job shows while queued or running, or when it ended without images. */
+/** Discord's limits: 5 buttons a row, 5 rows a message. */
+const buttonsPerRow = 5;
+const maxRows = 5;
+
+/** Buttons as rows of Discord components (Delete and Cancel in red). */
+export const buttonRows = (buttons: readonly ActionButton[]): Array<Record<string, unknown>> =>
+  Array.from(
+    { length: Math.min(maxRows, Math.ceil(buttons.length / buttonsPerRow)) },
+    (_, row) => ({
+      type: 1,
+      components: buttons.slice(row * buttonsPerRow, (row + 1) * buttonsPerRow).map((button) => ({
+        type: 2,
+        style: button.danger ? 4 : 2,
+        label: button.label,
+        custom_id: button.id,
+      })),
+    }),
+  );
+
+/**
+ * The message a job shows while queued or running, or when it ended without images; `buttons`
+ * (Cancel while it waits) replace any it had.
+ */
 export const statusBody = (
   job: Job,
   line: string,
   files: readonly OutgoingFile[] = [],
+  buttons: readonly ActionButton[] = [],
 ): MessageBody => ({
   content: cut(
     `${mention(job.requester.userId)} · ${line}\n${quoted(job.request.prompt, statusPromptLength)}`,
@@ -26,6 +50,7 @@ export const statusBody = (
   ),
   embeds: [],
   files,
+  components: buttonRows(buttons),
 });
 
 /**
@@ -38,6 +63,7 @@ export const resultBody = (
   messages: Messages,
   files: readonly OutgoingFile[],
   part: { index: number; of: number },
+  buttons: readonly ActionButton[],
 ): MessageBody => {
   const details = resultDetails(job, result.elapsedMs, messages, mention(job.requester.userId));
   const counter = part.of > 1 ? ` · ${part.index + 1}/${part.of}` : '';
@@ -61,5 +87,6 @@ export const resultBody = (
       },
     ],
     files,
+    components: buttonRows(buttons),
   };
 };

@@ -62,6 +62,16 @@ export interface Messages {
   promptLabel(): string;
   /** The submit button of a prompt form, where the platform shows one. */
   formSubmit(): string;
+  /** The buttons on a result and on a waiting job's status. */
+  actionLabel(action: 'reroll' | 'vary' | 'remix' | 'delete' | 'cancel'): string;
+  /** Asks which image to vary, and how much. */
+  varyPrompt(): string;
+  /** One choice of the vary picker: the image's number, and the change where there is a choice. */
+  varyChoice(image: number, strength?: 'subtle' | 'strong'): string;
+  /** Someone other than the owner or a moderator tried to delete a result. */
+  notYourResult(): string;
+  /** Someone other than the owner or an admin tried to cancel a job. */
+  notYourJob(): string;
 }
 
 export interface MessageFormat {
@@ -273,6 +283,15 @@ const english = (format: MessageFormat): Messages => {
     formTitle: (kind) => (kind === 'edit' ? 'Edit image' : 'Remix'),
     promptLabel: () => 'Prompt',
     formSubmit: () => 'Make it',
+    actionLabel: (action) =>
+      ({ reroll: 'Reroll', vary: 'Vary', remix: 'Remix', delete: 'Delete', cancel: 'Cancel' })[
+        action
+      ],
+    varyPrompt: () => 'Which image should vary, and how much?',
+    varyChoice: (image, strength) =>
+      strength === undefined ? `Image ${image}` : `Image ${image} · ${strength}`,
+    notYourResult: () => 'Only the person who asked for this image, or a moderator, can delete it.',
+    notYourJob: () => 'Only the person who asked, or an admin, can cancel this request.',
   };
   return messages;
 };
@@ -434,6 +453,17 @@ const korean = (format: MessageFormat): Messages => {
     formTitle: (kind) => (kind === 'edit' ? '이미지 편집' : '리믹스'),
     promptLabel: () => '프롬프트',
     formSubmit: () => '만들기',
+    actionLabel: (action) =>
+      ({ reroll: '다시 만들기', vary: '변형', remix: '리믹스', delete: '삭제', cancel: '취소' })[
+        action
+      ],
+    varyPrompt: () => '어느 이미지를 얼마나 바꿀까요?',
+    varyChoice: (image, strength) =>
+      strength === undefined
+        ? `${image}번 이미지`
+        : `${image}번 이미지 · ${strength === 'subtle' ? '조금' : '많이'}`,
+    notYourResult: () => '이 이미지를 요청한 사람이나 관리자만 삭제할 수 있습니다.',
+    notYourJob: () => '요청한 사람이나 관리자만 이 요청을 취소할 수 있습니다.',
   };
   return messages;
 };

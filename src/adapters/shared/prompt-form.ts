@@ -62,7 +62,6 @@ export const openPromptForm = async (
 export const openEditForm = async (
   opening: FormOpening,
   images: readonly ImageInputRef[],
-  delivery: DeliveryAddress | undefined,
   dependencies: FormDependencies,
 ): Promise<void> => {
   if (images.length === 0) {
@@ -70,13 +69,7 @@ export const openEditForm = async (
     await opening.tell(messages.noImageOnMessage());
     return;
   }
-  await openPromptForm(
-    opening,
-    'edit',
-    { settings: { inputs: [...images] }, ...(delivery !== undefined && { delivery }) },
-    '',
-    dependencies,
-  );
+  await openPromptForm(opening, 'edit', { settings: { inputs: [...images] } }, '', dependencies);
 };
 
 /** A submitted form, as a platform received it. */
@@ -84,8 +77,8 @@ export interface FormSubmission {
   formId: string;
   prompt: string;
   format: MessageFormat;
-  /** Where the job delivers when the form does not say (Discord: the submission's own reply). */
-  delivery?: DeliveryAddress;
+  /** Where the job delivers (Discord: the submission's own reply; Slack: the form's channel). */
+  delivery: DeliveryAddress;
   /** Rejects when the platform no longer takes an answer: nothing is then done or charged. */
   acknowledge(): Promise<void>;
   locale(): Promise<Locale>;
@@ -107,15 +100,14 @@ export const submitPromptForm = async (
   const messages = messagesFor(await submission.locale(), submission.format);
   try {
     const form = await archive.loadForm(submission.formId);
-    const delivery = form?.delivery ?? submission.delivery;
-    if (form === undefined || delivery === undefined) {
+    if (form === undefined) {
       await submission.tell(messages.formExpired());
       return;
     }
     await service.submit(
       { ...form.settings, prompt: submission.prompt },
       await submission.requester(messages.locale),
-      delivery,
+      submission.delivery,
     );
   } catch (error) {
     const text = describeError(error, messages, logger, { formId: submission.formId });

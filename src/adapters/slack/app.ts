@@ -86,7 +86,6 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
         await openEditForm(
           viewOpening(client, people, actor, shortcut.trigger_id),
           imagesOfMessage(shortcut.message),
-          undefined,
           forms,
         );
       },

@@ -4,7 +4,12 @@
  * API and a real store, wired by the same `composeCore` as `npm start`.
  */
 import { startDiscordAdapter, type DiscordAdapterOptions } from '#adapters/discord/adapter.js';
+import {
+  discordAttachmentSource,
+  discordAttachmentSourceName,
+} from '#adapters/discord/attachment-input.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
+import { ModelCatalogue } from '#core/models.js';
 import { createLogger, type Logger } from '#core/log.js';
 import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import { startHarness, type Harness, type HarnessOptions } from '#test/support/service-harness.js';
@@ -38,8 +43,14 @@ export const startTestBot = async (
     ...options.harness,
     service: { progressIntervalMs: 20, ...options.harness?.service },
     logger,
+    inputSources: new Map([[discordAttachmentSourceName, discordAttachmentSource(config)]]),
     reporters: (archive) =>
-      new Map([['discord', new DiscordReporter({ ...config, archive, logger })]]),
+      new Map([
+        [
+          'discord',
+          new DiscordReporter({ ...config, archive, catalogue: new ModelCatalogue(), logger }),
+        ],
+      ]),
   });
   const running = await startDiscordAdapter({
     config,

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../../src/config.js';
 import { createLogger } from '#core/log.js';
+import { ModelCatalogue } from '#core/models.js';
 import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapters/slack/app.js';
 import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
@@ -88,6 +89,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
             botToken: config.botToken,
             apiUrl: config.apiUrl,
             archive,
+            catalogue: new ModelCatalogue(),
             logger,
             retry: testRetry,
           }),
