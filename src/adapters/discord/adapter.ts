@@ -10,6 +10,7 @@ import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { AcknowledgementsFirst } from './acknowledgements.js';
+import { handleButton } from './buttons.js';
 import { interactionInvocation } from './commands.js';
 import { formPrefix, imagesOf, modalOpening, modalSubmission } from './forms.js';
 import { discordLogger } from './log.js';
@@ -55,12 +56,13 @@ export const startDiscordAdapter = async (
     // Belt and braces: every send also sets this explicitly.
     allowedMentions: noPings,
   });
-  const onReaction = regenerateListener({
+  const reuser = {
     service,
     archive: options.archive,
     recent: new RecentOnce(options.regenerateDedupeMs ?? 5000),
     logger,
-  });
+  };
+  const onReaction = regenerateListener(reuser);
   const forms = { service, archive: options.archive, logger };
   const handle = (interaction: Interaction): Promise<void> | undefined => {
     if (interaction.isChatInputCommand()) {
@@ -76,6 +78,8 @@ export const startDiscordAdapter = async (
       // The modal must be the first answer, so it goes out before other work waits its turn.
       return openEditForm(modalOpening(interaction), imagesOf(interaction), forms);
     }
+    if (interaction.isButton())
+      return handleButton(interaction, { reuser, service, acknowledgements, logger });
     if (interaction.isModalSubmit() && interaction.customId.startsWith(formPrefix))
       return submitPromptForm(modalSubmission(interaction, acknowledgements), forms);
     return undefined;

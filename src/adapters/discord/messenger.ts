@@ -3,7 +3,15 @@
  * retries 5xx), so delivery needs only the bot token, not a gateway connection. Every body sets
  * allowed mentions to none.
  */
-import { DiscordAPIError, REST, RESTJSONErrorCodes, Routes, type APIMessage } from 'discord.js';
+import {
+  DiscordAPIError,
+  REST,
+  RESTJSONErrorCodes,
+  Routes,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIMessage,
+} from 'discord.js';
 import type { OutgoingFile } from './attachments.js';
 import { noMentions } from './text.js';
 
@@ -13,7 +21,7 @@ export interface MessageBody {
   /** Replaces the message's attachments; `[]` removes them, `undefined` leaves them. */
   files?: readonly OutgoingFile[];
   /** Replaces the message's rows of buttons; `[]` removes them, `undefined` leaves them. */
-  components?: Array<Record<string, unknown>>;
+  components?: ReadonlyArray<APIActionRowComponent<APIButtonComponentWithCustomId>>;
 }
 
 export interface RestOptions {

@@ -2,6 +2,12 @@
  * What a job's Discord messages say: the status line while it waits or runs, and the caption of a
  * result. Pure, so tests check the wording and the length limits directly.
  */
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+} from 'discord.js';
 import type { Job } from '#core/jobs.js';
 import type { QuotaStanding } from '#core/quota/types.js';
 import type { DecodedImage } from '#core/images/types.js';
@@ -20,14 +26,16 @@ const buttonsPerRow = 5;
 const maxRows = 5;
 
 /** Buttons as rows of Discord components (Delete and Cancel in red). */
-export const buttonRows = (buttons: readonly ActionButton[]): Array<Record<string, unknown>> =>
+export const buttonRows = (
+  buttons: readonly ActionButton[],
+): Array<APIActionRowComponent<APIButtonComponentWithCustomId>> =>
   Array.from(
     { length: Math.min(maxRows, Math.ceil(buttons.length / buttonsPerRow)) },
     (_, row) => ({
-      type: 1,
+      type: ComponentType.ActionRow,
       components: buttons.slice(row * buttonsPerRow, (row + 1) * buttonsPerRow).map((button) => ({
-        type: 2,
-        style: button.danger ? 4 : 2,
+        type: ComponentType.Button,
+        style: button.danger ? ButtonStyle.Danger : ButtonStyle.Secondary,
         label: button.label,
         custom_id: button.id,
       })),
