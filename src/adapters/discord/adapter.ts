@@ -78,8 +78,7 @@ export const startDiscordAdapter = async (
       // The modal must be the first answer, so it goes out before other work waits its turn.
       return openEditForm(modalOpening(interaction), imagesOf(interaction), forms);
     }
-    if (interaction.isButton())
-      return handleButton(interaction, { reuser, service, acknowledgements, logger });
+    if (interaction.isButton()) return handleButton(interaction, reuser, acknowledgements);
     if (interaction.isModalSubmit() && interaction.customId.startsWith(formPrefix))
       return submitPromptForm(modalSubmission(interaction, acknowledgements), forms);
     return undefined;

@@ -9,6 +9,7 @@ import { isUserError } from '#core/errors.js';
 import type { InputFidelity } from '#core/request.js';
 import type { ModelCatalogue } from '#core/models.js';
 import type { ImageRequest } from '#core/request.js';
+import type { ResultDetails } from '#core/result-archive.js';
 import type { GenerationService } from '#core/service-api.js';
 import { describeError } from './describe-error.js';
 import { messagesFor, type Messages } from './messages.js';
@@ -189,7 +190,11 @@ export const remixResult = async (
  * is one); anyone else is told privately. Nothing is refunded: the images were made.
  */
 export const deleteResult = async (
-  click: ResultClick & { isModerator(): Promise<boolean>; remove(): Promise<void> },
+  click: ResultClick & {
+    isModerator(): Promise<boolean>;
+    /** Removes the message and, where the platform keeps them apart, its images. */
+    remove(details: ResultDetails | undefined): Promise<void>;
+  },
   reuser: ResultReuser,
 ): Promise<void> => {
   try {
@@ -200,7 +205,7 @@ export const deleteResult = async (
       await click.tell(messages.notYourResult());
       return;
     }
-    await click.remove();
+    await click.remove(details);
   } catch (error) {
     await tellFailure(click, error, reuser);
   }
@@ -238,4 +243,63 @@ export const cancelJob = async (
         logger.error({ err: tellError }, 'could not tell the user why cancelling failed'),
       );
   }
+};
+
+/** What a platform supplies for a click on one of the bot's buttons. */
+export interface ButtonTransport {
+  /** The user who clicked. */
+  userId: string;
+  /** The message the button is on (a result, a status message or a vary picker). */
+  messageId: string;
+  format: ResultClick['format'];
+  locale: ResultClick['locale'];
+  /** The click as the shared flows see it, acting on the result shown by `resultId`. */
+  click(resultId: string): ResultClick;
+  /** Acknowledges without a visible change: every action but Remix, whose form is its answer. */
+  acknowledge(): Promise<void>;
+  /** Opens a form as the click's first answer. */
+  opening(): FormOpening;
+  isModerator(): Promise<boolean>;
+  isAdmin(): Promise<boolean>;
+  remove(details: ResultDetails | undefined): Promise<void>;
+  pick(text: string, choices: readonly ActionButton[]): Promise<void>;
+}
+
+/**
+ * Does what one of the bot's buttons says; false for any other button. Whatever it does is
+ * acknowledged first, within the platform's 3 seconds.
+ */
+export const handleActionButton = async (
+  id: string,
+  transport: ButtonTransport,
+  reuser: ResultReuser,
+): Promise<boolean> => {
+  const action = resultActionOf(id);
+  const pick = varyPickOf(id);
+  const jobId = cancelledJobOf(id);
+  if (action === undefined && pick === undefined && jobId === undefined) return false;
+  if (action === 'remix') {
+    const opening = transport.opening();
+    await remixResult(
+      { ...transport.click(transport.messageId), opening, tell: opening.tell },
+      reuser,
+    );
+    return true;
+  }
+  await transport.acknowledge();
+  if (jobId !== undefined) {
+    const { userId, format, locale } = transport;
+    const tell = (text: string) => transport.click(transport.messageId).tell(text);
+    await cancelJob({ jobId, userId, format, locale, isAdmin: transport.isAdmin, tell }, reuser);
+    return true;
+  }
+  const click = transport.click(pick?.messageId ?? transport.messageId);
+  if (action === 'reroll') await rerollResult(click, reuser);
+  else if (action === 'delete')
+    await deleteResult(
+      { ...click, isModerator: transport.isModerator, remove: transport.remove },
+      reuser,
+    );
+  else await varyResult({ ...click, pick: transport.pick }, pick?.choice, reuser);
+  return true;
 };
