@@ -4,7 +4,7 @@
  * translates: commands and `:repeat:` go to the shared flows.
  */
 import { Server } from 'node:http';
-import { App, type MessageShortcut } from '@slack/bolt';
+import { App, type BlockAction, type MessageShortcut } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
@@ -16,6 +16,7 @@ import {
   slackClientOptions,
   type SlackRetryOptions,
 } from './client-options.js';
+import { buttonListener } from './buttons.js';
 import { slashCommandInvocation } from './commands.js';
 import { imagesOfMessage, promptViewId, viewOpening, viewSubmission } from './forms.js';
 import { SlackPeople } from './people.js';
@@ -100,15 +101,14 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
       { ...forms, service },
     );
   });
-  app.event(
-    'reaction_added',
-    regenerateListener(people, {
-      service,
-      archive: options.archive,
-      recent: new RecentOnce(options.regenerateDedupeMs ?? 5_000),
-      logger,
-    }),
-  );
+  const reuser = {
+    service,
+    archive: options.archive,
+    recent: new RecentOnce(options.regenerateDedupeMs ?? 5_000),
+    logger,
+  };
+  app.event('reaction_added', regenerateListener(people, reuser));
+  app.action<BlockAction>({ action_id: /^imagine:/ }, buttonListener(people, reuser));
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });

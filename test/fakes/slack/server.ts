@@ -61,6 +61,17 @@ export interface SlackSender {
     messageTs: string;
     callbackId: string;
   }): Promise<SocketAck | HttpAck>;
+  /**
+   * Clicks a button on a bot message (`messageTs`), or on an ephemeral message the user was shown
+   * (`ephemeral`).
+   */
+  clickButton(input: {
+    userId: string;
+    channelId: string;
+    actionId: string;
+    messageTs: string;
+    ephemeral?: boolean;
+  }): Promise<SocketAck | HttpAck>;
   /** Submits a view the app opened, with plain-text input values by action id. */
   submitView(
     view: FakeView,
@@ -349,6 +360,44 @@ export class FakeSlack {
                 }),
               }),
             },
+          }),
+        );
+      },
+      clickButton: (input) => {
+        const message = input.ephemeral
+          ? undefined
+          : this.workspace.message(input.channelId, input.messageTs);
+        return deliver(
+          'interactive',
+          interactivePayload('block_actions', input.userId, teamId, {
+            trigger_id: `${Date.now()}.${input.actionId}.trigger`,
+            response_url: this.newResponseUrl(),
+            channel: { id: input.channelId, name: 'general' },
+            container: {
+              type: 'message',
+              message_ts: input.messageTs,
+              channel_id: input.channelId,
+              is_ephemeral: input.ephemeral === true,
+            },
+            // Slack sends the message a button is on, except for ephemeral messages.
+            ...(message !== undefined && {
+              message: {
+                type: 'message',
+                user: message.user,
+                text: message.text,
+                ts: message.ts,
+                blocks: message.blocks,
+              },
+            }),
+            actions: [
+              {
+                type: 'button',
+                action_id: input.actionId,
+                block_id: 'actions',
+                text: { type: 'plain_text', text: input.actionId },
+                action_ts: (Date.now() / 1000).toFixed(6),
+              },
+            ],
           }),
         );
       },

@@ -24,12 +24,17 @@ export interface FakeMessage {
   fileIds: string[];
   /** Reaction name -> users who added it. */
   reactions: Map<string, string[]>;
+  /** Block Kit blocks, as last posted or updated. */
+  blocks: Array<Record<string, unknown>>;
+  deleted: boolean;
 }
 
 export interface FakeEphemeral {
   channel: string;
   user: string;
   text: string;
+  ts: string;
+  blocks: Array<Record<string, unknown>>;
 }
 
 export interface FakeFile {
@@ -41,6 +46,8 @@ export interface FakeFile {
   /** The bytes posted to the upload URL; undefined until they arrive. */
   bytes?: Buffer;
   title?: string;
+  /** Set by `files.delete`. */
+  deleted?: boolean;
   /** Set by `files.completeUploadExternal`. */
   shared?: { channel: string; ts: string; initialComment?: string; threadTs?: string };
 }
@@ -67,6 +74,16 @@ export interface WorkspaceOptions {
 }
 
 const fail = (error: string): SlackResult => ({ ok: false, error });
+
+/** Blocks arrive as a JSON string field. */
+const blocksOf = (params: Params): Array<Record<string, unknown>> => {
+  try {
+    const parsed: unknown = JSON.parse(params.blocks ?? '[]');
+    return Array.isArray(parsed) ? (parsed as Array<Record<string, unknown>>) : [];
+  } catch {
+    return [];
+  }
+};
 
 export class FakeWorkspace {
   readonly teamId: string;
@@ -160,6 +177,8 @@ export class FakeWorkspace {
       history: [text],
       fileIds: [],
       reactions: new Map(),
+      blocks: [],
+      deleted: false,
       ...(threadTs !== undefined && { threadTs }),
     };
     this.messages.push(message);
@@ -196,6 +215,10 @@ export class FakeWorkspace {
         return this.#uploadUrl(params);
       case 'files.completeUploadExternal':
         return this.#completeUpload(params);
+      case 'chat.delete':
+        return this.#delete(params);
+      case 'files.delete':
+        return this.#deleteFile(params);
       case 'files.info':
         return this.#fileInfo(params);
       case 'views.open':
@@ -209,6 +232,7 @@ export class FakeWorkspace {
     if (!params.channel) return fail('channel_not_found');
     if (!params.text && !params.blocks) return fail('no_text');
     const message = this.#post(params.channel, params.text ?? '', params.thread_ts);
+    message.blocks = blocksOf(params);
     return {
       ok: true,
       channel: message.channel,
@@ -221,6 +245,7 @@ export class FakeWorkspace {
     const message = this.message(params.channel ?? '', params.ts ?? '');
     if (message === undefined) return fail('message_not_found');
     message.text = params.text ?? '';
+    if (params.blocks !== undefined) message.blocks = blocksOf(params);
     message.history.push(message.text);
     return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
   }
@@ -228,8 +253,15 @@ export class FakeWorkspace {
   #postEphemeral(params: Params): SlackResult {
     if (!params.channel) return fail('channel_not_found');
     if (!params.user) return fail('user_not_in_channel');
-    this.ephemerals.push({ channel: params.channel, user: params.user, text: params.text ?? '' });
-    return { ok: true, message_ts: this.#nextTs() };
+    const ts = this.#nextTs();
+    this.ephemerals.push({
+      channel: params.channel,
+      user: params.user,
+      text: params.text ?? '',
+      ts,
+      blocks: blocksOf(params),
+    });
+    return { ok: true, message_ts: ts };
   }
 
   #addReaction(params: Params): SlackResult {
@@ -265,9 +297,24 @@ export class FakeWorkspace {
     return { id, name: id.toLowerCase(), isAdmin: false, isOwner: false, locale: 'en-US' };
   }
 
+  #delete(params: Params): SlackResult {
+    const message = this.message(params.channel ?? '', params.ts ?? '');
+    if (message === undefined || message.deleted) return fail('message_not_found');
+    if (message.user !== this.botUserId) return fail('cant_delete_message');
+    message.deleted = true;
+    return { ok: true, channel: message.channel, ts: message.ts };
+  }
+
+  #deleteFile(params: Params): SlackResult {
+    const file = this.files.get(params.file ?? '');
+    if (file === undefined || file.deleted) return fail('file_not_found');
+    file.deleted = true;
+    return { ok: true };
+  }
+
   #fileInfo(params: Params): SlackResult {
     const file = this.files.get(params.file ?? '');
-    if (file?.bytes === undefined) return fail('file_not_found');
+    if (file?.bytes === undefined || file.deleted) return fail('file_not_found');
     return { ok: true, file: this.fileObject(file) };
   }
 
