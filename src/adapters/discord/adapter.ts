@@ -6,8 +6,8 @@
 import { Client, Events, GatewayIntentBits, Partials, type Interaction } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
-import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
+import { createResultReuser } from '#adapters/shared/reuse-result.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { AcknowledgementsFirst } from './acknowledgements.js';
 import { handleButton } from './buttons.js';
@@ -56,14 +56,8 @@ export const startDiscordAdapter = async (
     // Belt and braces: every send also sets this explicitly.
     allowedMentions: noPings,
   });
-  const reuser = {
-    service,
-    archive: options.archive,
-    recent: new RecentOnce(options.regenerateDedupeMs ?? 5000),
-    logger,
-  };
+  const reuser = createResultReuser(options, options.regenerateDedupeMs ?? 5000, logger);
   const onReaction = regenerateListener(reuser);
-  const forms = { service, archive: options.archive, logger };
   const handle = (interaction: Interaction): Promise<void> | undefined => {
     if (interaction.isChatInputCommand()) {
       const definition = commands.find((command) => command.name === interaction.commandName);
@@ -76,11 +70,11 @@ export const startDiscordAdapter = async (
       );
       if (!known) return undefined;
       // The modal must be the first answer, so it goes out before other work waits its turn.
-      return openEditForm(modalOpening(interaction), imagesOf(interaction), forms);
+      return openEditForm(modalOpening(interaction), imagesOf(interaction), reuser);
     }
     if (interaction.isButton()) return handleButton(interaction, reuser, acknowledgements);
     if (interaction.isModalSubmit() && interaction.customId.startsWith(formPrefix))
-      return submitPromptForm(modalSubmission(interaction, acknowledgements), forms);
+      return submitPromptForm(modalSubmission(interaction, acknowledgements), reuser);
     return undefined;
   };
   client.on(Events.InteractionCreate, (interaction) => {

@@ -63,10 +63,7 @@ const buttonTransport = (
       requester: async (chosen) => interactionRequester(interaction, chosen),
       tell: (text) => followUpPrivately(interaction, text),
     }),
-    acknowledge: async () => {
-      await acknowledgements.acknowledge(() => interaction.deferUpdate());
-      await acknowledgements.settled();
-    },
+    acknowledge: () => acknowledgements.acknowledgeThenWait(() => interaction.deferUpdate()),
     opening: () => modalOpening(interaction),
     isModerator: async () => has(interaction, PermissionFlagsBits.ManageMessages),
     isAdmin: async () => has(interaction, PermissionFlagsBits.ManageGuild),

@@ -85,10 +85,7 @@ export const interactionInvocation = (
     logContext: { interactionId: interaction.id },
     format: discordFormat,
     delivery: toAddress(interactionDelivery(interaction)),
-    acknowledge: async () => {
-      await acknowledgements.acknowledge(() => responder.acknowledge());
-      await acknowledgements.settled();
-    },
+    acknowledge: () => acknowledgements.acknowledgeThenWait(() => responder.acknowledge()),
     locale: async () => localeFrom(interaction.locale),
     requester: async (locale) => interactionRequester(interaction, locale),
     readOptions: (command) => readOptions(command, interaction.options),

@@ -89,10 +89,7 @@ export const modalSubmission = (
         attachmentSizeLimit: interaction.attachmentSizeLimit,
       }),
     ),
-    acknowledge: async () => {
-      await acknowledgements.acknowledge(() => responder.acknowledge());
-      await acknowledgements.settled();
-    },
+    acknowledge: () => acknowledgements.acknowledgeThenWait(() => responder.acknowledge()),
     locale: async () => localeFrom(interaction.locale),
     requester: async (locale) => interactionRequester(interaction, locale),
     tell: (text) => responder.reply(text, { ephemeral: true }),

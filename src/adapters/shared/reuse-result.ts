@@ -9,7 +9,7 @@ import type { ResultArchive } from '#core/result-archive.js';
 import type { GenerationService } from '#core/service-api.js';
 import { describeError } from './describe-error.js';
 import { messagesFor, type MessageFormat } from './messages.js';
-import type { RecentOnce } from './recent-once.js';
+import { RecentOnce } from './recent-once.js';
 
 /** A request to reuse the result shown in one platform message. */
 export interface ResultReuse {
@@ -35,6 +35,13 @@ export interface ResultReuser {
   recent: RecentOnce;
   logger: Logger;
 }
+
+/** The reuser each adapter builds from its parts. */
+export const createResultReuser = (
+  { service, archive }: { service: GenerationService; archive: ResultArchive },
+  dedupeMs: number,
+  logger: Logger,
+): ResultReuser => ({ service, archive, recent: new RecentOnce(dedupeMs), logger });
 
 export const reuseResult = async (
   reuse: ResultReuse,

@@ -7,8 +7,8 @@ import { Server } from 'node:http';
 import { App, type BlockAction, type MessageShortcut } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
-import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
+import { createResultReuser } from '#adapters/shared/reuse-result.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { boltLogger } from './bolt-logger.js';
 import {
@@ -73,7 +73,7 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
       });
     });
   }
-  const forms = { service, archive: options.archive, logger };
+  const reuser = createResultReuser(options, options.regenerateDedupeMs ?? 5_000, logger);
   for (const action of options.messageActions ?? []) {
     app.shortcut<MessageShortcut>(
       { type: 'message_action', callback_id: action.id },
@@ -87,7 +87,7 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
         await openEditForm(
           viewOpening(client, people, actor, shortcut.trigger_id),
           imagesOfMessage(shortcut.message),
-          forms,
+          reuser,
         );
       },
     );
@@ -98,15 +98,9 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
         teamId: body.team?.id ?? body.user.team_id ?? '',
         userId: body.user.id,
       }),
-      { ...forms, service },
+      reuser,
     );
   });
-  const reuser = {
-    service,
-    archive: options.archive,
-    recent: new RecentOnce(options.regenerateDedupeMs ?? 5_000),
-    logger,
-  };
   app.event('reaction_added', regenerateListener(people, reuser));
   app.action<BlockAction>({ action_id: /^imagine:/ }, buttonListener(people, reuser));
   app.error(async (error) => {

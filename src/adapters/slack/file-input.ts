@@ -4,17 +4,13 @@
  */
 import { downloadInput } from '#core/images/url-input.js';
 import { InputFetchError, type ImageInputSource } from '#core/inputs.js';
-import type { Logger } from '#core/log.js';
-import { createSlackClient, type SlackRetryOptions } from './client-options.js';
+import { createSlackClient } from './client-options.js';
 
 export const slackFileSourceName = 'slack-file';
 
-export const slackFileSource = (options: {
-  botToken: string;
-  apiUrl?: string;
-  retry?: SlackRetryOptions;
-  logger: Logger;
-}): ImageInputSource => {
+export const slackFileSource = (
+  options: Parameters<typeof createSlackClient>[0],
+): ImageInputSource => {
   const client = createSlackClient(options);
   return {
     async fetch(fileId, fetchOptions) {
