@@ -29,7 +29,7 @@ const setUp = async (): Promise<{ discord: FakeDiscord; bot: TestBot }> => {
 const guildOf = (discord: FakeDiscord) => [...discord.world.guilds.values()][0]!;
 const text = (name: string, value: string): InteractionOption => ({ name, type: 3, value });
 
-/** The text the job's status message ends with (its first line), once it has ended. */
+/** The job's status message, once it says `what`. */
 const endOf = (discord: FakeDiscord, interaction: FakeInteraction, what: string) =>
   discord.world.until(() => {
     const message = discord.world.messages.get(interaction.originalMessageId ?? '');
