@@ -196,6 +196,10 @@ const imagineSettings: CommandDefinition = {
     const { guildId, userId } = requester;
     const values = options.values;
     const text = (name: string) => (values[name] === undefined ? undefined : String(values[name]));
+    const count = (name: string) => {
+      const value = values[name];
+      return typeof value === 'number' ? value : undefined;
+    };
     const save = async (setting: PolicySetting, change: (policy: GuildPolicy) => GuildPolicy) =>
       reply(messages.policySaved(setting, await admin.update(guildId, setting, change, userId)), {
         ephemeral: true,
@@ -250,7 +254,7 @@ const imagineSettings: CommandDefinition = {
       case 'limits':
         return save('limits', (policy) => ({
           ...policy,
-          limits: chosenLimits(policy.limits, text, values['max-count'], service.catalogue.ids()),
+          limits: chosenLimits(policy.limits, text, count('max-count'), service.catalogue.ids()),
         }));
       case 'moderation':
         return save('moderation', (policy) => ({
@@ -278,7 +282,7 @@ const imagineSettings: CommandDefinition = {
 const chosenLimits = (
   current: RequestLimits,
   text: (name: string) => string | undefined,
-  maxCount: string | number | undefined,
+  maxCount: number | undefined,
   knownModels: readonly string[],
 ): RequestLimits => {
   const models = text('models');

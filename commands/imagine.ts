@@ -1,3 +1,4 @@
+import type { ImageInputRef } from '#core/inputs.js';
 import type { ChoiceOption } from '#core/models.js';
 import type {
   CommandDefinition,
@@ -18,6 +19,20 @@ const catalogueChoice = (
   choices: (catalogue) => catalogue.choicesFor(values),
   description,
 });
+
+/** `image`, then `image2` to `image4`: files to work from, sent to the API's edits endpoint. */
+const imageOptions: OptionDefinition[] = ['', '2', '3', '4'].map((suffix, index) => ({
+  name: `image${suffix}`,
+  nameKo: `이미지${suffix}`,
+  type: 'attachment',
+  description:
+    index === 0
+      ? { en: 'An image to start from (PNG, JPEG or WebP)', ko: '시작할 이미지 (PNG, JPEG, WebP)' }
+      : { en: 'Another image to work from', ko: '함께 쓸 다른 이미지' },
+}));
+
+const isInput = (value: unknown): value is ImageInputRef =>
+  typeof value === 'object' && value !== null && 'ref' in value;
 
 const imagine: CommandDefinition = {
   name: 'imagine',
@@ -66,12 +81,15 @@ const imagine: CommandDefinition = {
       en: 'Content moderation (gpt-image models; low only where the server allows it)',
       ko: '콘텐츠 검열 (gpt-image 모델, low는 서버가 허용한 곳에서만)',
     }),
+    ...imageOptions,
   ],
   async execute({ service, requester, options, delivery }) {
     const text = (name: string) => {
       const value = options.values[name];
-      return value === undefined ? undefined : String(value);
+      return value === undefined || isInput(value) ? undefined : String(value);
     };
+    const inputs = imageOptions.map((option) => options.values[option.name]).filter(isInput);
+    const count = options.values.count;
     // Progress, results and failures reach the user through the platform's job reporter.
     await service.submit(
       {
@@ -79,10 +97,11 @@ const imagine: CommandDefinition = {
         model: text('model'),
         size: text('size'),
         quality: text('quality'),
-        count: options.values.count,
+        count: isInput(count) ? undefined : count,
         background: text('background'),
         style: text('style'),
         moderation: text('moderation'),
+        ...(inputs.length > 0 && { inputs }),
       },
       requester,
       delivery,

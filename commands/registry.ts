@@ -7,7 +7,10 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { CodedError } from '#core/errors.js';
-import type { CommandDefinition } from '#adapters/shared/command-context.js';
+import type {
+  CommandDefinition,
+  MessageActionDefinition,
+} from '#adapters/shared/command-context.js';
 
 // Discord's rules, the stricter platform: lowercase names of letters, digits, `-` and `_`.
 const name = z.string().regex(/^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$/u, {
@@ -18,7 +21,7 @@ const option = z
   .object({
     name,
     nameKo: name,
-    type: z.enum(['string', 'integer', 'user', 'channel', 'role']),
+    type: z.enum(['string', 'integer', 'user', 'channel', 'role', 'attachment']),
     description: localised,
     required: z.boolean().optional(),
     choices: z.function().optional(),
@@ -88,13 +91,26 @@ const command = z
     { error: 'subcommand and group names must be unique' },
   );
 
+const menuName = z.string().min(1).max(32);
+const messageAction = z
+  .object({
+    target: z.literal('message'),
+    id: z.string().regex(/^[a-z_]{1,255}$/, { error: 'must be lowercase letters and _' }),
+    name: z.object({ en: menuName, ko: menuName }),
+    slack: z.object({ name: z.string().min(1).max(24), description: z.string().min(1).max(150) }),
+  })
+  .strict();
+
 const commandsFolder = fileURLToPath(new URL('.', import.meta.url));
 const isDefinitionFile = (file: string) =>
   /\.(ts|js)$/.test(file) && !/^registry\./.test(file) && !file.endsWith('.d.ts');
 
+const isMessageAction = (candidate: unknown): boolean =>
+  typeof candidate === 'object' && candidate !== null && 'target' in candidate;
+
 /** Checks one definition; throws naming the source and every bad field. */
 export const checkCommand = (candidate: unknown, source: string): CommandDefinition => {
-  const parsed = command.safeParse(candidate);
+  const parsed = (isMessageAction(candidate) ? messageAction : command).safeParse(candidate);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || '(definition)'}: ${issue.message}`,
@@ -107,16 +123,28 @@ export const checkCommand = (candidate: unknown, source: string): CommandDefinit
   return candidate as CommandDefinition;
 };
 
-export const loadCommands = async (): Promise<CommandDefinition[]> => {
+/** Every definition file's default export, checked, in file name order. */
+const loadDefinitions = async (): Promise<unknown[]> => {
   const files = (await readdir(commandsFolder)).filter(isDefinitionFile).sort();
-  const commands = await Promise.all(
+  return Promise.all(
     files.map(async (file) => {
       const module = (await import(pathToFileURL(`${commandsFolder}${file}`).href)) as {
         default?: unknown;
       };
-      return checkCommand(module.default, file);
+      checkCommand(module.default, file);
+      return module.default;
     }),
   );
+};
+
+/** The commands run on a message (`Edit image`). */
+export const loadMessageActions = async (): Promise<MessageActionDefinition[]> =>
+  (await loadDefinitions()).filter(isMessageAction) as MessageActionDefinition[];
+
+export const loadCommands = async (): Promise<CommandDefinition[]> => {
+  const commands = (await loadDefinitions()).filter(
+    (candidate) => !isMessageAction(candidate),
+  ) as CommandDefinition[];
   const names = commands.map((definition) => definition.name);
   const duplicate = names.find((candidate, index) => names.indexOf(candidate) !== index);
   if (duplicate !== undefined)

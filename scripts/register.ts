@@ -6,7 +6,7 @@
  */
 import { createRest } from '#adapters/discord/messenger.js';
 import { registerCommands } from '#adapters/discord/register.js';
-import { loadCommands } from '#commands/registry.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import { ModelCatalogue } from '#core/models.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -35,6 +35,7 @@ try {
     applicationId: config.discord.applicationId,
     guildId: config.discord.devGuildId,
     commands: await loadCommands(),
+    messageActions: await loadMessageActions(),
     catalogue: new ModelCatalogue(config.images.extraModels),
   });
   const names = outcome.names.join(', ');

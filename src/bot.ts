@@ -12,12 +12,17 @@ import { ModelCatalogue } from '#core/models.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
 import { displayUrl } from '#store/open-store.js';
 import { startDiscordAdapter } from '#adapters/discord/adapter.js';
+import {
+  discordAttachmentSource,
+  discordAttachmentSourceName,
+} from '#adapters/discord/attachment-input.js';
 import { discordRedactions } from '#adapters/discord/log.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { slackRedactions } from '#adapters/slack/bolt-logger.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
+import { slackFileSource, slackFileSourceName } from '#adapters/slack/file-input.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
-import { loadCommands } from '#commands/registry.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 
 export const startBot = async (config: Config): Promise<void> => {
   const logger = createLogger({
@@ -26,7 +31,9 @@ export const startBot = async (config: Config): Promise<void> => {
     redactions: [...discordRedactions, ...slackRedactions],
   });
   const commands = await loadCommands();
+  const messageActions = await loadMessageActions();
   const { discord, slack } = config;
+  const catalogue = new ModelCatalogue(config.images.extraModels);
   const core = await composeCore({
     storeUrl: config.storeUrl,
     images: {
@@ -43,12 +50,30 @@ export const startBot = async (config: Config): Promise<void> => {
       logger.error({ err: error, store: displayUrl(config.storeUrl) }, `${error.message}: exiting`);
       process.exit(1);
     },
-    catalogue: new ModelCatalogue(config.images.extraModels),
+    catalogue,
     defaultModel: config.images.defaultModel,
     userSalt: config.images.userSalt,
     queue: config.queue,
     quota: config.quota,
     logger,
+    inputSources: new Map([
+      ...(discord
+        ? [
+            [
+              discordAttachmentSourceName,
+              discordAttachmentSource({ token: discord.token, apiBaseUrl: discord.apiBaseUrl }),
+            ] as const,
+          ]
+        : []),
+      ...(slack
+        ? [
+            [
+              slackFileSourceName,
+              slackFileSource({ botToken: slack.botToken, apiUrl: slack.apiUrl, logger }),
+            ] as const,
+          ]
+        : []),
+    ]),
     reporters: (archive) => {
       const reporters = new Map<string, JobReporter>();
       if (discord)
@@ -58,19 +83,26 @@ export const startBot = async (config: Config): Promise<void> => {
             token: discord.token,
             apiBaseUrl: discord.apiBaseUrl,
             archive,
+            catalogue,
             logger,
           }),
         );
       if (slack)
         reporters.set(
           'slack',
-          new SlackReporter({ botToken: slack.botToken, apiUrl: slack.apiUrl, archive, logger }),
+          new SlackReporter({
+            botToken: slack.botToken,
+            apiUrl: slack.apiUrl,
+            archive,
+            catalogue,
+            logger,
+          }),
         );
       return reporters;
     },
   });
   const { service, archive, intake } = core;
-  const parts = { service, archive, intake, commands, logger };
+  const parts = { service, archive, intake, commands, messageActions, logger };
   const running = [
     ...(discord ? [await startDiscordAdapter({ config: discord, ...parts })] : []),
     ...(slack ? [await startSlackAdapter({ config: slack, ...parts })] : []),

@@ -6,6 +6,8 @@
  */
 import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
 import type { IntakeRegister } from '#core/intake.js';
+import { urlInputSource } from '#core/images/url-input.js';
+import type { ImageInputSources } from '#core/inputs.js';
 import type { JobReporters } from '#core/jobs.js';
 import { createLogger, type Logger } from '#core/log.js';
 import type { ModelCatalogue } from '#core/models.js';
@@ -35,6 +37,8 @@ export interface CoreSettings {
   logger?: Logger;
   /** Told when a SQLite store's file is lost or fails; see `StoreOptions.onLost`. @default ignored */
   onStoreLost?: (error: StoreError) => void;
+  /** The platforms' input image sources, besides `url`, which every process has. @default none */
+  inputSources?: ImageInputSources;
   /** Service options a test or benchmark changes (shorter intervals, a clock). */
   service?: Partial<GenerationServiceOptions>;
 }
@@ -69,6 +73,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     ),
     reporters: settings.reporters(archive),
     userSalt: settings.userSalt,
+    inputs: new Map([['url', urlInputSource], ...(settings.inputSources ?? [])]),
     logger: logger.child({ component: 'service' }),
     ...settings.service,
   });

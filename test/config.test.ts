@@ -167,7 +167,7 @@ describe('configuration', () => {
 
   it('reports bad extra model entries with the variable name', () => {
     expect(problemsOf({ ...minimal, IMAGES_EXTRA_MODELS: 'x=y' })).toEqual([
-      'IMAGES_EXTRA_MODELS "x=y": family must be one of gpt-image, dall-e-2, dall-e-3, custom',
+      'IMAGES_EXTRA_MODELS "x=y": family must be one of gpt-image, gpt-image-mini, gpt-image-2, dall-e-2, dall-e-3, custom',
     ]);
   });
 

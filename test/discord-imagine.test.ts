@@ -105,6 +105,45 @@ describe('/imagine on Discord', () => {
     });
   });
 
+  it("shows dall-e-3's revised prompt under the result", async () => {
+    const { discord } = await setUp();
+    const { interaction } = imagine(discord, [
+      prompt('a lighthouse at dusk'),
+      { name: 'model', type: 3, value: 'dall-e-3' },
+    ]);
+
+    const result = await resultOf(discord, interaction);
+
+    expect(result.embeds[0]?.description).toBe('a lighthouse at dusk');
+    expect(result.embeds[0]?.footer).toEqual({
+      text: 'Revised prompt: A detailed illustration of: a lighthouse at dusk',
+    });
+  });
+
+  it('asks the API for WebP that fits the upload limit only where a PNG might not', async () => {
+    const { discord, bot } = await setUp();
+    const limit = 2 * 1024 * 1024;
+    const model = { name: 'model', type: 3, value: 'gpt-image-2' } as const;
+    const large = imagine(
+      discord,
+      [prompt('a wide city'), model, { name: 'size', type: 3, value: '1536x1024' }],
+      { attachmentSizeLimit: limit },
+    );
+    await resultOf(discord, large.interaction);
+    const small = imagine(
+      discord,
+      [prompt('a small cat'), model, { name: 'size', type: 3, value: '1024x1024' }],
+      { attachmentSizeLimit: 8 * 1024 * 1024 },
+    );
+    await resultOf(discord, small.interaction);
+
+    const [first, second] = bot.harness.api.requests;
+    expect(first?.body).toMatchObject({ size: '1536x1024', output_format: 'webp' });
+    expect(first?.body?.output_compression).toBeGreaterThanOrEqual(50);
+    expect(second?.body).not.toHaveProperty('output_format');
+    expect(second?.body).not.toHaveProperty('output_compression');
+  });
+
   it('edits the queue position while a job waits behind others', async () => {
     const { discord } = await setUp({
       bot: { harness: { queue: { concurrency: 1 }, api: { latencyMs: 300 } } },

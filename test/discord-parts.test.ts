@@ -247,6 +247,7 @@ describe('DiscordReporter', () => {
       apiBaseUrl: discord.restApi,
       logger: silent,
       archive: createResultArchive(new Keyv()),
+      catalogue: new ModelCatalogue(),
     });
     const job: Job = {
       id: 'job-2',
@@ -296,6 +297,7 @@ describe('DiscordReporter', () => {
       apiBaseUrl: discord.restApi,
       logger: silent,
       archive,
+      catalogue: new ModelCatalogue(),
       clock: { now: () => Date.now() + 20 * 60 * 1000 },
     });
     const job: Job = {

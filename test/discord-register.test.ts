@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRest } from '#adapters/discord/messenger.js';
 import { registerCommands } from '#adapters/discord/register.js';
-import { loadCommands } from '#commands/registry.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import { ModelCatalogue } from '#core/models.js';
 import { startFakeDiscord, type FakeDiscord } from '#test/fakes/discord/index.js';
 
@@ -27,6 +27,7 @@ const register = async (guildId?: string) =>
     rest: createRest({ token: discord.token, apiBaseUrl: discord.restApi }),
     guildId,
     commands: await loadCommands(),
+    messageActions: await loadMessageActions(),
     catalogue: new ModelCatalogue(),
   });
 
@@ -37,7 +38,7 @@ describe('registering Discord commands', () => {
     expect(outcome).toEqual({
       action: 'updated',
       scope: 'global',
-      names: ['/imagine-settings', '/imagine', '/quota-admin', '/quota'],
+      names: ['/imagine-settings', '/imagine', '/quota-admin', '/quota', 'Edit image'],
     });
     const registered = discord.world.registeredCommands(undefined);
     const byName = Object.fromEntries(registered.map((command) => [command.name, command]));
@@ -49,6 +50,21 @@ describe('registering Discord commands', () => {
     expect(options.find((option) => option.name === 'model')?.choices).toContainEqual({
       name: 'dall-e-3',
       value: 'dall-e-3',
+    });
+    expect(
+      options
+        .filter((option) => option.type === 11)
+        .map((option) => [option.name, option.required]),
+    ).toEqual([
+      ['image', false],
+      ['image2', false],
+      ['image3', false],
+      ['image4', false],
+    ]);
+    expect(byName['Edit image']).toMatchObject({
+      type: 3,
+      name_localizations: { ko: '이미지 편집' },
+      contexts: [0],
     });
     const subcommands = byName['quota-admin']?.options as Array<{ name: string; type: number }>;
     expect(subcommands.map(({ name, type }) => [name, type])).toEqual([
@@ -114,7 +130,7 @@ describe('registering Discord commands', () => {
     const second = await script();
 
     expect(first.stdout).toContain(
-      `Registered /imagine-settings, /imagine, /quota-admin, /quota (guild ${guild.id}).`,
+      `Registered /imagine-settings, /imagine, /quota-admin, /quota, Edit image (guild ${guild.id}).`,
     );
     expect(second.stdout).toContain('Already registered, nothing sent');
     expect(discord.world.commandWrites.map((write) => write.scope)).toEqual([guild.id]);

@@ -120,6 +120,34 @@ const rules: Record<string, FieldCase[]> = {
       ] satisfies FieldCase[],
     ]),
   ),
+  // The SDK's docs: any WIDTHxHEIGHT with sides divisible by 16, aspect 1:3 to 3:1, at most
+  // 3840x2160; no transparent background.
+  'gpt-image-2': [
+    {
+      option: 'size',
+      accepted: [
+        { size: '1024x1024' },
+        { size: '1536x864' },
+        { size: '3840x2160' },
+        { size: '2160x3840' },
+        { size: '768x2304' },
+        { size: 'auto' },
+      ],
+      rejected: [
+        { size: '1000x1000' },
+        { size: '3856x2160' },
+        { size: '3840x2176' },
+        { size: '512x2048' },
+        { size: 'big' },
+      ],
+    },
+    {
+      option: 'background',
+      accepted: [{ background: 'opaque' }, { background: 'auto' }],
+      rejected: [{ background: 'transparent' }],
+    },
+    { option: 'count', accepted: [{ count: 10 }], rejected: [{ count: 11 }] },
+  ],
 };
 
 describe('model rules', () => {
@@ -141,6 +169,49 @@ describe('model rules', () => {
       }
     });
   }
+});
+
+describe('the current catalogue', () => {
+  it('knows gpt-image-2 and gpt-image-1-mini, with what each takes as input', () => {
+    const two = catalogue.get('gpt-image-2');
+    const mini = catalogue.get('gpt-image-1-mini');
+    expect(two).toMatchObject({ inputFidelity: true, outputCompression: true, streaming: true });
+    expect(mini).toMatchObject({ inputFidelity: false, outputCompression: true });
+    expect(mini?.inputs).toEqual({
+      maxImages: 16,
+      maxBytes: 50 * 1024 * 1024,
+      types: ['image/png', 'image/jpeg', 'image/webp'],
+      square: false,
+    });
+    expect(catalogue.get('dall-e-2')).toMatchObject({
+      variations: true,
+      inputs: { maxImages: 1, maxBytes: 4 * 1024 * 1024, types: ['image/png'], square: true },
+    });
+    expect(catalogue.get('dall-e-3')?.inputs).toBeUndefined();
+  });
+
+  it('names every limit of a gpt-image-2 size it refuses', () => {
+    const [problem] = problemsOf({ prompt: 'a cat', model: 'gpt-image-2', size: '1000x1000' });
+    expect(englishProblem(problem!)).toBe(
+      'size 1000x1000 is not available for gpt-image-2: give WIDTHxHEIGHT (or auto) with both sides multiples of 16, the long side at most 3840, at most 8294400 pixels, and an aspect ratio between 1:3 and 3:1',
+    );
+  });
+
+  it('serves either model under a gateway name through IMAGES_EXTRA_MODELS', () => {
+    const extra = parseExtraModels('gw/img2=gpt-image-2, gw/mini=gpt-image-mini').models;
+    const withExtras = new ModelCatalogue(extra);
+    expect(withExtras.get('gw/img2')).toMatchObject({
+      family: 'gpt-image-2',
+      backgrounds: ['opaque', 'auto'],
+    });
+    expect(withExtras.get('gw/mini')).toMatchObject({ inputFidelity: false });
+    const result = validateRequest(
+      { prompt: 'a cat', model: 'gw/img2', size: '1536x864' },
+      withExtras,
+      'gw/img2',
+    );
+    expect(result).toMatchObject({ ok: true, request: { model: 'gw/img2', size: '1536x864' } });
+  });
 });
 
 describe('validateRequest', () => {
@@ -209,7 +280,7 @@ describe('validateRequest', () => {
   it('lists the known models when the model is unknown', () => {
     const [problem] = problemsOf({ prompt: 'a cat', model: 'midjourney' });
     expect(englishProblem(problem!)).toBe(
-      'model midjourney is not available: choose dall-e-2, dall-e-3, gpt-image-1, gpt-image-1.5 or gpt-image-1-mini',
+      'model midjourney is not available: choose dall-e-2, dall-e-3, gpt-image-1, gpt-image-1.5, gpt-image-1-mini or gpt-image-2',
     );
   });
 });
@@ -227,7 +298,7 @@ describe('operator-added models', () => {
 
   it('names a bad family and a malformed entry', () => {
     expect(parseExtraModels('a=b, =x, c=d=e').problems).toEqual([
-      '"a=b": family must be one of gpt-image, dall-e-2, dall-e-3, custom',
+      '"a=b": family must be one of gpt-image, gpt-image-mini, gpt-image-2, dall-e-2, dall-e-3, custom',
       '"=x" is not an id or id=family',
       '"c=d=e" is not an id or id=family',
     ]);

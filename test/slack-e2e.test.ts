@@ -88,6 +88,17 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     expect(status?.reactions.get('repeat')).toEqual([slack.workspace.botUserId]);
   });
 
+  it("shows dall-e-3's revised prompt with the result", async () => {
+    const running = await start();
+
+    await imagine(running, 'a lighthouse at dusk --model dall-e-3');
+    const [file] = await uploadCount(1);
+
+    expect(file?.shared?.initialComment).toContain(
+      'Revised prompt: A detailed illustration of: a lighthouse at dusk',
+    );
+  });
+
   it('shows the queue position while a job waits behind another', async () => {
     const running = await start({ queue: { concurrency: 1 }, api: { latencyMs: 400 } });
 

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCommands } from '#commands/registry.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import { createLogger } from '#core/log.js';
 import { boltLogger } from '#adapters/slack/bolt-logger.js';
 import {
@@ -186,9 +186,16 @@ describe('Slack app manifest', () => {
     JSON.parse(
       await readFile(new URL('../commands/slack-manifest.json', import.meta.url), 'utf8'),
     ) as {
-      features: { slash_commands: Array<{ command: string; should_escape?: boolean }> };
+      features: {
+        slash_commands: Array<{ command: string; should_escape?: boolean }>;
+        shortcuts: Array<{ name: string; type: string; callback_id: string }>;
+      };
       oauth_config: { scopes: { bot: string[] } };
-      settings: { event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
+      settings: {
+        event_subscriptions: { bot_events: string[] };
+        socket_mode_enabled: boolean;
+        interactivity: { is_enabled: boolean };
+      };
     };
 
   it('declares every command in the registry, with mentions escaped so user options parse', async () => {
@@ -196,6 +203,22 @@ describe('Slack app manifest', () => {
     const registered = (await loadCommands()).map((definition) => `/${definition.name}`);
     expect(declared.map((command) => command.command).sort()).toEqual(registered.sort());
     expect(declared.every((command) => command.should_escape === true)).toBe(true);
+  });
+
+  it('declares every message action as a message shortcut, with interactivity and files:read', async () => {
+    const { features, oauth_config: oauth, settings } = await manifest();
+    const actions = await loadMessageActions();
+    expect(features.shortcuts).toEqual(
+      actions.map((action) => ({
+        name: action.slack.name,
+        type: 'message',
+        callback_id: action.id,
+        description: action.slack.description,
+      })),
+    );
+    expect(features.shortcuts.map((shortcut) => shortcut.name)).toContain('Edit with imagine');
+    expect(settings.interactivity.is_enabled).toBe(true);
+    expect(oauth.scopes.bot).toContain('files:read');
   });
 
   it('asks for the scopes the adapter uses and the reaction_added event, in Socket Mode', async () => {

@@ -5,6 +5,7 @@
 import { CodedError } from './errors.js';
 import type { DecodedImage, ImageUsage, PartialImage } from './images/types.js';
 import type { QuotaStanding } from './quota/types.js';
+import type { InputRule } from './inputs.js';
 import type { DeliveryAddress, ImageRequest, Platform, Requester } from './request.js';
 
 export interface Job {
@@ -30,6 +31,7 @@ export type FailureReason =
   | 'tooLarge'
   | 'deadline'
   | 'undeliverable'
+  | 'badInput'
   | 'internal';
 
 export interface JobFailure {
@@ -38,6 +40,8 @@ export interface JobFailure {
   param?: string;
   /** For `internal`: the id logged with the stack, shown to the user so support can find it. */
   incidentId?: string;
+  /** For `badInput`: the file, the rule it broke, and what the model takes. */
+  input?: { file: string; rule: InputRule; maxBytes: number; types: readonly string[] };
 }
 
 export type JobEvent =
@@ -98,6 +102,11 @@ export interface JobReporter {
    * moderators to delete that result. A platform without it audits nothing.
    */
   audit?(job: Job, ending: FinalEvent): Promise<void>;
+  /**
+   * The most bytes one image may have at the job's address (a platform's upload limit), so the
+   * API can be asked for images that fit. @default no limit
+   */
+  maxImageBytes?(job: Job): number | undefined;
 }
 
 /** Each platform's reporter, by the platform name its requesters carry. */

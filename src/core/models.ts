@@ -1,9 +1,36 @@
 /**
  * The catalogue of models the OpenAI-compatible Images API documents, and the
- * rules each enforces. Operators extend it through IMAGES_EXTRA_MODELS for models a gateway adds.
+ * rules each enforces, as the openai SDK's types (v6.49) describe them. Operators extend it through
+ * IMAGES_EXTRA_MODELS for models a gateway adds or names differently.
  */
 
-export type ModelFamily = 'gpt-image' | 'dall-e-2' | 'dall-e-3' | 'custom';
+export type ModelFamily =
+  'gpt-image' | 'gpt-image-mini' | 'gpt-image-2' | 'dall-e-2' | 'dall-e-3' | 'custom';
+
+/** The image types the Images API reads as input. */
+export type InputImageType = 'image/png' | 'image/jpeg' | 'image/webp';
+
+/** What a model takes as input images on `/images/edits` (and `/images/variations`). */
+export interface InputRules {
+  maxImages: number;
+  /** Per image. */
+  maxBytes: number;
+  types: readonly InputImageType[];
+  /** dall-e-2 edits only square images. */
+  square: boolean;
+}
+
+/**
+ * gpt-image-2's sizes: any `WIDTHxHEIGHT` whose sides are multiples of `multipleOf`, whose aspect
+ * ratio is within `maxAspect`:1 either way, whose long side is at most `maxLongEdge` and whose area
+ * is at most `maxPixels` (3840x2160).
+ */
+export interface FlexibleSizes {
+  multipleOf: number;
+  maxAspect: number;
+  maxLongEdge: number;
+  maxPixels: number;
+}
 
 export interface ModelRules {
   id: string;
@@ -20,7 +47,26 @@ export interface ModelRules {
   moderations: readonly string[];
   outputFormats: readonly string[];
   streaming: boolean;
+  /** Set when the model takes sizes other than those listed (which are then suggestions). */
+  flexibleSizes?: FlexibleSizes;
+  /** Whether `output_compression` is honoured (with `jpeg` and `webp`). */
+  outputCompression: boolean;
+  /** Whether `/images/edits` takes `input_fidelity`. */
+  inputFidelity: boolean;
+  /** Undefined when the model cannot work from an input image (dall-e-3). */
+  inputs?: InputRules;
+  /** Whether `/images/variations` serves it (only dall-e-2). */
+  variations: boolean;
 }
+
+const mebibytes = (count: number) => count * 1024 * 1024;
+
+const gptImageInputs: InputRules = {
+  maxImages: 16,
+  maxBytes: mebibytes(50),
+  types: ['image/png', 'image/jpeg', 'image/webp'],
+  square: false,
+};
 
 const gptImage = (id: string): ModelRules => ({
   id,
@@ -35,6 +81,26 @@ const gptImage = (id: string): ModelRules => ({
   moderations: ['low', 'auto'],
   outputFormats: ['png', 'jpeg', 'webp'],
   streaming: true,
+  outputCompression: true,
+  inputFidelity: true,
+  inputs: gptImageInputs,
+  variations: false,
+});
+
+/** The same, but `input_fidelity` is not accepted. */
+const gptImageMini = (id: string): ModelRules => ({
+  ...gptImage(id),
+  family: 'gpt-image-mini',
+  inputFidelity: false,
+});
+
+/** Arbitrary sizes within its limits, and no transparent background. */
+const gptImage2 = (id: string): ModelRules => ({
+  ...gptImage(id),
+  family: 'gpt-image-2',
+  sizes: ['1024x1024', '1536x1024', '1024x1536', '2048x2048', '2560x1440', '3840x2160', 'auto'],
+  backgrounds: ['opaque', 'auto'],
+  flexibleSizes: { multipleOf: 16, maxAspect: 3, maxLongEdge: 3840, maxPixels: 3840 * 2160 },
 });
 
 const dallE2: ModelRules = {
@@ -50,6 +116,10 @@ const dallE2: ModelRules = {
   moderations: [],
   outputFormats: [],
   streaming: false,
+  outputCompression: false,
+  inputFidelity: false,
+  inputs: { maxImages: 1, maxBytes: mebibytes(4), types: ['image/png'], square: true },
+  variations: true,
 };
 
 const dallE3: ModelRules = {
@@ -65,6 +135,9 @@ const dallE3: ModelRules = {
   moderations: [],
   outputFormats: [],
   streaming: false,
+  outputCompression: false,
+  inputFidelity: false,
+  variations: false,
 };
 
 /** Rules for a model the catalogue does not know: lenient, leaving the gateway to judge. */
@@ -81,6 +154,11 @@ const customModel = (id: string): ModelRules => ({
   moderations: [],
   outputFormats: [],
   streaming: false,
+  outputCompression: false,
+  inputFidelity: false,
+  // The gateway judges its own inputs; the bot only keeps to what any Images API takes.
+  inputs: gptImageInputs,
+  variations: false,
 });
 
 const builtIn: readonly ModelRules[] = [
@@ -88,13 +166,18 @@ const builtIn: readonly ModelRules[] = [
   dallE3,
   gptImage('gpt-image-1'),
   gptImage('gpt-image-1.5'),
-  gptImage('gpt-image-1-mini'),
+  gptImageMini('gpt-image-1-mini'),
+  gptImage2('gpt-image-2'),
 ];
 
 const rulesOfFamily = (family: ModelFamily, id: string): ModelRules => {
   switch (family) {
     case 'gpt-image':
       return gptImage(id);
+    case 'gpt-image-mini':
+      return gptImageMini(id);
+    case 'gpt-image-2':
+      return gptImage2(id);
     case 'dall-e-2':
       return { ...dallE2, id };
     case 'dall-e-3':
@@ -104,7 +187,14 @@ const rulesOfFamily = (family: ModelFamily, id: string): ModelRules => {
   }
 };
 
-const modelFamilies: readonly ModelFamily[] = ['gpt-image', 'dall-e-2', 'dall-e-3', 'custom'];
+const modelFamilies: readonly ModelFamily[] = [
+  'gpt-image',
+  'gpt-image-mini',
+  'gpt-image-2',
+  'dall-e-2',
+  'dall-e-3',
+  'custom',
+];
 
 /** An operator's extra model: an id, and the family whose rules it follows (`custom` when unsaid). */
 export interface ExtraModel {

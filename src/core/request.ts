@@ -3,6 +3,8 @@
  * Nothing here holds a live object, so a job can cross a process boundary (a distributed queue) as JSON.
  */
 
+import type { ImageInputRef } from './inputs.js';
+
 /**
  * The chat platform a request came from, as its adapter names it. Open, so a new platform adds an
  * adapter and a reporter without touching the core.
@@ -10,8 +12,17 @@
 export type Platform = string;
 export type Locale = 'en' | 'ko';
 
+/** The fidelity to the input images a variation keeps (`input_fidelity`). */
+export type InputFidelity = 'high' | 'low';
+
 /** Options as a user typed them: every field optional and unchecked. */
 export interface ImageOptionsInput {
+  /** Images to work from (`/images/edits`), by reference. */
+  inputs?: readonly ImageInputRef[];
+  /** Sent only where the model accepts it. */
+  inputFidelity?: InputFidelity;
+  /** A variation of the one input: `/images/variations` where the model is served there (dall-e-2). */
+  variation?: boolean;
   prompt?: string;
   model?: string;
   size?: string;
@@ -34,6 +45,9 @@ export interface ImageRequest {
   style?: string;
   moderation?: string;
   outputFormat?: string;
+  inputs?: ImageInputRef[];
+  inputFidelity?: InputFidelity;
+  variation?: boolean;
 }
 
 export interface Requester {

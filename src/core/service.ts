@@ -21,6 +21,7 @@ import {
   type JobReporter,
   type LastEvent,
 } from './jobs.js';
+import { loadInputs, type InputImage } from './inputs.js';
 import { createLogger, type Logger } from './log.js';
 import type { ModelCatalogue } from './models.js';
 import { policyRefusal } from './policy/check.js';
@@ -228,9 +229,12 @@ class Service implements GenerationService {
     const streams =
       (this.catalogue.get(job.request.model)?.streaming ?? false) && this.#partialImages > 0;
     try {
+      const inputs = await this.#inputsOf(job, signal);
       const result = await images.generate(job.request, {
+        inputs,
         user: hashUser(userSalt, job.requester.platform, job.requester.userId),
         signal,
+        maxImageBytes: this.#reporterFor(job.requester.platform).maxImageBytes?.(job),
         ...(streams && {
           partialImages: this.#partialImages,
           onPartialImage: (image) => line.progress({ type: 'partial', image }),
@@ -252,6 +256,19 @@ class Service implements GenerationService {
       // Once the job was stopped, whatever the client threw is the stop's echo, not the cause.
       await this.#stop(job, signal.aborted ? signal.reason : error);
     }
+  }
+
+  /** Fetches and checks the job's input images; refused ones end the job, refunded. */
+  async #inputsOf(job: Job, signal: AbortSignal): Promise<InputImage[] | undefined> {
+    const refs = job.request.inputs ?? [];
+    if (refs.length === 0) return undefined;
+    const rules = this.catalogue.get(job.request.model)?.inputs;
+    if (rules === undefined)
+      throw new CodedError('service.noInputs', `${job.request.model} takes no input images`);
+    return loadInputs(refs, rules, this.#options.inputs ?? new Map(), {
+      timeoutMs: this.#options.inputTimeoutMs ?? 30_000,
+      signal,
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ModelCatalogue, ModelRules } from './models.js';
+import type { FlexibleSizes, ModelCatalogue, ModelRules } from './models.js';
 import type { ImageOptionsInput, ImageRequest } from './request.js';
 
 /** The option a problem is about, named as users type it. */
@@ -11,7 +11,8 @@ export type OptionName =
   | 'background'
   | 'style'
   | 'moderation'
-  | 'outputFormat';
+  | 'outputFormat'
+  | 'image';
 
 /**
  * One specific thing wrong with a request, structured so each adapter can word it in the user's
@@ -30,7 +31,9 @@ export type Problem =
     }
   | { option: OptionName; kind: 'unsupported'; value: string; model: string }
   | { option: 'count'; kind: 'outOfRange'; value: string; min: number; max: number; model: string }
-  | { option: 'background'; kind: 'needsAlpha'; value: string; outputFormat: string };
+  | { option: 'background'; kind: 'needsAlpha'; value: string; outputFormat: string }
+  | { option: 'size'; kind: 'outsideLimits'; value: string; model: string; limits: FlexibleSizes }
+  | { option: 'image'; kind: 'tooMany'; count: number; max: number; model: string };
 
 export type ValidationResult =
   { ok: true; request: ImageRequest } | { ok: false; problems: Problem[] };
@@ -94,8 +97,30 @@ const checkCount = (
   return count;
 };
 
+/** Whether `width`x`height` keeps to a model's size limits. Pure. */
+export const withinLimits = (width: number, height: number, limits: FlexibleSizes): boolean =>
+  width % limits.multipleOf === 0 &&
+  height % limits.multipleOf === 0 &&
+  Math.max(width, height) <= limits.maxLongEdge &&
+  width * height <= limits.maxPixels &&
+  Math.max(width, height) <= limits.maxAspect * Math.min(width, height);
+
 const checkSize = (raw: string | undefined, rules: ModelRules, problems: Problem[]): string => {
   if (raw === undefined) return rules.defaultSize;
+  const { flexibleSizes } = rules;
+  const dimensions = sizePattern.exec(raw);
+  if (flexibleSizes !== undefined && raw.toLowerCase() !== 'auto') {
+    if (dimensions && withinLimits(Number(dimensions[1]), Number(dimensions[2]), flexibleSizes))
+      return raw;
+    problems.push({
+      option: 'size',
+      kind: 'outsideLimits',
+      value: raw,
+      model: rules.id,
+      limits: flexibleSizes,
+    });
+    return rules.defaultSize;
+  }
   if (rules.family === 'custom') {
     if (raw.toLowerCase() === 'auto' || sizePattern.test(raw)) return raw.toLowerCase();
     problems.push({
@@ -131,7 +156,8 @@ export const validateRequest = (
   }
 
   const prompt = input.prompt ?? '';
-  if (invisiblePattern.test(prompt)) problems.push({ option: 'prompt', kind: 'missing' });
+  if (invisiblePattern.test(prompt) && input.variation !== true)
+    problems.push({ option: 'prompt', kind: 'missing' });
   // Length in code points, as providers count characters; a surrogate pair is one character.
   const length = [...prompt].length;
   if (length > rules.maxPromptLength) {
@@ -183,8 +209,33 @@ export const validateRequest = (
     problems.push({ option: 'background', kind: 'needsAlpha', value: background, outputFormat });
   }
 
+  const inputs = input.inputs ?? [];
+  if (inputs.length > 0 && rules.inputs === undefined)
+    problems.push({
+      option: 'image',
+      kind: 'unsupported',
+      value: inputs[0]!.name,
+      model: rules.id,
+    });
+  else if (rules.inputs !== undefined && inputs.length > rules.inputs.maxImages)
+    problems.push({
+      option: 'image',
+      kind: 'tooMany',
+      count: inputs.length,
+      max: rules.inputs.maxImages,
+      model: rules.id,
+    });
+
   if (problems.length > 0) return { ok: false, problems };
   const request: ImageRequest = { prompt, model: rules.id, size, count };
+  if (inputs.length > 0) {
+    request.inputs = inputs.map(({ source, ref, name }) => ({ source, ref, name }));
+    // Dropped rather than refused: a variation offers it only where the model takes it.
+    if (input.inputFidelity !== undefined && rules.inputFidelity)
+      request.inputFidelity = input.inputFidelity;
+    if (input.variation === true && rules.variations && inputs.length === 1)
+      request.variation = true;
+  }
   if (quality !== undefined) request.quality = quality;
   if (background !== undefined) request.background = background;
   if (style !== undefined) request.style = style;

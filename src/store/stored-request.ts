@@ -6,6 +6,9 @@ import { z } from 'zod';
  * today's catalogue; this only keeps a damaged or foreign record from reaching it as a request.
  * Loose, so that a field this schema does not name is kept rather than silently dropped.
  */
+/** A job's reference to an input image (never its bytes). */
+export const storedInputRef = z.object({ source: z.string(), ref: z.string(), name: z.string() });
+
 export const storedRequest = z.looseObject({
   prompt: z.string(),
   model: z.string(),
@@ -16,4 +19,7 @@ export const storedRequest = z.looseObject({
   style: z.string().optional(),
   moderation: z.string().optional(),
   outputFormat: z.string().optional(),
+  inputs: z.array(storedInputRef).optional(),
+  inputFidelity: z.enum(['high', 'low']).optional(),
+  variation: z.boolean().optional(),
 });

@@ -1,10 +1,11 @@
 /**
  * A fake of the OpenAI-compatible Images API over real HTTP on
  * loopback: tests aim the real client at it, and operators run it (`npm run fake-api`) to try the
- * bot without spending credits. It answers with real PNGs of the requested size, records what
- * arrived byte for byte, and misbehaves on demand the ways real gateways do.
+ * bot without spending credits. It serves generations (JSON), edits and variations (multipart),
+ * answers with real PNGs of the requested size, records what arrived byte for byte (the input
+ * files included), and misbehaves on demand the ways real gateways do.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -63,14 +64,32 @@ export interface FakeImagesApiOptions {
   host?: string;
 }
 
-/** What one generation request looked like on arrival, and which final images it was sent. */
+export type Endpoint = 'generations' | 'edits' | 'variations';
+
+/** One file of a multipart request, as it arrived. */
+export interface RecordedFile {
+  /** The form field: `image`, `image[]` or `mask`. */
+  field: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+/** What one request looked like on arrival, and which final images it was sent. */
 export interface RecordedRequest {
+  endpoint: Endpoint;
   path: string;
   headers: IncomingHttpHeaders;
   /** Exactly the bytes that arrived. */
   rawBody: Buffer;
-  /** The body parsed as JSON; `undefined` when it was not JSON. */
+  /**
+   * The parameters: the JSON body of a generation, the text fields of an edit or a variation
+   * (numbers and booleans read as such); `undefined` when the body could not be read.
+   */
   body: GenerationBody | undefined;
+  /** The input images of an edit or variation (`image` / `image[]`), in order. */
+  inputs: RecordedFile[];
+  mask?: RecordedFile;
   /** The final images' bytes, in order, once answered (partial previews are not included). */
   images: Buffer[];
 }
@@ -100,20 +119,27 @@ export interface FakeImagesApi {
   readonly baseUrl: string;
   readonly origin: string;
   readonly requests: readonly RecordedRequest[];
-  /** Resolves once `count` generation requests have arrived (at once if they already have). */
+  /** Resolves once `count` requests (of any endpoint) have arrived (at once if they already have). */
   received(count: number): Promise<void>;
   /** Image downloads requested, in order. */
   readonly downloads: readonly RecordedDownload[];
-  /** The next `count` generation requests suffer `fault`, before any fault set by `setFault`. */
+  /** The next `count` requests (of any endpoint) suffer `fault`, before any fault set by `setFault`. */
   failNext(count: number, fault: Fault): void;
-  /** Every generation request suffers `fault` until cleared with `undefined`. */
+  /** Every request suffers `fault` until cleared with `undefined`. */
   setFault(fault: Fault | undefined): void;
   setResponseMode(mode: ResponseMode): void;
   /** Closes at once, cutting requests that hang. */
   close(): Promise<void>;
 }
 
-const generationPaths = new Set(['/v1/images/generations', '/images/generations']);
+const endpointOf = (path: string): Endpoint | undefined => {
+  const match = /^(?:\/v1)?\/images\/(generations|edits|variations)$/.exec(path);
+  return match?.[1] as Endpoint | undefined;
+};
+/** As OpenAI documents it for the GPT image models. */
+const maxEditImages = 16;
+/** Fields of a multipart body that the API reads as numbers or booleans. */
+const numericFields = new Set(['n', 'partial_images', 'output_compression']);
 const downloadPath = /^(?:\/v1)?\/files\/([\w-]+)\.png$/;
 /** What an endless answer repeats: valid base64, so only its length can give it away. */
 const endlessChunk = Buffer.alloc(64 * 1024, 'A');
@@ -151,6 +177,47 @@ const parseBody = (raw: Buffer): GenerationBody | undefined => {
   } catch {
     return undefined;
   }
+};
+
+/** A multipart body: its text fields as parameters, its files as inputs. */
+const parseMultipart = async (
+  headers: IncomingHttpHeaders,
+  raw: Buffer,
+): Promise<{ body: GenerationBody; inputs: RecordedFile[]; mask?: RecordedFile } | undefined> => {
+  const contentType = headers['content-type'] ?? '';
+  if (!contentType.startsWith('multipart/form-data')) return undefined;
+  let form: FormData;
+  try {
+    form = await new Request('http://fake/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: raw,
+    }).formData();
+  } catch {
+    return undefined;
+  }
+  const body: GenerationBody = {};
+  const inputs: RecordedFile[] = [];
+  let mask: RecordedFile | undefined;
+  for (const [field, value] of form.entries()) {
+    if (typeof value === 'string') {
+      body[field] = numericFields.has(field)
+        ? Number(value)
+        : field === 'stream'
+          ? value === 'true'
+          : value;
+      continue;
+    }
+    const file: RecordedFile = {
+      field,
+      filename: value.name,
+      contentType: value.type,
+      bytes: Buffer.from(await value.arrayBuffer()),
+    };
+    if (field === 'mask') mask = file;
+    else if (field === 'image' || field === 'image[]') inputs.push(file);
+  }
+  return { body, inputs, ...(mask && { mask }) };
 };
 
 const text = (value: unknown, fallback: string): string =>
@@ -253,7 +320,8 @@ class FakeImagesApiServer implements FakeImagesApi {
     const download = downloadPath.exec(path);
     if (request.method === 'GET' && download)
       return this.#serveDownload(request, path, download[1] ?? '', response);
-    if (request.method !== 'POST' || !generationPaths.has(path)) {
+    const endpoint = endpointOf(path);
+    if (request.method !== 'POST' || endpoint === undefined) {
       return sendJson(
         response,
         404,
@@ -262,8 +330,19 @@ class FakeImagesApiServer implements FakeImagesApi {
     }
 
     const rawBody = await readBody(request);
-    const body = parseBody(rawBody);
-    const recorded: RecordedRequest = { path, headers: request.headers, rawBody, body, images: [] };
+    const multipart =
+      endpoint === 'generations' ? undefined : await parseMultipart(request.headers, rawBody);
+    const body = endpoint === 'generations' ? parseBody(rawBody) : multipart?.body;
+    const recorded: RecordedRequest = {
+      endpoint,
+      path,
+      headers: request.headers,
+      rawBody,
+      body,
+      inputs: multipart?.inputs ?? [],
+      ...(multipart?.mask && { mask: multipart.mask }),
+      images: [],
+    };
     this.requests.push(recorded);
     for (const waiter of [...this.#arrivalWaiters]) {
       if (this.requests.length < waiter.count) continue;
@@ -279,13 +358,27 @@ class FakeImagesApiServer implements FakeImagesApi {
       );
     }
     if (body === undefined) {
+      const expected = endpoint === 'generations' ? 'valid JSON' : 'multipart/form-data';
       return sendJson(
         response,
         400,
-        errorBody('The request body is not valid JSON.', 'invalid_request_error', null, null),
+        errorBody(`The request body is not ${expected}.`, 'invalid_request_error', null, null),
       );
     }
-    if (typeof body.prompt !== 'string' || body.prompt === '') {
+    const inputProblem = this.#inputProblem(recorded);
+    if (inputProblem !== undefined) {
+      return sendJson(
+        response,
+        400,
+        errorBody(
+          inputProblem.message,
+          'invalid_request_error',
+          'invalid_value',
+          inputProblem.param,
+        ),
+      );
+    }
+    if (endpoint !== 'variations' && (typeof body.prompt !== 'string' || body.prompt === '')) {
       return sendJson(
         response,
         400,
@@ -305,6 +398,23 @@ class FakeImagesApiServer implements FakeImagesApi {
 
     if (body.stream === true) return this.#stream(body, recorded, response, fault);
     this.#answer(body, recorded, response, fault);
+  }
+
+  /** What the API would refuse about the input files of an edit or variation. */
+  #inputProblem(recorded: RecordedRequest): { param: string; message: string } | undefined {
+    const { endpoint, inputs, body } = recorded;
+    if (endpoint === 'generations') return undefined;
+    if (inputs.length === 0)
+      return { param: 'image', message: "Missing required parameter: 'image'." };
+    if (endpoint === 'variations') {
+      if (inputs.length > 1)
+        return { param: 'image', message: 'Variations take exactly one image.' };
+      if (body?.model !== undefined && body.model !== 'dall-e-2')
+        return { param: 'model', message: 'Variations are only supported for dall-e-2.' };
+    }
+    if (inputs.length > maxEditImages)
+      return { param: 'image', message: `At most ${maxEditImages} images may be edited at once.` };
+    return undefined;
   }
 
   /** Sends the fault's answer when it replaces the normal one; false when the normal answer follows. */
@@ -392,13 +502,18 @@ class FakeImagesApiServer implements FakeImagesApi {
     }
   }
 
-  #finalImages(body: GenerationBody, fault: Fault | undefined): Buffer[] {
+  #finalImages(recorded: RecordedRequest, fault: Fault | undefined): Buffer[] {
     if (fault?.type === 'oversizeImage') return [noisyPng(fault.bytes)];
+    const body = recorded.body ?? {};
     const count = typeof body.n === 'number' && body.n >= 1 ? Math.floor(body.n) : 1;
     if (fault?.type === 'notAnImage') return Array.from({ length: count }, () => fault.bytes);
     const dimensions = parseSize(typeof body.size === 'string' ? body.size : undefined);
-    const prompt = String(body.prompt);
-    return Array.from({ length: count }, (_, index) => solidPng(dimensions, `${prompt}|${index}`));
+    // An edit's or variation's picture depends on its inputs, so distinct inputs give distinct images.
+    const inputs = recorded.inputs.map((input) =>
+      createHash('sha256').update(input.bytes).digest('hex').slice(0, 12),
+    );
+    const seed = [String(body.prompt ?? ''), ...inputs].join('|');
+    return Array.from({ length: count }, (_, index) => solidPng(dimensions, `${seed}|${index}`));
   }
 
   #modeFor(body: GenerationBody, fault: Fault | undefined): ResponseMode {
@@ -443,8 +558,11 @@ class FakeImagesApiServer implements FakeImagesApi {
     response: ServerResponse,
     fault: Fault | undefined,
   ) {
-    const model = text(body.model, 'gpt-image-1.5');
-    const prompt = String(body.prompt);
+    const model = text(
+      body.model,
+      recorded.endpoint === 'variations' ? 'dall-e-2' : 'gpt-image-1.5',
+    );
+    const prompt = String(body.prompt ?? '');
     const mode = this.#modeFor(body, fault);
     if (fault?.type === 'endless' && mode === 'b64_json')
       return void this.#endless(
@@ -452,7 +570,7 @@ class FakeImagesApiServer implements FakeImagesApi {
         'application/json',
         '{"created": 1, "data": [{"b64_json": "',
       );
-    const images = this.#finalImages(body, fault);
+    const images = this.#finalImages(recorded, fault);
     recorded.images = images;
     const data = images.map((bytes) => ({
       ...(mode !== 'url' && { b64_json: bytes.toString('base64') }),
@@ -502,8 +620,10 @@ class FakeImagesApiServer implements FakeImagesApi {
       background: text(body.background, 'opaque'),
       output_format: text(body.output_format, 'png'),
     };
-    const images = this.#finalImages(body, fault);
+    const images = this.#finalImages(recorded, fault);
     recorded.images = images;
+    // Edits stream the same events as generations under their own names.
+    const events = recorded.endpoint === 'edits' ? 'image_edit' : 'image_generation';
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     let cut = false;
     const send = (type: string, payload: object) => {
@@ -517,14 +637,14 @@ class FakeImagesApiServer implements FakeImagesApi {
     for (const [index, bytes] of images.entries()) {
       for (let partial = 0; partial < partials; partial++) {
         const preview = solidPng(dimensions, `${prompt}|${index}|partial ${partial}`);
-        send('image_generation.partial_image', {
+        send(`${events}.partial_image`, {
           b64_json: preview.toString('base64'),
           partial_image_index: partial,
         });
         // Lets a test observe previews arriving before the final image, as they do upstream.
         if (!(await this.#pause(1))) return;
       }
-      send('image_generation.completed', {
+      send(`${events}.completed`, {
         b64_json: bytes.toString('base64'),
         usage: plausibleUsage(prompt, quality, 1, index === 0),
       });

@@ -6,6 +6,7 @@
 import { composeCore, type Core } from '../../src/compose.js';
 import type { Config } from '../../src/config.js';
 import type { ImagesClientOptions } from '#core/images/client.js';
+import type { ImageInputSources } from '#core/inputs.js';
 import type { JobReporter, JobReporters } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import { ModelCatalogue } from '#core/models.js';
@@ -38,6 +39,8 @@ export interface HarnessOptions {
   reporters?: (archive: ResultArchive) => JobReporters;
   /** @default silent */
   logger?: Logger;
+  /** Platform input image sources besides `url`. @default none */
+  inputSources?: ImageInputSources;
 }
 
 export interface Harness extends Core {
@@ -87,6 +90,7 @@ export const wireService = (
               ['slack', reporters],
             ]),
     ...(options.logger && { logger: options.logger }),
+    ...(options.inputSources && { inputSources: options.inputSources }),
     service: { positionIntervalMs: 20, progressIntervalMs: 0, ...options.service },
   });
 

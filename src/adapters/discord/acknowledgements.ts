@@ -23,6 +23,12 @@ export class AcknowledgementsFirst {
     }
   }
 
+  /** Sends this interaction's acknowledgement, then lets its work wait its turn. */
+  async acknowledgeThenWait(send: () => Promise<unknown>): Promise<void> {
+    await this.acknowledge(send);
+    await this.settled();
+  }
+
   /** Resolves once no acknowledgement is on its way, or after `maxWaitMs`. */
   settled(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();

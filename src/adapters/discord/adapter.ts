@@ -3,14 +3,17 @@
  * shared flows. Results are delivered by {@link DiscordReporter} through REST alone, built apart
  * from this (it needs no gateway), so the service that needs the reporter exists before this starts.
  */
-import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, type Interaction } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
-import { RecentOnce } from '#adapters/shared/recent-once.js';
+import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
+import { createResultReuser } from '#adapters/shared/reuse-result.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { AcknowledgementsFirst } from './acknowledgements.js';
-import { onAuditButton } from './audit.js';
+import { isAuditButton, onAuditButton } from './audit.js';
+import { handleButton } from './buttons.js';
 import { interactionInvocation } from './commands.js';
+import { formPrefix, imagesOf, modalOpening, modalSubmission } from './forms.js';
 import { discordLogger } from './log.js';
 import { regenerateListener } from './regenerate.js';
 import { noPings } from './text.js';
@@ -64,31 +67,38 @@ export const startDiscordAdapter = async (
     // Belt and braces: every send also sets this explicitly.
     allowedMentions: noPings,
   });
-  const onReaction = regenerateListener({
-    service,
-    intake: options.intake,
-    archive: options.archive,
-    recent: new RecentOnce(options.regenerateDedupeMs ?? 5000),
-    logger,
-  });
-  client.on(Events.InteractionCreate, (interaction) => {
-    if (interaction.isButton()) {
-      onAuditButton(interaction, logger).catch((error: unknown) =>
-        logger.error({ err: error, interactionId: interaction.id }, 'button handling failed'),
+  const reuser = createResultReuser(options, options.regenerateDedupeMs ?? 5000, logger);
+  const onReaction = regenerateListener(reuser);
+  const handle = (interaction: Interaction): Promise<void> | undefined => {
+    if (interaction.isChatInputCommand()) {
+      const definition = commands.find((command) => command.name === interaction.commandName);
+      const invocation = interactionInvocation(
+        interaction,
+        definition,
+        acknowledgements,
+        service.catalogue,
       );
-      return;
+      return runCommand(invocation, definition, { service, intake: options.intake, logger });
     }
-    if (!interaction.isChatInputCommand()) return;
-    const definition = commands.find((command) => command.name === interaction.commandName);
-    const invocation = interactionInvocation(
-      interaction,
-      definition,
-      acknowledgements,
-      service.catalogue,
-    );
-    runCommand(invocation, definition, { service, intake: options.intake, logger }).catch(
-      (error: unknown) =>
-        logger.error({ err: error, interactionId: interaction.id }, 'command handling failed'),
+    if (interaction.isMessageContextMenuCommand()) {
+      const known = options.messageActions?.some(
+        (action) => action.name.en === interaction.commandName,
+      );
+      if (!known) return undefined;
+      // The modal must be the first answer, so it goes out before other work waits its turn.
+      return openEditForm(modalOpening(interaction), imagesOf(interaction), reuser);
+    }
+    if (interaction.isButton())
+      return isAuditButton(interaction.customId)
+        ? onAuditButton(interaction, logger)
+        : handleButton(interaction, reuser, acknowledgements);
+    if (interaction.isModalSubmit() && interaction.customId.startsWith(formPrefix))
+      return submitPromptForm(modalSubmission(interaction, acknowledgements), reuser);
+    return undefined;
+  };
+  client.on(Events.InteractionCreate, (interaction) => {
+    handle(interaction)?.catch((error: unknown) =>
+      logger.error({ err: error, interactionId: interaction.id }, 'interaction handling failed'),
     );
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {

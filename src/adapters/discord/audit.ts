@@ -9,6 +9,8 @@ import {
   MessageFlags,
   PermissionFlagsBits,
   Routes,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
   type ButtonInteraction,
 } from 'discord.js';
 import type { Logger } from '#core/log.js';
@@ -18,6 +20,9 @@ import { isGone } from './messenger.js';
 import { cut, discordFormat, discordLimits, mention, noPings } from './text.js';
 
 const prefix = 'audit-delete:';
+
+/** Whether a button is an audit line's Delete. */
+export const isAuditButton = (customId: string): boolean => customId.startsWith(prefix);
 /** Discord's custom id holds 100 characters: the channel and up to three message ids. */
 const maxMessageIds = 3;
 
@@ -32,7 +37,10 @@ export const resultLink = ({ guildId, channelId, messageIds }: PostedResult): st
   `https://discord.com/channels/${guildId}/${channelId}/${messageIds[0]}`;
 
 /** The `Delete` button row for a posted result. */
-export const deleteButton = ({ channelId, messageIds }: PostedResult) => [
+export const deleteButton = ({
+  channelId,
+  messageIds,
+}: PostedResult): Array<APIActionRowComponent<APIButtonComponentWithCustomId>> => [
   {
     type: ComponentType.ActionRow,
     components: [

@@ -14,6 +14,7 @@ import {
 import type { ModelCatalogue } from '#core/models.js';
 import type {
   CommandDefinition,
+  MessageActionDefinition,
   OptionDefinition,
   SubcommandDefinition,
 } from '#adapters/shared/command-context.js';
@@ -29,6 +30,7 @@ const optionTypes = {
   user: ApplicationCommandOptionType.User,
   channel: ApplicationCommandOptionType.Channel,
   role: ApplicationCommandOptionType.Role,
+  attachment: ApplicationCommandOptionType.Attachment,
 } as const;
 
 /** Channels a `channel` option offers: those members post and read images in. */
@@ -93,6 +95,18 @@ export const commandJson = (definition: CommandDefinition, catalogue: ModelCatal
       : (definition.options ?? []).map((option) => optionJson(option, catalogue)),
 });
 
+/** A command run on a message, as a message context-menu entry (no description, no options). */
+export const messageCommandJson = (action: MessageActionDefinition): Json => ({
+  type: ApplicationCommandType.Message,
+  name: action.name.en,
+  name_localizations: { ko: action.name.ko },
+  description: '',
+  default_member_permissions: null,
+  contexts: [InteractionContextType.Guild],
+  integration_types: [ApplicationIntegrationType.GuildInstall],
+  options: [],
+});
+
 /**
  * The fields this bot sets, with Discord's defaults filled in, so that a command as sent and the
  * same command as Discord returns it (with ids, versions, omitted `required: false`, `null`s)
@@ -121,7 +135,7 @@ const canonicalCommand = (command: Json): Json => ({
   type: command.type ?? ApplicationCommandType.ChatInput,
   name: command.name,
   name_localizations: command.name_localizations ?? null,
-  description: command.description,
+  description: command.description ?? '',
   description_localizations: command.description_localizations ?? null,
   default_member_permissions: command.default_member_permissions ?? null,
   contexts: command.contexts ?? null,

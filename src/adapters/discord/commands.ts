@@ -8,6 +8,7 @@ import {
   ApplicationCommandOptionType,
   PermissionFlagsBits,
   type ChatInputCommandInteraction,
+  type RepliableInteraction,
 } from 'discord.js';
 import { ageRestricted, roleIdsOf } from './members.js';
 import { UserError } from '#core/errors.js';
@@ -22,6 +23,7 @@ import {
 import { MalformedCommandError } from '#adapters/shared/command-problems.js';
 import { localeFrom } from '#adapters/shared/messages.js';
 import { checkOptionValue } from '#adapters/shared/option-values.js';
+import type { Locale, Requester } from '#core/request.js';
 import type { CommandInvocation } from '#adapters/shared/run-command.js';
 import type { AcknowledgementsFirst } from './acknowledgements.js';
 import { interactionDelivery, toAddress } from './delivery.js';
@@ -33,7 +35,12 @@ export interface OptionReader {
   getSubcommandGroup(required: false): string | null;
   getSubcommand(required: false): string | null;
   /** The option as sent, of whatever type Discord (or a stale registration) gave it. */
-  get(name: string): { type: number; value?: unknown; user?: { id: string } } | null;
+  get(name: string): {
+    type: number;
+    value?: unknown;
+    user?: { id: string };
+    attachment?: { url: string; name: string };
+  } | null;
 }
 
 const optionTypes = {
@@ -42,12 +49,14 @@ const optionTypes = {
   user: ApplicationCommandOptionType.User,
   channel: ApplicationCommandOptionType.Channel,
   role: ApplicationCommandOptionType.Role,
+  attachment: ApplicationCommandOptionType.Attachment,
 } as const;
 
 /**
  * Reads and checks the options a definition declares (those of the chosen subcommand, if any).
  * Discord checks types and limits against the registration, which may be older than the
- * definition: a value of another type or out of range is refused here, naming the option.
+ * definition: a value of another type or out of range is refused here, naming the option. An
+ * uploaded file becomes the job's reference to it (its CDN url, fetched when the job runs).
  */
 export const readOptions = (
   definition: CommandDefinition,
@@ -61,24 +70,50 @@ export const readOptions = (
   for (const option of optionsOf(definition, subcommand, group)) {
     const sent = reader.get(option.name);
     if (sent === null) continue;
-    const checked =
-      sent.type === optionTypes[option.type]
-        ? checkOptionValue(
-            option,
-            option.type === 'user' ? (sent.user?.id ?? sent.value) : sent.value,
-            catalogue,
-            {
-              lengthChecked: true,
-            },
-          )
-        : ({
-            ok: false,
-            problem: { kind: 'wrongType', option: option.name, expected: option.type },
-          } as const);
+    if (sent.type !== optionTypes[option.type])
+      throw new MalformedCommandError({
+        kind: 'wrongType',
+        option: option.name,
+        expected: option.type,
+      });
+    if (option.type === 'attachment') {
+      if (sent.attachment !== undefined)
+        values[option.name] = {
+          source: 'url',
+          ref: sent.attachment.url,
+          name: sent.attachment.name,
+        };
+      continue;
+    }
+    const checked = checkOptionValue(
+      option,
+      option.type === 'user' ? (sent.user?.id ?? sent.value) : sent.value,
+      catalogue,
+      { lengthChecked: true },
+    );
     if (!checked.ok) throw new MalformedCommandError(checked.problem);
     values[option.name] = checked.value;
   }
   return parsedOptions(group, subcommand, values);
+};
+
+/** Who acts in an interaction; throws `guildOnly` outside a server. */
+export const interactionRequester = (
+  interaction: RepliableInteraction,
+  locale: Locale,
+): Requester => {
+  // Registered for servers only, but an older registration may still offer it in DMs.
+  if (!interaction.inGuild() || interaction.channelId === null) throw new UserError('guildOnly');
+  return {
+    platform: 'discord',
+    guildId: interaction.guildId,
+    userId: interaction.user.id,
+    channelId: interaction.channelId,
+    locale,
+    isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+    ageRestricted: ageRestricted(interaction.channel),
+    roleIds: roleIdsOf(interaction.member),
+  };
 };
 
 export const interactionInvocation = (
@@ -94,25 +129,9 @@ export const interactionInvocation = (
     logContext: { interactionId: interaction.id },
     format: discordFormat,
     delivery: toAddress(interactionDelivery(interaction)),
-    acknowledge: async () => {
-      await acknowledgements.acknowledge(() => responder.acknowledge());
-      await acknowledgements.settled();
-    },
+    acknowledge: () => acknowledgements.acknowledgeThenWait(() => responder.acknowledge()),
     locale: async () => localeFrom(interaction.locale),
-    requester: async (locale) => {
-      // Registered for servers only, but an older registration may still offer it in DMs.
-      if (!interaction.inGuild()) throw new UserError('guildOnly');
-      return {
-        platform: 'discord',
-        guildId: interaction.guildId,
-        userId: interaction.user.id,
-        channelId: interaction.channelId,
-        locale,
-        isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
-        ageRestricted: ageRestricted(interaction.channel),
-        roleIds: roleIdsOf(interaction.member),
-      };
-    },
+    requester: async (locale) => interactionRequester(interaction, locale),
     readOptions: (command) => readOptions(command, interaction.options, catalogue),
     mention,
     reply: (text, options) => responder.reply(text, options),

@@ -3,7 +3,15 @@
  * retries 5xx), so delivery needs only the bot token, not a gateway connection. Every body sets
  * allowed mentions to none.
  */
-import { DiscordAPIError, REST, RESTJSONErrorCodes, Routes, type APIMessage } from 'discord.js';
+import {
+  DiscordAPIError,
+  REST,
+  RESTJSONErrorCodes,
+  Routes,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIMessage,
+} from 'discord.js';
 import type { OutgoingFile } from './attachments.js';
 import { noMentions } from './text.js';
 
@@ -12,8 +20,8 @@ export interface MessageBody {
   embeds?: Array<Record<string, unknown>>;
   /** Replaces the message's attachments; `[]` removes them, `undefined` leaves them. */
   files?: readonly OutgoingFile[];
-  /** Rows of buttons; `[]` removes them, `undefined` leaves them. */
-  components?: Array<Record<string, unknown>>;
+  /** Replaces the message's rows of buttons; `[]` removes them, `undefined` leaves them. */
+  components?: ReadonlyArray<APIActionRowComponent<APIButtonComponentWithCustomId>>;
 }
 
 export interface RestOptions {

@@ -5,8 +5,11 @@
  */
 import { Routes, type REST } from 'discord.js';
 import type { ModelCatalogue } from '#core/models.js';
-import type { CommandDefinition } from '#adapters/shared/command-context.js';
-import { commandJson, sameCommands } from './command-json.js';
+import type {
+  CommandDefinition,
+  MessageActionDefinition,
+} from '#adapters/shared/command-context.js';
+import { commandJson, messageCommandJson, sameCommands } from './command-json.js';
 
 export interface RegisterOptions {
   rest: REST;
@@ -15,6 +18,8 @@ export interface RegisterOptions {
   /** Registers in this guild only when set. @default undefined (global registration) */
   guildId?: string;
   commands: readonly CommandDefinition[];
+  /** Message context-menu commands (`Edit image`). @default none */
+  messageActions?: readonly MessageActionDefinition[];
   catalogue: ModelCatalogue;
 }
 
@@ -31,11 +36,17 @@ export const registerCommands = async (options: RegisterOptions): Promise<Regist
   const route = options.guildId
     ? Routes.applicationGuildCommands(applicationId, options.guildId)
     : Routes.applicationCommands(applicationId);
-  const desired = options.commands.map((definition) => commandJson(definition, options.catalogue));
+  const desired = [
+    ...options.commands.map((definition) => commandJson(definition, options.catalogue)),
+    ...(options.messageActions ?? []).map(messageCommandJson),
+  ];
   const registered = (await options.rest.get(route)) as Array<Record<string, unknown>>;
   const outcome = {
     scope: options.guildId ? `guild ${options.guildId}` : 'global',
-    names: desired.map((command) => `/${String(command.name)}`),
+    names: [
+      ...options.commands.map((command) => `/${command.name}`),
+      ...(options.messageActions ?? []).map((action) => action.name.en),
+    ],
   };
   if (sameCommands(desired, registered)) return { action: 'unchanged', ...outcome };
   await options.rest.put(route, { body: desired });

@@ -11,11 +11,14 @@ import type { PartialImage } from '#core/images/types.js';
 import { isProgress, UndeliverableError } from '#core/jobs.js';
 import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
+import type { ModelCatalogue } from '#core/models.js';
 import type { ResultArchive } from '#core/result-archive.js';
 import { AuditTrail, auditText } from '#adapters/shared/audit.js';
 import { notPosted, previewFileName, statusLine } from '#adapters/shared/job-text.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { offerReuse } from '#adapters/shared/offer-reuse.js';
+import { cancelButton, resultButtons } from '#adapters/shared/result-actions.js';
+import { attachmentRef } from './attachment-input.js';
 import { fitWithin, prepareUploads } from './attachments.js';
 import { deleteButton, resultLink, type PostedResult } from './audit.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
@@ -25,8 +28,10 @@ import { resultBody, statusBody } from './render.js';
 import { cut, discordFormat, discordLimits, mention, regenerateEmoji } from './text.js';
 
 export interface DiscordReporterOptions extends RestOptions {
-  /** Where delivered results are remembered for 🔁. */
+  /** Where delivered results are remembered for 🔁 and the buttons. */
   archive: ResultArchive;
+  /** Which buttons a result gets depends on its model. */
+  catalogue: ModelCatalogue;
   logger: Logger;
   /** @default Date */
   clock?: { now(): number };
@@ -57,6 +62,7 @@ const refusesTheBot = (error: unknown): boolean =>
 export class DiscordReporter implements JobReporter {
   readonly #messenger: DiscordMessenger;
   readonly #archive: ResultArchive;
+  readonly #catalogue: ModelCatalogue;
   readonly #logger: Logger;
   readonly #clock: { now(): number };
   readonly #jobs = new Map<string, JobState>();
@@ -65,6 +71,7 @@ export class DiscordReporter implements JobReporter {
   constructor(options: DiscordReporterOptions) {
     this.#messenger = new DiscordMessenger(options);
     this.#archive = options.archive;
+    this.#catalogue = options.catalogue;
     this.#logger = discordLogger(options.logger, 'discord-reporter');
     this.#clock = options.clock ?? Date;
   }
@@ -75,7 +82,11 @@ export class DiscordReporter implements JobReporter {
     try {
       if (event.type === 'completed') await this.#complete(job, state, event, messages);
       else if (event.type === 'partial') await this.#preview(job, state, event.image, messages);
-      else await this.#status(state, statusBody(job, statusLine(event, messages)));
+      else {
+        // Cancel is offered only while the job waits: once it runs, it finishes or fails.
+        const buttons = event.type === 'queued' ? [cancelButton(job.id, messages)] : [];
+        await this.#status(state, statusBody(job, statusLine(event, messages), [], buttons));
+      }
     } catch (error) {
       if (refusesTheBot(error))
         throw new UndeliverableError('Discord refuses the bot in this channel', { cause: error });
@@ -93,6 +104,10 @@ export class DiscordReporter implements JobReporter {
       content: cut(auditText(job, ending, discordFormat, mention, link), discordLimits.content),
       ...(entry.posted && { components: deleteButton(entry.posted) }),
     });
+  }
+
+  maxImageBytes(job: Job): number {
+    return readDiscordDelivery(job.delivery).uploadLimit;
   }
 
   #stateOf(job: Job): JobState {
@@ -138,8 +153,9 @@ export class DiscordReporter implements JobReporter {
   /** The images, split over as many messages as Discord needs, each offering 🔁. */
   async #postResult(job: Job, state: JobState, result: CompletedEvent, messages: Messages) {
     const batches = await prepareUploads(result.images, state.delivery.uploadLimit);
+    const buttons = resultButtons(job.request, this.#catalogue, messages);
     const bodies = batches.map((files, index) =>
-      resultBody(job, result, messages, files, { index, of: batches.length }),
+      resultBody(job, result, messages, files, { index, of: batches.length }, buttons),
     );
     const [first, ...rest] = bodies;
     if (first === undefined)
@@ -147,11 +163,15 @@ export class DiscordReporter implements JobReporter {
     const resultIds = [await this.#status(state, first)];
     state.showsResult = true;
     for (const body of rest) resultIds.push(await this.#postMore(state, body));
+    const { channelId } = state.delivery;
     await offerReuse(
       this.#archive,
       job,
-      resultIds.map((messageId) => ({
+      resultIds.map((messageId, index) => ({
         messageId,
+        images: (batches[index] ?? []).map((file, position) =>
+          attachmentRef(channelId, messageId, position, file.name),
+        ),
         addAffordance: () =>
           this.#messenger.react(state.delivery.channelId, messageId, regenerateEmoji),
       })),
@@ -166,7 +186,12 @@ export class DiscordReporter implements JobReporter {
 
   /** Shows `body` on the job's status message (made on first use); returns its id. */
   async #status(state: JobState, body: MessageBody): Promise<string> {
-    const signature = JSON.stringify([body.content, body.embeds, body.files?.length]);
+    const signature = JSON.stringify([
+      body.content,
+      body.embeds,
+      body.files?.length,
+      body.components,
+    ]);
     if (
       state.statusMessageId !== undefined &&
       signature === state.lastStatus &&

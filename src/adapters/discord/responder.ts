@@ -7,7 +7,7 @@
  * privately defer privately. A public deferral that ends in a private answer (a refusal) is
  * deleted and the answer follows privately, so refusals are never shown to the channel.
  */
-import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, type RepliableInteraction } from 'discord.js';
 import { cut, discordLimits, noPings } from './text.js';
 
 export class InteractionResponder {
@@ -17,7 +17,7 @@ export class InteractionResponder {
 
   /** @param privately whether every answer of this command is ephemeral (so is the deferral). */
   constructor(
-    private readonly interaction: ChatInputCommandInteraction,
+    private readonly interaction: RepliableInteraction,
     private readonly privately: boolean,
   ) {}
 

@@ -9,6 +9,8 @@ import type { MessageFormat } from '#adapters/shared/messages.js';
 export const discordLimits = {
   content: 2000,
   embedDescription: 4096,
+  embedFooter: 2048,
+  embedTotal: 6000,
   filesPerMessage: 10,
 } as const;
 

@@ -2,7 +2,7 @@ import type { IntakeRegister } from '#core/intake.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
 import type { GenerationService } from '#core/service-api.js';
-import type { CommandDefinition } from './command-context.js';
+import type { CommandDefinition, MessageActionDefinition } from './command-context.js';
 
 /** What every platform adapter is started with, from the composition root. */
 export interface AdapterParts {
@@ -13,5 +13,7 @@ export interface AdapterParts {
   commands: readonly CommandDefinition[];
   /** Where each platform request is admitted once. */
   intake: IntakeRegister;
+  /** The commands run on a message (`Edit image`), loaded once by the caller. @default none */
+  messageActions?: readonly MessageActionDefinition[];
   logger: Logger;
 }

@@ -2,6 +2,7 @@
  * Platform-neutral command definitions and the context each adapter builds to run them, so a
  * command's logic is written once and Discord and Slack only translate in and out.
  */
+import type { ImageInputRef } from '#core/inputs.js';
 import type { ModelCatalogue } from '#core/models.js';
 import type { DeliveryAddress, Requester } from '#core/request.js';
 import type { GenerationService } from '#core/service-api.js';
@@ -17,7 +18,8 @@ export interface OptionDefinition {
   name: string;
   /** Korean name for Discord's `name_localizations`. */
   nameKo: string;
-  type: 'string' | 'integer' | 'user' | 'channel' | 'role';
+  /** `attachment`: a file the user uploads with the command, where the platform has such options. */
+  type: 'string' | 'integer' | 'user' | 'channel' | 'role' | 'attachment';
   description: Localised;
   /** @default false */
   required?: boolean;
@@ -69,7 +71,21 @@ export interface CommandDefinition {
   execute(context: CommandContext): Promise<void>;
 }
 
-export type OptionValue = string | number;
+/**
+ * A command run on a message (Discord's message context menu, Slack's message shortcut). What it
+ * does is the shared `Edit image` flow (see `prompt-form.ts`); this is its declaration.
+ */
+export interface MessageActionDefinition {
+  target: 'message';
+  /** Stable id: the Slack shortcut's `callback_id`. */
+  id: string;
+  /** Discord's menu entry (spaces and capitals allowed, 32 characters at most). */
+  name: Localised;
+  /** Slack's shortcut, as the manifest declares it. */
+  slack: { name: string; description: string };
+}
+
+export type OptionValue = string | number | ImageInputRef;
 
 export interface ParsedOptions {
   /** The group the subcommand belongs to, when it is in one. */
@@ -89,6 +105,9 @@ export interface CommandContext {
   mention(userId: string): string;
   reply(text: string, options?: { ephemeral?: boolean }): Promise<void>;
 }
+
+/** Options a text command can carry: files come another way (a message shortcut). */
+export const isTextual = (option: OptionDefinition): boolean => option.type !== 'attachment';
 
 /** The subcommands at the top level, or in the named group. */
 export const subcommandsOf = (

@@ -49,6 +49,10 @@ export const resultDetails = (
     elapsedMs,
   });
 
+/** The prompt the model says it drew from (dall-e-3 rewrites prompts), when it said one. */
+export const revisedPromptOf = (images: readonly DecodedImage[]): string | undefined =>
+  images.find((image) => image.revisedPrompt !== undefined)?.revisedPrompt;
+
 /**
  * What the requester is told when a result was made but could not be posted. The images were made
  * and counted, so the usual "nothing was charged" would be false; the incident id finds the log line.

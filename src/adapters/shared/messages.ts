@@ -82,6 +82,27 @@ export interface Messages {
   /** The note a moderator's Delete leaves on the audit line; `by` in platform markup. */
   auditDeleted(by: string): string;
   resultDeleted(): string;
+  /** The prompt the model says it drew from (dall-e-3 rewrites prompts). */
+  revisedPrompt(prompt: string): string;
+  /** `Edit image` was used on a message without an image. */
+  noImageOnMessage(): string;
+  /** A prompt form was submitted after the bot stopped keeping it. */
+  formExpired(): string;
+  /** The title of a prompt form (at most 24 characters: Slack's limit). */
+  formTitle(kind: 'edit' | 'remix'): string;
+  promptLabel(): string;
+  /** The submit button of a prompt form, where the platform shows one. */
+  formSubmit(): string;
+  /** The buttons on a result and on a waiting job's status. */
+  actionLabel(action: 'reroll' | 'vary' | 'remix' | 'delete' | 'cancel'): string;
+  /** Asks which image to vary, and how much. */
+  varyPrompt(): string;
+  /** One choice of the vary picker: the image's number, and the change where there is a choice. */
+  varyChoice(image: number, strength?: 'subtle' | 'strong'): string;
+  /** Someone other than the owner or a moderator tried to delete a result. */
+  notYourResult(): string;
+  /** Someone other than the owner or an admin tried to cancel a job. */
+  notYourJob(): string;
 }
 
 /** Every setting on its own line, each followed by where it came from. */
@@ -179,6 +200,47 @@ export const englishProblem = (problem: Problem): string => {
         : `count ${problem.value} is not available for ${problem.model}: choose a whole number from ${problem.min} to ${problem.max}`;
     case 'needsAlpha':
       return `background transparent needs a format with alpha: choose output format ${orList(alphaFormats)}, not ${problem.outputFormat}`;
+    case 'outsideLimits': {
+      const { multipleOf, maxAspect, maxLongEdge, maxPixels } = problem.limits;
+      return `size ${problem.value} is not available for ${problem.model}: give WIDTHxHEIGHT (or auto) with both sides multiples of ${multipleOf}, the long side at most ${maxLongEdge}, at most ${maxPixels} pixels, and an aspect ratio between 1:${maxAspect} and ${maxAspect}:1`;
+    }
+    case 'tooMany':
+      return `${problem.count} images given; ${problem.model} takes at most ${problem.max}`;
+  }
+};
+
+const megabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
+const typeNames = (types: readonly string[]): string[] =>
+  types.map((type) => type.slice('image/'.length).toUpperCase());
+
+/** Why an input image was refused: the file and the rule it broke. */
+const englishInputRefusal = (input: JobFailure['input']): string => {
+  const file = input?.file ?? 'an image';
+  switch (input?.rule) {
+    case 'tooLarge':
+      return `The image ${file} is larger than ${megabytes(input.maxBytes)}, the most this model takes.`;
+    case 'wrongType':
+      return `The image ${file} is not a ${orList(typeNames(input.types))} file, which is all this model takes.`;
+    case 'notSquare':
+      return `The image ${file} must be a square PNG for this model.`;
+    case 'unreachable':
+    case undefined:
+      return `The image ${file} could not be fetched (it may have been deleted).`;
+  }
+};
+
+const koreanInputRefusal = (input: JobFailure['input']): string => {
+  const file = input?.file ?? '이미지';
+  switch (input?.rule) {
+    case 'tooLarge':
+      return `이미지 ${file}이(가) 이 모델이 받는 최대 크기 ${megabytes(input.maxBytes)}보다 큽니다.`;
+    case 'wrongType':
+      return `이미지 ${file}은(는) ${orList(typeNames(input.types), '또는')} 파일이 아닙니다. 이 모델은 이 형식만 받습니다.`;
+    case 'notSquare':
+      return `이 모델에는 이미지 ${file}이(가) 정사각형 PNG여야 합니다.`;
+    case 'unreachable':
+    case undefined:
+      return `이미지 ${file}을(를) 가져오지 못했습니다 (삭제되었을 수 있습니다).`;
   }
 };
 
@@ -207,6 +269,7 @@ const english = (format: MessageFormat): Messages => {
     user: 'a user',
     channel: 'a channel',
     role: 'a role',
+    attachment: 'a file',
   } as const;
   const commandProblem = (p: CommandProblem): string => {
     switch (p.kind) {
@@ -313,6 +376,8 @@ const english = (format: MessageFormat): Messages => {
           return 'This request waited too long and was dropped. Nothing was charged; try again.';
         case 'undeliverable':
           return "I can't post in this channel. Add the bot to it, then try again. This request was cancelled. Nothing was charged.";
+        case 'badInput':
+          return `${englishInputRefusal(failure.input)} Nothing was charged.`;
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }
@@ -377,6 +442,23 @@ const english = (format: MessageFormat): Messages => {
       "That image's settings are no longer kept (results are remembered for 30 days).",
     deliveryFailed: (incidentId) =>
       `The images were made but could not be posted here (error id ${incidentId}).`,
+    revisedPrompt: (prompt) => `Revised prompt: ${prompt}`,
+    noImageOnMessage: () =>
+      'That message has no image to work from: use it on a message with a PNG, JPEG or WebP image.',
+    formExpired: () =>
+      'That form is no longer kept (forms are kept for an hour): open it again. Nothing was charged.',
+    formTitle: (kind) => (kind === 'edit' ? 'Edit image' : 'Remix'),
+    promptLabel: () => 'Prompt',
+    formSubmit: () => 'Make it',
+    actionLabel: (action) =>
+      ({ reroll: 'Reroll', vary: 'Vary', remix: 'Remix', delete: 'Delete', cancel: 'Cancel' })[
+        action
+      ],
+    varyPrompt: () => 'Which image should vary, and how much?',
+    varyChoice: (image, strength) =>
+      strength === undefined ? `Image ${image}` : `Image ${image} · ${strength}`,
+    notYourResult: () => 'Only the person who asked for this image, or a moderator, can delete it.',
+    notYourJob: () => 'Only the person who asked, or an admin, can cancel this request.',
     policyReport: (stored, mention) =>
       policyReportOf(stored, policyLine, (origin) =>
         origin ? `set by ${mention(origin.byUserId)}, ${format.time(origin.at)}` : 'default',
@@ -461,6 +543,12 @@ const korean = (format: MessageFormat): Messages => {
           : `count ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. ${p.min}부터 ${p.max}까지의 정수를 고르세요`;
       case 'needsAlpha':
         return `투명 배경에는 알파 채널이 있는 형식이 필요합니다. ${p.outputFormat} 대신 png 또는 webp를 고르세요`;
+      case 'outsideLimits': {
+        const { multipleOf, maxAspect, maxLongEdge, maxPixels } = p.limits;
+        return `size ${p.value}은(는) ${p.model}에서 사용할 수 없습니다. 가로x세로(또는 auto)로 입력하세요: 두 변 모두 ${multipleOf}의 배수, 긴 변 최대 ${maxLongEdge}, 최대 ${maxPixels}픽셀, 가로세로 비율 1:${maxAspect}~${maxAspect}:1`;
+      }
+      case 'tooMany':
+        return `이미지를 ${p.count}장 주었습니다. ${p.model}은(는) 최대 ${p.max}장까지 받습니다`;
     }
   };
   const range = (min: number | undefined, max: number | undefined) =>
@@ -475,6 +563,7 @@ const korean = (format: MessageFormat): Messages => {
     user: '사용자',
     channel: '채널',
     role: '역할',
+    attachment: '파일',
   } as const;
   const commandProblem = (p: CommandProblem): string => {
     switch (p.kind) {
@@ -584,6 +673,8 @@ const korean = (format: MessageFormat): Messages => {
           return '요청이 너무 오래 기다려 취소되었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
         case 'undeliverable':
           return '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.';
+        case 'badInput':
+          return `${koreanInputRefusal(failure.input)} 차감된 것은 없습니다.`;
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }
@@ -647,6 +738,25 @@ const korean = (format: MessageFormat): Messages => {
       '이 이미지의 설정은 더 이상 보관되지 않습니다 (결과는 30일 동안 기억합니다).',
     deliveryFailed: (incidentId) =>
       `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
+    revisedPrompt: (prompt) => `수정된 프롬프트: ${prompt}`,
+    noImageOnMessage: () =>
+      '그 메시지에는 작업할 이미지가 없습니다. PNG, JPEG 또는 WebP 이미지가 있는 메시지에서 사용하세요.',
+    formExpired: () =>
+      '그 입력 창은 더 이상 보관되지 않습니다 (한 시간 동안 보관합니다). 다시 열어 주세요. 차감된 것은 없습니다.',
+    formTitle: (kind) => (kind === 'edit' ? '이미지 편집' : '리믹스'),
+    promptLabel: () => '프롬프트',
+    formSubmit: () => '만들기',
+    actionLabel: (action) =>
+      ({ reroll: '다시 만들기', vary: '변형', remix: '리믹스', delete: '삭제', cancel: '취소' })[
+        action
+      ],
+    varyPrompt: () => '어느 이미지를 얼마나 바꿀까요?',
+    varyChoice: (image, strength) =>
+      strength === undefined
+        ? `${image}번 이미지`
+        : `${image}번 이미지 · ${strength === 'subtle' ? '조금' : '많이'}`,
+    notYourResult: () => '이 이미지를 요청한 사람이나 관리자만 삭제할 수 있습니다.',
+    notYourJob: () => '요청한 사람이나 관리자만 이 요청을 취소할 수 있습니다.',
     policyReport: (stored, mention) =>
       policyReportOf(stored, policyLine, (origin) =>
         origin ? `${mention(origin.byUserId)}, ${format.time(origin.at)}에 설정` : '기본값',

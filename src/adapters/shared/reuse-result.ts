@@ -11,7 +11,7 @@ import type { ResultArchive } from '#core/result-archive.js';
 import type { GenerationService } from '#core/service-api.js';
 import { describeError } from './describe-error.js';
 import { messagesFor, type MessageFormat } from './messages.js';
-import type { RecentOnce } from './recent-once.js';
+import { RecentOnce } from './recent-once.js';
 
 /** A request to reuse the result shown in one platform message. */
 export interface ResultReuse {
@@ -40,6 +40,13 @@ export interface ResultReuser {
   recent: RecentOnce;
   logger: Logger;
 }
+
+/** The reuser each adapter builds from its parts. */
+export const createResultReuser = (
+  { service, archive, intake }: Pick<ResultReuser, 'service' | 'archive' | 'intake'>,
+  dedupeMs: number,
+  logger: Logger,
+): ResultReuser => ({ service, archive, intake, recent: new RecentOnce(dedupeMs), logger });
 
 export const reuseResult = async (
   reuse: ResultReuse,

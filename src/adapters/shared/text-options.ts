@@ -14,6 +14,7 @@
  */
 import type { ModelCatalogue } from '#core/models.js';
 import {
+  isTextual,
   optionsOf,
   parsedOptions,
   subcommandsOf,
@@ -74,6 +75,7 @@ const placeholder = (option: OptionDefinition): string =>
 
 const usageOfOptions = (options: readonly OptionDefinition[]): string =>
   options
+    .filter(isTextual)
     .map((option) => {
       const shown = option.positional
         ? placeholder(option)
@@ -134,7 +136,7 @@ export const parseTextCommand = (
     subcommand = sub.name;
     words = words.slice(1);
   }
-  const options = optionsOf(command, subcommand, group);
+  const options = optionsOf(command, subcommand, group).filter(isTextual);
   const values: Record<string, OptionValue | undefined> = {};
   const take = (option: OptionDefinition, raw: string) => {
     const checked = checkTextValue(option, raw, catalogue);

@@ -4,10 +4,11 @@
  * translates: commands and `:repeat:` go to the shared flows.
  */
 import { Server } from 'node:http';
-import { App, type BlockButtonAction } from '@slack/bolt';
+import { App, type BlockAction, type BlockButtonAction, type MessageShortcut } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
-import { RecentOnce } from '#adapters/shared/recent-once.js';
+import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
+import { createResultReuser } from '#adapters/shared/reuse-result.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { auditDeleteAction, auditDeleteListener } from './audit.js';
 import { boltLogger } from './bolt-logger.js';
@@ -16,7 +17,9 @@ import {
   slackClientOptions,
   type SlackRetryOptions,
 } from './client-options.js';
+import { buttonListener } from './buttons.js';
 import { slashCommandInvocation } from './commands.js';
+import { imagesOfMessage, promptViewId, viewOpening, viewSubmission } from './forms.js';
 import { SlackPeople } from './people.js';
 import { regenerateListener } from './regenerate.js';
 
@@ -72,17 +75,37 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
       });
     });
   }
-  app.event(
-    'reaction_added',
-    regenerateListener(people, {
-      service,
-      intake: options.intake,
-      archive: options.archive,
-      recent: new RecentOnce(options.regenerateDedupeMs ?? 5_000),
-      logger,
-    }),
-  );
+  const reuser = createResultReuser(options, options.regenerateDedupeMs ?? 5_000, logger);
+  for (const action of options.messageActions ?? []) {
+    app.shortcut<MessageShortcut>(
+      { type: 'message_action', callback_id: action.id },
+      async ({ shortcut, ack, client }) => {
+        await ack();
+        const actor = {
+          teamId: shortcut.team?.id ?? shortcut.user.team_id ?? '',
+          userId: shortcut.user.id,
+          channelId: shortcut.channel.id,
+        };
+        await openEditForm(
+          viewOpening(client, people, actor, shortcut.trigger_id),
+          imagesOfMessage(shortcut.message),
+          reuser,
+        );
+      },
+    );
+  }
+  app.view(promptViewId, async ({ ack, view, body, client }) => {
+    await submitPromptForm(
+      viewSubmission(view, () => ack(), client, people, {
+        teamId: body.team?.id ?? body.user.team_id ?? '',
+        userId: body.user.id,
+      }),
+      reuser,
+    );
+  });
+  app.event('reaction_added', regenerateListener(people, reuser));
   app.action<BlockButtonAction>(auditDeleteAction, auditDeleteListener(people, logger));
+  app.action<BlockAction>({ action_id: /^imagine:/ }, buttonListener(people, reuser));
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });

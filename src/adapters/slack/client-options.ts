@@ -3,7 +3,9 @@
  * policy retries 10 times over about 30 minutes and sleeps whatever `Retry-After` says; a user
  * waiting on a status message must hear back long before that, so both are bounded here.
  */
-import type { Logger as BoltLogger, webApi } from '@slack/bolt';
+import { webApi, type Logger as BoltLogger } from '@slack/bolt';
+import type { Logger } from '#core/log.js';
+import { boltLogger } from './bolt-logger.js';
 
 export interface SlackRetryOptions {
   /** Retries after the first attempt (429, 5xx, network errors). @default 3 */
@@ -85,3 +87,20 @@ export const slackClientOptions = (
   },
   fetch: boundRetryAfter(globalThis.fetch, retry.maxRetryAfterSeconds, logger),
 });
+
+/** A Web API client with the bot token and {@link slackClientOptions}, for REST-only work. */
+export const createSlackClient = (options: {
+  botToken: string;
+  /** @default 'https://slack.com/api/' */
+  apiUrl?: string;
+  retry?: SlackRetryOptions;
+  logger: Logger;
+}): webApi.WebClient =>
+  new webApi.WebClient(
+    options.botToken,
+    slackClientOptions(
+      options.apiUrl ?? 'https://slack.com/api/',
+      resolveRetryOptions(options.retry),
+      boltLogger(options.logger),
+    ),
+  );

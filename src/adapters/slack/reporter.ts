@@ -4,29 +4,29 @@
  * the queue position and progress; the images are uploaded to the channel with `files.uploadV2`;
  * the status message then becomes the result message that carries the `:repeat:` affordance.
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { CodedError } from '#core/errors.js';
 import { isProgress, UndeliverableError } from '#core/jobs.js';
 import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
+import type { ModelCatalogue } from '#core/models.js';
 import type { ResultArchive } from '#core/result-archive.js';
 import { AuditTrail, auditText } from '#adapters/shared/audit.js';
 import {
   imageFileName,
   notPosted,
   resultDetails,
+  revisedPromptOf,
   statusLine,
   statusPromptLength,
 } from '#adapters/shared/job-text.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { offerReuse } from '#adapters/shared/offer-reuse.js';
-import { boltLogger } from './bolt-logger.js';
-import {
-  resolveRetryOptions,
-  slackClientOptions,
-  type SlackRetryOptions,
-} from './client-options.js';
+import { cancelButton, resultButtons, type ActionButton } from '#adapters/shared/result-actions.js';
 import { auditBlocks, resultLink, type PostedResult } from './audit.js';
+import { withButtons } from './blocks.js';
+import { slackFileSourceName } from './file-input.js';
+import { createSlackClient, type SlackRetryOptions } from './client-options.js';
 import { readSlackDelivery, regenerateReaction, resultMessageId } from './delivery.js';
 import { createSlackMarkup, quotePrompt, slackFormat, type SlackMarkup } from './markup.js';
 
@@ -35,8 +35,10 @@ export interface SlackReporterOptions {
   botToken: string;
   /** SLACK_API_URL. @default 'https://slack.com/api/' */
   apiUrl?: string;
-  /** Where delivered results are remembered for `:repeat:`. */
+  /** Where delivered results are remembered for `:repeat:` and the buttons. */
   archive: ResultArchive;
+  /** Which buttons a result gets depends on its model. */
+  catalogue: ModelCatalogue;
   logger: Logger;
   /** @default see {@link SlackRetryOptions} */
   retry?: SlackRetryOptions;
@@ -79,24 +81,28 @@ export const sharedMessageTs = (upload: unknown, channelId: string): string | un
   return undefined;
 };
 
+/** The files an upload made, in order, as `files.uploadV2` reports them. Pure. */
+export const uploadedFiles = (upload: unknown): Array<{ id: string; name: string }> =>
+  ((upload as { files?: Array<{ files?: unknown[] }> }).files ?? []).flatMap((completion) =>
+    (completion.files ?? []).flatMap((file) => {
+      const { id, name } = file as { id?: unknown; name?: unknown };
+      return typeof id === 'string' ? [{ id, name: typeof name === 'string' ? name : id }] : [];
+    }),
+  );
+
 export class SlackReporter implements JobReporter {
   readonly #client: webApi.WebClient;
   readonly #archive: ResultArchive;
+  readonly #catalogue: ModelCatalogue;
   readonly #logger: Logger;
   readonly #jobs = new Map<string, JobState>();
   readonly #audited = new AuditTrail<PostedResult>();
 
   constructor(options: SlackReporterOptions) {
     this.#archive = options.archive;
+    this.#catalogue = options.catalogue;
     this.#logger = options.logger.child({ component: 'slack-reporter' });
-    this.#client = new webApi.WebClient(
-      options.botToken,
-      slackClientOptions(
-        options.apiUrl ?? 'https://slack.com/api/',
-        resolveRetryOptions(options.retry),
-        boltLogger(options.logger),
-      ),
-    );
+    this.#client = createSlackClient(options);
   }
 
   async report(job: Job, event: JobEvent): Promise<void> {
@@ -110,7 +116,9 @@ export class SlackReporter implements JobReporter {
         case 'started':
         case 'partial':
           try {
-            await this.#setStatus(job, state, markup, statusLine(event, messages));
+            // Cancel is offered only while the job waits: once it runs, it finishes or fails.
+            const buttons = event.type === 'queued' ? [cancelButton(job.id, messages)] : [];
+            await this.#setStatus(job, state, markup, statusLine(event, messages), buttons);
           } catch (error) {
             if (isChannelAccessError(error))
               throw new UndeliverableError('Slack refuses the bot in this channel', {
@@ -179,18 +187,29 @@ export class SlackReporter implements JobReporter {
     }
   }
 
-  /** Posts the status message the first time, then edits it; identical text is not sent again. */
-  async #setStatus(job: Job, state: JobState, markup: SlackMarkup, line: string): Promise<void> {
+  /**
+   * Posts the status message the first time, then edits it; identical text and buttons are not
+   * sent again. `buttons` replace any the message had.
+   */
+  async #setStatus(
+    job: Job,
+    state: JobState,
+    markup: SlackMarkup,
+    line: string,
+    buttons: readonly ActionButton[] = [],
+  ): Promise<void> {
     const { channelId } = readSlackDelivery(job.delivery);
     const text = `${markup.render(`${markup.mention(job.requester.userId)} · ${line}`)}\n${quotePrompt(job.request.prompt, statusPromptLength)}`;
-    if (text === state.statusText) return;
+    const signature = JSON.stringify([text, buttons.map((button) => button.id)]);
+    if (signature === state.statusText) return;
+    const blocks = withButtons(text, buttons);
     if (state.statusTs === undefined) {
-      const posted = await this.#client.chat.postMessage({ channel: channelId, text });
+      const posted = await this.#client.chat.postMessage({ channel: channelId, text, blocks });
       state.statusTs = posted.ts;
     } else {
-      await this.#client.chat.update({ channel: channelId, ts: state.statusTs, text });
+      await this.#client.chat.update({ channel: channelId, ts: state.statusTs, text, blocks });
     }
-    state.statusText = text;
+    state.statusText = signature;
   }
 
   async #deliver(
@@ -207,9 +226,12 @@ export class SlackReporter implements JobReporter {
       messages,
       markup.mention(job.requester.userId),
     );
+    const revised = revisedPromptOf(event.images);
+    const revisedLine =
+      revised === undefined ? '' : `\n${markup.render(messages.revisedPrompt(revised))}`;
     const upload = await this.#client.files.uploadV2({
       channel_id: channelId,
-      initial_comment: `${quotePrompt(job.request.prompt)}\n${markup.render(details)}`,
+      initial_comment: `${quotePrompt(job.request.prompt)}\n${markup.render(details)}${revisedLine}`,
       file_uploads: event.images.map((image, index) => ({
         file: image.bytes,
         filename: imageFileName(image, index),
@@ -222,6 +244,7 @@ export class SlackReporter implements JobReporter {
       state,
       markup,
       `${details}\n${messages.remaining(event.quota)}`,
+      resultButtons(job.request, this.#catalogue, messages),
     ).catch((error: unknown) =>
       this.#logger.warn({ err: error, jobId: job.id }, 'could not update the status of a result'),
     );
@@ -234,6 +257,11 @@ export class SlackReporter implements JobReporter {
       job,
       resultTs.map((ts) => ({
         messageId: resultMessageId(channelId, ts),
+        images: uploadedFiles(upload).map((file) => ({
+          source: slackFileSourceName,
+          ref: file.id,
+          name: file.name,
+        })),
         addAffordance: () =>
           this.#client.reactions.add({
             channel: channelId,

@@ -1,5 +1,6 @@
 import type { ImagesClient } from '../images/types.js';
 import type { JobJournal } from '../journal.js';
+import type { ImageInputSources } from '../inputs.js';
 import type { JobReporters } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { ModelCatalogue } from '../models.js';
@@ -26,6 +27,10 @@ export interface GenerationServiceOptions {
   reporters: JobReporters;
   /** Salt for the hashed `user` sent upstream (IMAGES_USER_SALT). */
   userSalt: string;
+  /** Where input images are fetched from, by the source their references name. @default none */
+  inputs?: ImageInputSources;
+  /** Per input image fetched. @default 30000 */
+  inputTimeoutMs?: number;
   /** Previews asked of streaming models, 0 to 3; 0 turns streaming off. @default 2 */
   partialImages?: number;
   /** The window the images-per-minute cap counts over; shorter only in tests. @default 60000 */

@@ -3,6 +3,7 @@
  * the quota. Pure, so each mapping is tested on its own.
  */
 import { ImagesApiError, type ImagesErrorKind } from '../images/types.js';
+import { InputRefusedError } from '../inputs.js';
 import type { Job, JobFailure, LastEvent } from '../jobs.js';
 import type { StopReason } from '../queue/types.js';
 import type { QuotaHold } from '../quota/types.js';
@@ -63,6 +64,13 @@ const reasonOfKind: Record<ImagesErrorKind, JobFailure['reason'] | undefined> = 
  * service turns into an `internal` failure with an incident id.
  */
 export const failureOf = (error: unknown): JobFailure | undefined => {
+  if (error instanceof InputRefusedError) {
+    const { file, rule, rules } = error;
+    return {
+      reason: 'badInput',
+      input: { file, rule, maxBytes: rules.maxBytes, types: rules.types },
+    };
+  }
   if (!(error instanceof ImagesApiError)) return undefined;
   const reason = reasonOfKind[error.kind];
   if (reason === undefined) return undefined;

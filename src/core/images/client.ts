@@ -5,8 +5,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import OpenAI from 'openai';
-import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
+import OpenAI, { toFile } from 'openai';
+import type {
+  ImageCreateVariationParams,
+  ImageEditParamsBase,
+  ImageGenerateParamsBase,
+  ImagesResponse,
+} from 'openai/resources/images';
+import type { InputImage } from '../inputs.js';
 import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
 import type { ImageRequest } from '../request.js';
@@ -14,9 +20,10 @@ import { downloadRules, hostOf, type DownloadRules } from './address-rules.js';
 import { decodeBase64Image, ImageDataError } from './decode.js';
 import { downloadImage } from './download.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
+import { fitOutput } from './fit-output.js';
 import { checkImage } from './image-check.js';
 import { InflightBudget, jobShare, type JobBytes } from './inflight-budget.js';
-import { buildParams } from './params.js';
+import { buildEditParams, buildParams, buildVariationParams } from './params.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import {
   ImagesApiError,
@@ -75,6 +82,16 @@ const defaults = {
   /** QUEUE_CONCURRENCY's default. */
   concurrency: 4,
 };
+
+/** One call to the API, by endpoint, with its body. */
+type Call =
+  | { endpoint: 'generations'; params: ImageGenerateParamsBase }
+  | { endpoint: 'edits'; params: ImageEditParamsBase }
+  | { endpoint: 'variations'; params: ImageCreateVariationParams };
+
+/** The input images as files; their bytes go upstream exactly as fetched. */
+const filesOf = (inputs: readonly InputImage[]) =>
+  Promise.all(inputs.map((input) => toFile(input.bytes, input.name, { type: input.contentType })));
 
 /** Options with each default filled in; the download rules and a job's share have computed ones. */
 type Settings = Required<
@@ -199,19 +216,22 @@ class OpenAIImagesClient implements ImagesClient {
     const { signal } = options;
     if (signal?.aborted)
       throw new ImagesApiError('aborted', 'the request was cancelled', { attempts: 0 });
-    const streaming =
-      (options.partialImages ?? 0) >= 1 && this.#catalogue.get(request.model)?.streaming === true;
-    const params = buildParams(request, {
-      user: options.user,
-      partialImages: streaming ? options.partialImages : undefined,
-    });
+    const call = await this.#callFor(request, options);
+    const streaming = call.endpoint !== 'variations' && call.params.stream === true;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       this.#logger?.debug(
-        { model: request.model, size: request.size, count: request.count, streaming, attempt },
+        {
+          model: request.model,
+          size: request.size,
+          count: request.count,
+          endpoint: call.endpoint,
+          streaming,
+          attempt,
+        },
         'images: sending',
       );
-      const outcome = await this.#attempt(params, streaming, options);
+      const outcome = await this.#attempt(call, options);
       if (outcome.ok) {
         this.#logger?.info(
           {
@@ -239,10 +259,28 @@ class OpenAIImagesClient implements ImagesClient {
     }
   }
 
+  /** The endpoint and body: an edit when there are input images, a variation where asked for. */
+  async #callFor(request: ImageRequest, options: GenerateOptions): Promise<Call> {
+    const rules = this.#catalogue.get(request.model);
+    const streams = (options.partialImages ?? 0) >= 1 && rules?.streaming === true;
+    const extras = {
+      user: options.user,
+      partialImages: streams ? options.partialImages : undefined,
+      fit: fitOutput(request, rules, options.maxImageBytes),
+    };
+    const inputs = options.inputs ?? [];
+    if (inputs.length === 0)
+      return { endpoint: 'generations', params: buildParams(request, extras) };
+    const files = await filesOf(inputs);
+    const [first] = files;
+    if (request.variation === true && first !== undefined && files.length === 1)
+      return { endpoint: 'variations', params: buildVariationParams(request, first, extras) };
+    return { endpoint: 'edits', params: buildEditParams(request, files, extras) };
+  }
+
   /** One attempt under its own deadline, which covers the whole answer, not just its headers. */
   async #attempt(
-    params: ImageGenerateParamsBase,
-    streaming: boolean,
+    call: Call,
     { signal, onPartialImage }: GenerateOptions,
   ): Promise<
     | { ok: true; result: Omit<GenerationResult, 'attempts'> }
@@ -254,9 +292,9 @@ class OpenAIImagesClient implements ImagesClient {
     const bytes = this.#budget.forJob();
     try {
       const result = await this.#attemptBytes.run(bytes, () =>
-        streaming
-          ? this.#stream(params, attemptSignal, onPartialImage)
-          : this.#once(params, attemptSignal, bytes),
+        call.endpoint !== 'variations' && call.params.stream === true
+          ? this.#stream(call, attemptSignal, onPartialImage)
+          : this.#once(call, attemptSignal, bytes),
       );
       return { ok: true, result };
     } catch (error) {
@@ -273,11 +311,19 @@ class OpenAIImagesClient implements ImagesClient {
     }
   }
 
-  async #once(params: ImageGenerateParamsBase, signal: AbortSignal, bytes: JobBytes) {
-    const response: unknown = await this.#openai.images.generate(
-      { ...params, stream: false },
-      { signal },
-    );
+  #request(call: Call, signal: AbortSignal): Promise<unknown> {
+    switch (call.endpoint) {
+      case 'generations':
+        return this.#openai.images.generate({ ...call.params, stream: false }, { signal });
+      case 'edits':
+        return this.#openai.images.edit({ ...call.params, stream: false }, { signal });
+      case 'variations':
+        return this.#openai.images.createVariation(call.params, { signal });
+    }
+  }
+
+  async #once(call: Call, signal: AbortSignal, bytes: JobBytes) {
+    const response: unknown = await this.#request(call, signal);
     const data = (response as ImagesResponse | null)?.data;
     if (!Array.isArray(data) || data.length === 0) {
       throw new ImageDataError('upstream', 'the Images API answered without any image');
@@ -328,21 +374,30 @@ class OpenAIImagesClient implements ImagesClient {
   }
 
   async #stream(
-    params: ImageGenerateParamsBase,
+    call: Exclude<Call, { endpoint: 'variations' }>,
     signal: AbortSignal,
     onPartialImage: GenerateOptions['onPartialImage'],
   ) {
-    const stream = await this.#openai.images.generate({ ...params, stream: true }, { signal });
+    const stream =
+      call.endpoint === 'edits'
+        ? await this.#openai.images.edit({ ...call.params, stream: true }, { signal })
+        : await this.#openai.images.generate({ ...call.params, stream: true }, { signal });
     const images: DecodedImage[] = [];
     let usage: ImageUsage | undefined;
     let previews = Promise.resolve();
     for await (const event of stream) {
-      if (event.type === 'image_generation.partial_image') {
+      if (
+        event.type === 'image_generation.partial_image' ||
+        event.type === 'image_edit.partial_image'
+      ) {
         // Events carry no image number: previews belong to the image the next completed event ends.
         const place = { imageIndex: images.length, partialIndex: event.partial_image_index };
         const b64 = event.b64_json;
         previews = previews.then(() => this.#preview(onPartialImage, b64, place));
-      } else if (event.type === 'image_generation.completed') {
+      } else if (
+        event.type === 'image_generation.completed' ||
+        event.type === 'image_edit.completed'
+      ) {
         images.push(await checkImage(decodeBase64Image(event.b64_json)));
         // Each completed event reports the tokens of its own image, so they add up to the request's.
         usage = addUsage(usage, mapUsage(event.usage));

@@ -22,6 +22,8 @@ export interface DownloadOptions {
   rules: DownloadRules;
   /** The attempt's share of the process budget, which every byte read is counted against. */
   bytes: JobBytes;
+  /** Sent to the url's own host only, never after a redirect elsewhere (a platform's file token). */
+  headers?: Record<string, string>;
 }
 
 /** Storage services redirect once or twice; more is a loop or a probe. */
@@ -56,12 +58,22 @@ const checkedLookup =
     );
   };
 
-const get = (url: URL, signal: AbortSignal, rules: DownloadRules, checkAddresses: boolean) =>
+const get = (
+  url: URL,
+  signal: AbortSignal,
+  rules: DownloadRules,
+  checkAddresses: boolean,
+  headers: Record<string, string> | undefined,
+) =>
   new Promise<IncomingMessage>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(
       url,
-      { signal, ...(checkAddresses && { lookup: checkedLookup(rules) }) },
+      {
+        signal,
+        ...(checkAddresses && { lookup: checkedLookup(rules) }),
+        ...(headers !== undefined && { headers }),
+      },
       resolve,
     );
     request.on('error', reject);
@@ -93,10 +105,12 @@ const readBody = async (response: IncomingMessage, options: DownloadOptions): Pr
 
 const fetchAllowed = async (url: string, signal: AbortSignal, options: DownloadOptions) => {
   let target = URL.canParse(url) ? new URL(url) : undefined;
+  const origin = target?.origin;
   for (let redirects = 0; target !== undefined; redirects++) {
     const judged = judgeUrl(target, options.rules);
     if (!judged.allowed) throw refused(judged.reason);
-    const response = await get(target, signal, options.rules, judged.checkAddresses);
+    const headers = target.origin === origin ? options.headers : undefined;
+    const response = await get(target, signal, options.rules, judged.checkAddresses, headers);
     const status = response.statusCode ?? 0;
     if (status < 300 || status >= 400) {
       if (status >= 200 && status < 300) return readBody(response, options);

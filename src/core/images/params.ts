@@ -1,5 +1,11 @@
-import type { ImageGenerateParamsBase } from 'openai/resources/images';
+import type { Uploadable } from 'openai';
+import type {
+  ImageCreateVariationParams,
+  ImageEditParamsBase,
+  ImageGenerateParamsBase,
+} from 'openai/resources/images';
 import type { ImageRequest } from '../request.js';
+import type { OutputFit } from './fit-output.js';
 
 /** The API accepts 0 to 3 previews; 0 is not streaming at all. */
 const maxPartialImages = 3;
@@ -12,7 +18,7 @@ const maxPartialImages = 3;
  */
 export const buildParams = (
   request: ImageRequest,
-  extras: { user?: string; partialImages?: number },
+  extras: { user?: string; partialImages?: number; fit?: OutputFit },
 ): ImageGenerateParamsBase => {
   const params: ImageGenerateParamsBase = {
     prompt: request.prompt,
@@ -31,6 +37,7 @@ export const buildParams = (
   if (request.outputFormat !== undefined) {
     params.output_format = request.outputFormat as ImageGenerateParamsBase['output_format'];
   }
+  Object.assign(params, extras.fit);
   if (extras.user !== undefined) params.user = extras.user;
   if (extras.partialImages !== undefined && extras.partialImages >= 1) {
     params.stream = true;
@@ -38,3 +45,37 @@ export const buildParams = (
   }
   return params;
 };
+
+/**
+ * The body of an edit: the generation's parameters that `/images/edits` takes (no style, no
+ * moderation), the input images, and `input_fidelity` where the request kept it (only for models
+ * that accept it, see `validateRequest`).
+ */
+export const buildEditParams = (
+  request: ImageRequest,
+  images: Uploadable[],
+  extras: { user?: string; partialImages?: number; fit?: OutputFit },
+): ImageEditParamsBase => {
+  const params = buildParams(request, extras);
+  delete params.style;
+  delete params.moderation;
+  return {
+    ...params,
+    quality: params.quality as ImageEditParamsBase['quality'],
+    image: images,
+    ...(request.inputFidelity !== undefined && { input_fidelity: request.inputFidelity }),
+  };
+};
+
+/** The body of a variation (dall-e-2): one image, and only what `/images/variations` takes. */
+export const buildVariationParams = (
+  request: ImageRequest,
+  image: Uploadable,
+  extras: { user?: string },
+): ImageCreateVariationParams => ({
+  image,
+  model: request.model,
+  n: request.count,
+  size: request.size as ImageCreateVariationParams['size'],
+  ...(extras.user !== undefined && { user: extras.user }),
+});

@@ -1,4 +1,5 @@
 import { CodedError } from '../errors.js';
+import type { InputImage } from '../inputs.js';
 import type { ImageRequest } from '../request.js';
 
 export interface DecodedImage {
@@ -37,6 +38,13 @@ export interface GenerateOptions {
   partialImages?: number;
   /** Receives each preview while the model streams; a throw here never fails the call. @default none */
   onPartialImage?: (image: PartialImage) => void;
+  /**
+   * The most bytes one image may have where it will be posted: where the model can, the API is
+   * asked for a format and compression that fit. @default no limit
+   */
+  maxImageBytes?: number;
+  /** Images to work from: the call goes to `/images/edits` (or `/images/variations`). @default none */
+  inputs?: readonly InputImage[];
 }
 
 export interface ImagesClient {

@@ -8,9 +8,14 @@ import {
   type DiscordAdapterOptions,
   type DiscordConfig,
 } from '#adapters/discord/adapter.js';
+import {
+  discordAttachmentSource,
+  discordAttachmentSourceName,
+} from '#adapters/discord/attachment-input.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
+import { ModelCatalogue } from '#core/models.js';
 import { createLogger, type Logger } from '#core/log.js';
-import { loadCommands } from '#commands/registry.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import { startHarness, type Harness, type HarnessOptions } from '#test/support/service-harness.js';
 import type { GenerationService } from '#core/service-api.js';
 import type { FakeDiscord } from './index.js';
@@ -50,8 +55,14 @@ export const startTestBot = async (
     ...options.harness,
     service: { progressIntervalMs: 20, ...options.harness?.service },
     logger,
+    inputSources: new Map([[discordAttachmentSourceName, discordAttachmentSource(config)]]),
     reporters: (archive) =>
-      new Map([['discord', new DiscordReporter({ ...config, archive, logger })]]),
+      new Map([
+        [
+          'discord',
+          new DiscordReporter({ ...config, archive, catalogue: new ModelCatalogue(), logger }),
+        ],
+      ]),
   });
   const running = await startDiscordAdapter({
     config,
@@ -59,6 +70,7 @@ export const startTestBot = async (
     archive: harness.archive,
     intake: harness.intake,
     commands: await loadCommands(),
+    messageActions: await loadMessageActions(),
     logger,
     ...fastAdapter,
     ...options.adapter,

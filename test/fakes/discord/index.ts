@@ -12,7 +12,6 @@ import { FaultInjector, type FaultRule } from './faults.js';
 import { FakeGateway } from './gateway.js';
 import { SnowflakeUtil } from 'discord.js';
 import {
-  buttonInteractionPayload,
   interactionPayload,
   memberPermissions,
   messagePayload,
@@ -77,6 +76,24 @@ export interface CommandInvocation {
   attachmentSizeLimit?: number;
   /** Sends it as if from a direct message with the bot (no guild). @default false */
   directMessage?: boolean;
+  /** Files for attachment options: each is uploaded and sent as an option of type 11. */
+  attachments?: ReadonlyArray<{
+    option: string;
+    filename: string;
+    bytes: Buffer;
+    contentType?: string;
+  }>;
+}
+
+/** Who acts, where, as in a command. */
+export interface Actor {
+  user: FakeUser;
+  /** @default the user's interaction's or message's guild */
+  guild?: FakeGuild;
+  /** @default 'en-US' */
+  locale?: string;
+  /** @default {@link memberPermissions} */
+  permissions?: bigint;
 }
 
 export interface FakeDiscord {
@@ -109,6 +126,16 @@ export interface FakeDiscord {
     /** @default {@link memberPermissions} */
     permissions?: bigint;
   }): FakeInteraction;
+  /** A message context-menu command (`Edit image`) on `message`. */
+  runMessageCommand(message: FakeMessage, name: string, actor: Actor): FakeInteraction;
+  /** Submits the modal the bot opened in answer to `opened`, as the user who opened it. */
+  submitModal(opened: FakeInteraction, values: Readonly<Record<string, string>>): FakeInteraction;
+  /** Clicks a button (or picks `values` in a select menu) on one of the bot's messages. */
+  click(
+    message: FakeMessage,
+    customId: string,
+    actor: Actor & { values?: readonly string[] },
+  ): FakeInteraction;
   /** Adds the user's reaction and dispatches it (to sessions with the reactions intent). */
   react(message: FakeMessage, user: FakeUser, emoji: string): number;
   close(): Promise<void>;
@@ -172,6 +199,10 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
     if (!invocation.guild.memberIds.includes(invocation.user.id))
       invocation.guild.memberIds.push(invocation.user.id);
     const limit = invocation.attachmentSizeLimit;
+    const uploads = (invocation.attachments ?? []).map((file) => ({
+      option: file.option,
+      upload: world.addUpload(file.filename, file.bytes, file.contentType),
+    }));
     const interaction = world.newInteraction({
       guildId: invocation.guild.id,
       channelId: channel.id,
@@ -188,12 +219,56 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
       permissions: invocation.permissions ?? memberPermissions,
       commandName: invocation.name,
       commandId: commandIdOf(invocation.guild, invocation.name),
-      options: invocation.options ?? [],
+      options: [
+        ...(invocation.options ?? []),
+        ...uploads.map(({ option, upload }) => ({
+          name: option,
+          type: 11 as const,
+          value: upload.id,
+        })),
+      ],
       locale: invocation.locale ?? 'en-US',
       ...(limit !== undefined && { attachmentSizeLimit: limit }),
       ...(invocation.directMessage && { directMessage: true }),
+      uploads: uploads.map(({ upload }) => upload),
+      baseUrl: origin(),
     });
     return { interaction, payload };
+  };
+
+  /** Any other interaction: built as a command would be, then given its own type and data. */
+  const dispatchOther = (
+    kind: NonNullable<FakeInteraction['kind']>,
+    actor: Actor & { channelId: string; name: string; messageId?: string },
+    shape: (payload: Record<string, unknown>) => Record<string, unknown>,
+  ): FakeInteraction => {
+    const channel = world.findChannel(actor.channelId);
+    const guild = actor.guild ?? (channel && world.guilds.get(channel.guildId));
+    if (!channel || !guild) throw new Error(`fake Discord: no channel ${actor.channelId}`);
+    if (!guild.memberIds.includes(actor.user.id)) guild.memberIds.push(actor.user.id);
+    const interaction = world.newInteraction({
+      kind,
+      guildId: guild.id,
+      channelId: channel.id,
+      userId: actor.user.id,
+      commandName: actor.name,
+      ...(actor.messageId !== undefined && { messageId: actor.messageId }),
+    });
+    const payload = interactionPayload(world, {
+      id: interaction.id,
+      token: interaction.token,
+      guild,
+      channel,
+      user: actor.user,
+      permissions: actor.permissions ?? memberPermissions,
+      commandName: actor.name,
+      commandId: commandIdOf(guild, actor.name),
+      options: [],
+      locale: actor.locale ?? 'en-US',
+    });
+    gateway.dispatch('INTERACTION_CREATE', shape(payload));
+    interaction.dispatchedAt = performance.now();
+    return interaction;
   };
   const dispatchAll = (prepared: ReadonlyArray<ReturnType<typeof prepare>>): FakeInteraction[] =>
     prepared.map(({ interaction, payload }) => {
@@ -201,6 +276,22 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
       interaction.dispatchedAt = performance.now();
       return interaction;
     });
+
+  const click: FakeDiscord['click'] = (message, customId, actor) =>
+    dispatchOther(
+      'component',
+      { ...actor, channelId: message.channelId, name: customId, messageId: message.id },
+      (payload) => ({
+        ...payload,
+        type: 3,
+        message: messagePayload(message, world, origin()),
+        data: {
+          custom_id: customId,
+          component_type: actor.values === undefined ? 2 : 3,
+          ...(actor.values !== undefined && { values: actor.values }),
+        },
+      }),
+    );
 
   return {
     token,
@@ -216,34 +307,46 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
     addRole: (guild, name, members) => world.addRole(guild, name, members),
     runCommand: (invocation) => dispatchAll([prepare(invocation)])[0] as FakeInteraction,
     runCommands: (invocations) => dispatchAll(invocations.map(prepare)),
-    clickButton({ message, user, customId, permissions }) {
-      const guild = world.guilds.get(message.guildId);
-      const channel = world.findChannel(message.channelId);
-      if (!guild || !channel)
-        throw new Error('fake Discord: a button on a message outside a guild');
-      const interaction = world.newInteraction({
-        guildId: guild.id,
-        channelId: channel.id,
-        userId: user.id,
-        commandName: customId,
-      });
-      gateway.dispatch(
-        'INTERACTION_CREATE',
-        buttonInteractionPayload(world, {
-          id: interaction.id,
-          token: interaction.token,
-          guild,
-          channel,
-          user,
-          permissions: permissions ?? memberPermissions,
-          locale: 'en-US',
-          customId,
-          message: messagePayload(message, world, origin()),
+    runMessageCommand: (message, name, actor) =>
+      dispatchOther(
+        'messageCommand',
+        { ...actor, channelId: message.channelId, name },
+        (payload) => ({
+          ...payload,
+          data: {
+            id: commandIdOf(world.guilds.get(message.guildId)!, name),
+            name,
+            type: 3,
+            guild_id: message.guildId,
+            target_id: message.id,
+            resolved: { messages: { [message.id]: messagePayload(message, world, origin()) } },
+          },
+        }),
+      ),
+    submitModal(opened, values) {
+      const modal = opened.modal;
+      const user = world.users.get(opened.userId);
+      if (!modal || !user)
+        throw new Error('fake Discord: the bot opened no modal for that interaction');
+      return dispatchOther(
+        'modalSubmit',
+        { user, channelId: opened.channelId, name: String(modal.custom_id) },
+        (payload) => ({
+          ...payload,
+          type: 5,
+          data: {
+            custom_id: modal.custom_id,
+            components: Object.entries(values).map(([customId, value]) => ({
+              type: 1,
+              components: [{ type: 4, custom_id: customId, value }],
+            })),
+          },
         }),
       );
-      interaction.dispatchedAt = performance.now();
-      return interaction;
     },
+    click,
+    clickButton: ({ message, user, customId, permissions }) =>
+      click(message, customId, { user, ...(permissions !== undefined && { permissions }) }),
     react(message, user, emoji) {
       message.reactions.push({ emoji, userId: user.id });
       world.changed();

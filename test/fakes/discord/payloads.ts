@@ -3,6 +3,7 @@
  * Only the fields discord.js reads are filled in, with Discord's names and types.
  */
 import { ChannelType, PermissionFlagsBits, SnowflakeUtil } from 'discord.js';
+import type { StoredAttachment } from './messages.js';
 import type { FakeChannel, FakeDiscordWorld, FakeGuild, FakeMessage, FakeUser } from './world.js';
 
 type Json = Record<string, unknown>;
@@ -134,6 +135,16 @@ export const guildCreatePayload = (guild: FakeGuild, world: FakeDiscordWorld): J
   soundboard_sounds: [],
 });
 
+/** An attachment with its CDN url, which the fake serves. */
+export const attachmentPayload = (attachment: StoredAttachment, baseUrl: string): Json => ({
+  id: attachment.id,
+  filename: attachment.filename,
+  size: attachment.size,
+  content_type: attachment.contentType,
+  url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
+  proxy_url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
+});
+
 export const messagePayload = (
   message: FakeMessage,
   world: FakeDiscordWorld,
@@ -151,14 +162,7 @@ export const messagePayload = (
   mention_everyone: false,
   mentions: [],
   mention_roles: [],
-  attachments: message.attachments.map((attachment) => ({
-    id: attachment.id,
-    filename: attachment.filename,
-    size: attachment.size,
-    content_type: attachment.contentType,
-    url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
-    proxy_url: `${baseUrl}/attachments/${attachment.id}/${encodeURIComponent(attachment.filename)}`,
-  })),
+  attachments: message.attachments.map((attachment) => attachmentPayload(attachment, baseUrl)),
   embeds: message.embeds,
   reactions: [],
   pinned: false,
@@ -177,7 +181,7 @@ export const messagePayload = (
 
 /** An option as Discord sends it in an interaction. */
 export type InteractionOption =
-  | { name: string; type: 3 | 4 | 5 | 6 | 7 | 8 | 10; value: string | number | boolean }
+  | { name: string; type: 3 | 4 | 5 | 6 | 7 | 8 | 10 | 11; value: string | number | boolean }
   | { name: string; type: 1 | 2; options?: InteractionOption[] };
 
 const USER_OPTION = 6;
@@ -209,6 +213,10 @@ export const interactionPayload = (
     locale: string;
     attachmentSizeLimit?: number;
     directMessage?: boolean;
+    /** Files of attachment options (type 11, whose value is the attachment id). */
+    uploads?: readonly StoredAttachment[];
+    /** The CDN origin attachment urls point at. */
+    baseUrl?: string;
   },
 ): Json => {
   if (fields.directMessage)
@@ -251,6 +259,14 @@ export const interactionPayload = (
     ...(mentionedRoles.length > 0 && {
       roles: Object.fromEntries(mentionedRoles.map((role) => [role.id, rolePayload(role, 0n)])),
     }),
+    ...((fields.uploads?.length ?? 0) > 0 && {
+      attachments: Object.fromEntries(
+        (fields.uploads ?? []).map((upload) => [
+          upload.id,
+          attachmentPayload(upload, fields.baseUrl ?? ''),
+        ]),
+      ),
+    }),
   };
   return {
     id: fields.id,
@@ -286,23 +302,6 @@ export const interactionPayload = (
     },
   };
 };
-
-/** A click on a message's button: the command's interaction shape, as a message component. */
-export const buttonInteractionPayload = (
-  world: FakeDiscordWorld,
-  fields: Omit<
-    Parameters<typeof interactionPayload>[1],
-    'commandName' | 'commandId' | 'options'
-  > & {
-    customId: string;
-    message: Json;
-  },
-): Json => ({
-  ...interactionPayload(world, { ...fields, commandName: '', commandId: '', options: [] }),
-  type: 3,
-  message: fields.message,
-  data: { custom_id: fields.customId, component_type: 2 },
-});
 
 /** The same command sent from a direct message: no guild, no member, the user instead. */
 const directMessagePayload = (inGuild: Json, user: FakeUser): Json => {

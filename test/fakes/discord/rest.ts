@@ -63,6 +63,9 @@ const refuse = (which: keyof typeof unknown) => {
 
 const CHANNEL_MESSAGE_WITH_SOURCE = 4;
 const DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE = 5;
+const DEFERRED_UPDATE_MESSAGE = 6;
+const UPDATE_MESSAGE = 7;
+const MODAL = 9;
 
 export const createRestHandler = (
   world: FakeDiscordWorld,
@@ -84,8 +87,10 @@ export const createRestHandler = (
   const webhookMessage = (interaction: FakeInteraction, messageId: string): FakeMessage => {
     const id = messageId === '@original' ? interaction.originalMessageId : messageId;
     const message = id === undefined ? undefined : world.messages.get(id);
-    if (!message || message.deleted || message.interactionId !== interaction.id)
-      throw refuse('message');
+    const ownsMessage =
+      message?.interactionId === interaction.id ||
+      (message !== undefined && message.id === interaction.messageId);
+    if (!message || message.deleted || !ownsMessage) throw refuse('message');
     return message;
   };
 
@@ -132,6 +137,28 @@ export const createRestHandler = (
     const body = await readBody(request);
     const type = body.json.type as number;
     const data = (body.json.data ?? {}) as Record<string, unknown>;
+    if (type === MODAL) {
+      if (interaction.kind === 'modalSubmit')
+        throw new DiscordRefusal(400, 50035, 'Invalid Form Body: a modal cannot open a modal');
+      interaction.acknowledgedAt = arrivedAt;
+      interaction.response = { type, ephemeral: false };
+      interaction.modal = data;
+      world.changed();
+      return sendJson(response, 204, undefined);
+    }
+    if (type === DEFERRED_UPDATE_MESSAGE || type === UPDATE_MESSAGE) {
+      const message =
+        interaction.messageId === undefined ? undefined : world.messages.get(interaction.messageId);
+      if (message === undefined)
+        throw new DiscordRefusal(400, 50035, `Invalid Form Body: type ${type} needs a message`);
+      interaction.acknowledgedAt = arrivedAt;
+      interaction.response = { type, ephemeral: false };
+      // Later webhook edits of "@original" change the message the component is on.
+      interaction.originalMessageId = message.id;
+      if (type === UPDATE_MESSAGE) edit(message, { json: data, files: body.files }, uploadLimit());
+      else world.changed();
+      return sendJson(response, 204, undefined);
+    }
     if (type !== CHANNEL_MESSAGE_WITH_SOURCE && type !== DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE)
       throw new DiscordRefusal(400, 50035, `Invalid Form Body: type ${type} is not supported here`);
     const deferred = type === DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE;
@@ -153,6 +180,8 @@ export const createRestHandler = (
       interactionId: interaction.id,
     });
     interaction.originalMessageId = message.id;
+    // Waiters look the reply up through the interaction, which only now points at it.
+    world.changed();
     if (query.get('with_response') !== 'true') {
       sendJson(response, 204, undefined);
       return;
@@ -405,6 +434,7 @@ export const createRestHandler = (
     if (!match) return false;
     const attachment = [...world.messages.values()]
       .flatMap((message) => message.attachments)
+      .concat(world.uploads)
       .find((candidate) => candidate.id === match[1]);
     if (!attachment) sendError(response, 404, 0, '404: Not Found');
     else response.writeHead(200, { 'content-type': attachment.contentType }).end(attachment.bytes);

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { SnowflakeUtil } from 'discord.js';
-import type { MessageState, Pings } from './messages.js';
+import type { MessageState, Pings, StoredAttachment } from './messages.js';
 import { pingsOf } from './messages.js';
 
 export interface FakeUser {
@@ -73,8 +73,17 @@ export interface FakeInteraction {
   /** `performance.now()` when it went out on the gateway, and when the callback arrived. */
   dispatchedAt: number;
   acknowledgedAt?: number;
-  /** The callback: 4 (reply) or 5 (deferred), with whether it was ephemeral. */
+  /**
+   * The callback: 4 (reply), 5 (deferred), 6 (deferred update), 7 (update) or 9 (modal), with
+   * whether it was ephemeral.
+   */
   response?: { type: number; ephemeral: boolean };
+  /** @default 'command' */
+  kind?: 'command' | 'messageCommand' | 'component' | 'modalSubmit';
+  /** The modal the bot opened in answer (callback 9). */
+  modal?: Record<string, unknown>;
+  /** For a click on a component: the message it is on. */
+  messageId?: string;
   originalMessageId?: string;
   attachmentSizeLimit?: number;
 }
@@ -98,6 +107,8 @@ export class FakeDiscordWorld extends EventEmitter {
   /** Each PUT of a command list, so a test can tell "registered" from "left alone". */
   readonly commandWrites: Array<{ scope: string; names: string[] }> = [];
   readonly botUser: FakeUser;
+  /** Files users attached to commands, served at their CDN url like message attachments. */
+  readonly uploads: StoredAttachment[] = [];
 
   constructor(readonly applicationId: string) {
     super();
@@ -164,6 +175,40 @@ export class FakeDiscordWorld extends EventEmitter {
     for (const [userId, channel] of this.#directChannels)
       if (channel.id === channelId) return userId;
     return undefined;
+  }
+
+  /** A file a user uploads with a command (an attachment option). */
+  addUpload(filename: string, bytes: Buffer, contentType = 'image/png'): StoredAttachment {
+    const upload = { id: this.newId(), filename, contentType, size: bytes.length, bytes };
+    this.uploads.push(upload);
+    return upload;
+  }
+
+  /** A message a user posts, with files: something to run a message command on. */
+  postAsUser(
+    channel: FakeChannel,
+    user: FakeUser,
+    content: string,
+    files: ReadonlyArray<{ filename: string; bytes: Buffer; contentType?: string }> = [],
+  ): FakeMessage {
+    return this.addMessage({
+      content,
+      embeds: [],
+      components: [],
+      attachments: files.map((file) => ({
+        id: this.newId(),
+        filename: file.filename,
+        contentType: file.contentType ?? 'image/png',
+        size: file.bytes.length,
+        bytes: file.bytes,
+      })),
+      flags: 0,
+      allowedMentions: undefined,
+      channelId: channel.id,
+      guildId: channel.guildId,
+      authorId: user.id,
+      source: 'channel',
+    });
   }
 
   findChannel(channelId: string): FakeChannel | undefined {

@@ -9,14 +9,14 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  blockActionsPayload,
+  interactivePayload,
   reactionAddedCallback,
   slashCommandPayload,
   type CommandInput,
 } from './payloads.js';
 import { postSigned, type HttpAck, type SignedPostOptions } from './signed-request.js';
 import { SocketHub, type SocketAck } from './socket-hub.js';
-import { FakeWorkspace, type Params, type WorkspaceOptions } from './workspace.js';
+import { FakeWorkspace, type FakeView, type Params, type WorkspaceOptions } from './workspace.js';
 
 export interface FakeSlackOptions extends WorkspaceOptions {
   /** The bot token every Web API call must carry. @default 'xoxb-fake-bot-token' */
@@ -70,6 +70,31 @@ export interface SlackSender {
     actionId: string;
     value: string;
   }): Promise<SocketAck | HttpAck>;
+  /** Runs the message shortcut `callbackId` on the message at `messageTs`. */
+  messageShortcut(input: {
+    userId: string;
+    channelId: string;
+    messageTs: string;
+    callbackId: string;
+  }): Promise<SocketAck | HttpAck>;
+  /**
+   * Clicks a button on a bot message (`messageTs`), or on an ephemeral message the user was shown
+   * (`ephemeral`).
+   */
+  clickButton(input: {
+    userId: string;
+    channelId: string;
+    actionId: string;
+    messageTs: string;
+    ephemeral?: boolean;
+    /** The button's `value`, where it carries one. */
+    value?: string;
+  }): Promise<SocketAck | HttpAck>;
+  /** Submits a view the app opened, with plain-text input values by action id. */
+  submitView(
+    view: FakeView,
+    input: { userId: string; values: Readonly<Record<string, string>> },
+  ): Promise<SocketAck | HttpAck>;
 }
 
 const readBody = async (request: IncomingMessage): Promise<Buffer> => {
@@ -117,6 +142,8 @@ export class FakeSlack {
   readonly responses: RecordedResponse[] = [];
   /** Every `response_url` and Socket Mode ticket handed out: bearer secrets that logs must not show. */
   readonly issuedSecrets: string[] = [];
+  /** Paths of private file downloads, in order. */
+  readonly fileDownloads: string[] = [];
   readonly workspace: FakeWorkspace;
   readonly socket: SocketHub;
   readonly botToken: string;
@@ -131,7 +158,11 @@ export class FakeSlack {
   ) {
     this.botToken = options.botToken ?? 'xoxb-fake-bot-token';
     this.appToken = options.appToken ?? 'xapp-fake-app-token';
-    this.workspace = new FakeWorkspace(options, (fileId) => `${this.baseUrl}/upload/${fileId}`);
+    this.workspace = new FakeWorkspace(
+      options,
+      (fileId) => `${this.baseUrl}/upload/${fileId}`,
+      (file) => `${this.baseUrl}/files-pri/${file.id}/${encodeURIComponent(file.filename)}`,
+    );
     this.socket = new SocketHub(options.ackTimeoutMs ?? 3_000);
   }
 
@@ -210,7 +241,9 @@ export class FakeSlack {
     const path = new URL(request.url ?? '/', this.baseUrl).pathname;
     const body = await readBody(request);
     try {
-      if (request.method !== 'POST') {
+      if (request.method === 'GET' && path.startsWith('/files-pri/')) {
+        this.#serveFile(path, request, response);
+      } else if (request.method !== 'POST') {
         sendJson(response, 405, { ok: false, error: 'method_not_allowed' });
       } else if (path.startsWith('/api/')) {
         this.#webApi(path.slice('/api/'.length), request, body, response);
@@ -232,6 +265,20 @@ export class FakeSlack {
       }
     } finally {
       this.#changed();
+    }
+  }
+
+  /** A private file's bytes, for the bot token only, as Slack serves `url_private_download`. */
+  #serveFile(path: string, request: IncomingMessage, response: ServerResponse): void {
+    const file = this.workspace.files.get(path.split('/')[2] ?? '');
+    this.fileDownloads.push(path);
+    if (request.headers.authorization !== `Bearer ${this.botToken}`) {
+      response.writeHead(403, { 'content-type': 'text/html' }).end('<html>sign in</html>');
+    } else if (file?.bytes === undefined) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    } else {
+      response.writeHead(200, { 'content-type': file.mimetype ?? 'application/octet-stream' });
+      response.end(file.bytes);
     }
   }
 
@@ -305,7 +352,7 @@ export class FakeSlack {
       last = { type, payload };
       return send(type, payload);
     };
-    return {
+    const sender: SlackSender = {
       repeatLast: (retryNumber) => {
         if (last === undefined) throw new Error('fake Slack: nothing was sent yet to repeat');
         return send(last.type, last.payload, retryNumber);
@@ -315,18 +362,7 @@ export class FakeSlack {
           'slash_commands',
           slashCommandPayload({ ...input, teamId, responseUrl: this.newResponseUrl() }),
         ),
-      click: (input) => {
-        const message = this.workspace.message(input.channelId, input.messageTs);
-        return deliver(
-          'interactive',
-          blockActionsPayload({
-            ...input,
-            teamId,
-            message: { ts: input.messageTs, text: message?.text ?? '' },
-            responseUrl: this.newResponseUrl(),
-          }),
-        );
-      },
+      click: ({ value, ...button }) => sender.clickButton({ ...button, value }),
       reaction: (input) => {
         const item = this.workspace.message(input.channelId, input.messageTs);
         return deliver(
@@ -340,7 +376,93 @@ export class FakeSlack {
           }),
         );
       },
+      messageShortcut: (input) => {
+        const message = this.workspace.message(input.channelId, input.messageTs);
+        if (message === undefined) throw new Error(`fake Slack: no message ${input.messageTs}`);
+        return deliver(
+          'interactive',
+          interactivePayload('message_action', input.userId, teamId, {
+            callback_id: input.callbackId,
+            trigger_id: `${Date.now()}.${input.messageTs}.trigger`,
+            response_url: this.newResponseUrl(),
+            channel: { id: input.channelId, name: 'general' },
+            message_ts: input.messageTs,
+            message: {
+              type: 'message',
+              user: message.user,
+              text: message.text,
+              ts: message.ts,
+              ...(message.fileIds.length > 0 && {
+                files: message.fileIds.flatMap((id) => {
+                  const file = this.workspace.files.get(id);
+                  return file ? [this.workspace.fileObject(file)] : [];
+                }),
+              }),
+            },
+          }),
+        );
+      },
+      clickButton: (input) => {
+        const message = input.ephemeral
+          ? undefined
+          : this.workspace.message(input.channelId, input.messageTs);
+        return deliver(
+          'interactive',
+          interactivePayload('block_actions', input.userId, teamId, {
+            trigger_id: `${Date.now()}.${input.actionId}.trigger`,
+            response_url: this.newResponseUrl(),
+            channel: { id: input.channelId, name: 'general' },
+            container: {
+              type: 'message',
+              message_ts: input.messageTs,
+              channel_id: input.channelId,
+              is_ephemeral: input.ephemeral === true,
+            },
+            // Slack sends the message a button is on, except for ephemeral messages.
+            ...(message !== undefined && {
+              message: {
+                type: 'message',
+                user: message.user,
+                text: message.text,
+                ts: message.ts,
+                blocks: message.blocks,
+              },
+            }),
+            actions: [
+              {
+                type: 'button',
+                action_id: input.actionId,
+                block_id: 'actions',
+                ...(input.value !== undefined && { value: input.value }),
+                text: { type: 'plain_text', text: input.actionId },
+                action_ts: (Date.now() / 1000).toFixed(6),
+              },
+            ],
+          }),
+        );
+      },
+      submitView: (view, input) =>
+        deliver(
+          'interactive',
+          interactivePayload('view_submission', input.userId, teamId, {
+            trigger_id: `${Date.now()}.${view.id}.trigger`,
+            view: {
+              ...view.view,
+              id: view.id,
+              team_id: teamId,
+              state: {
+                values: Object.fromEntries(
+                  Object.entries(input.values).map(([actionId, value]) => [
+                    actionId,
+                    { [actionId]: { type: 'plain_text_input', value } },
+                  ]),
+                ),
+              },
+            },
+          }),
+        ),
     };
+    return sender;
   }
 
   async close(): Promise<void> {

@@ -5,11 +5,13 @@
  */
 import type { Config } from '../../../src/config.js';
 import { createLogger } from '#core/log.js';
+import { ModelCatalogue } from '#core/models.js';
 import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapters/slack/app.js';
 import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
 import { slackRedactions } from '#adapters/slack/bolt-logger.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
-import { loadCommands } from '#commands/registry.js';
+import { slackFileSource, slackFileSourceName } from '#adapters/slack/file-input.js';
+import { loadCommands, loadMessageActions } from '#commands/registry.js';
 import type { ImagesClientOptions } from '#core/images/client.js';
 import type { FakeImagesApiOptions } from '../images-api.js';
 import { startHarness, type Harness } from '../../support/service-harness.js';
@@ -76,6 +78,17 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     api: options.api,
     client: options.client,
     logger,
+    inputSources: new Map([
+      [
+        slackFileSourceName,
+        slackFileSource({
+          botToken: config.botToken,
+          apiUrl: config.apiUrl,
+          logger,
+          retry: testRetry,
+        }),
+      ],
+    ]),
     reporters: (archive) =>
       new Map([
         [
@@ -84,6 +97,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
             botToken: config.botToken,
             apiUrl: config.apiUrl,
             archive,
+            catalogue: new ModelCatalogue(),
             logger,
             retry: testRetry,
           }),
@@ -96,6 +110,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     archive: core.archive,
     intake: core.intake,
     commands: await loadCommands(),
+    messageActions: await loadMessageActions(),
     logger,
     retry: testRetry,
     ...(options.regenerateDedupeMs !== undefined && {

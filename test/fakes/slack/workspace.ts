@@ -24,27 +24,40 @@ export interface FakeMessage {
   fileIds: string[];
   /** Reaction name -> users who added it. */
   reactions: Map<string, string[]>;
-  /** Block Kit blocks, as the last post or update sent them. */
-  blocks?: Array<Record<string, unknown>>;
+  /** Block Kit blocks, as last posted or updated. */
+  blocks: Array<Record<string, unknown>>;
   /** Set by `chat.delete`. */
-  deleted?: boolean;
+  deleted: boolean;
 }
 
 export interface FakeEphemeral {
   channel: string;
   user: string;
   text: string;
+  ts: string;
+  blocks: Array<Record<string, unknown>>;
 }
 
 export interface FakeFile {
   id: string;
   filename: string;
   length: number;
+  /** As Slack reports it; set for files users post. */
+  mimetype?: string;
   /** The bytes posted to the upload URL; undefined until they arrive. */
   bytes?: Buffer;
   title?: string;
+  /** Set by `files.delete`. */
+  deleted?: boolean;
   /** Set by `files.completeUploadExternal`. */
   shared?: { channel: string; ts: string; initialComment?: string; threadTs?: string };
+}
+
+/** A view (a modal) the app opened with `views.open`. */
+export interface FakeView {
+  id: string;
+  triggerId: string;
+  view: Record<string, unknown>;
 }
 
 export type Params = Record<string, string>;
@@ -63,9 +76,15 @@ export interface WorkspaceOptions {
 
 const fail = (error: string): SlackResult => ({ ok: false, error });
 
-/** Blocks arrive as a JSON string in form posts and as an array in JSON posts. */
-const parseBlocks = (blocks: unknown): Array<Record<string, unknown>> =>
-  (typeof blocks === 'string' ? JSON.parse(blocks) : blocks) as Array<Record<string, unknown>>;
+/** Blocks arrive as a JSON string field (JSON posts are flattened to strings alike). */
+const blocksOf = (params: Params): Array<Record<string, unknown>> => {
+  try {
+    const parsed: unknown = JSON.parse(params.blocks ?? '[]');
+    return Array.isArray(parsed) ? (parsed as Array<Record<string, unknown>>) : [];
+  } catch {
+    return [];
+  }
+};
 
 export class FakeWorkspace {
   readonly teamId: string;
@@ -74,6 +93,7 @@ export class FakeWorkspace {
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: FakeEphemeral[] = [];
   readonly files = new Map<string, FakeFile>();
+  readonly views: FakeView[] = [];
   /** Channels the bot was not added to: posting there fails as Slack fails it. */
   readonly closedChannels = new Set<string>();
   readonly #users = new Map<string, FakeUser>();
@@ -82,6 +102,8 @@ export class FakeWorkspace {
   constructor(
     options: WorkspaceOptions,
     private readonly uploadUrlFor: (fileId: string) => string,
+    /** Where a file's bytes are served to a client with the bot token (`url_private_download`). */
+    private readonly downloadUrlFor: (file: FakeFile) => string,
   ) {
     this.teamId = options.teamId ?? 'T0FAKE';
     this.botUserId = options.botUserId ?? 'UBOT';
@@ -103,6 +125,44 @@ export class FakeWorkspace {
     return this.messages.find((message) => message.channel === channel && message.ts === ts);
   }
 
+  /** A message a person posts, with files: something to run a message shortcut on. */
+  postAsUser(
+    channel: string,
+    user: string,
+    text: string,
+    files: ReadonlyArray<{ filename: string; bytes: Buffer; mimetype?: string }> = [],
+  ): FakeMessage {
+    const message = this.#post(channel, text);
+    message.user = user;
+    for (const file of files) {
+      const id = `F${String(this.files.size + 1).padStart(6, '0')}`;
+      this.files.set(id, {
+        id,
+        filename: file.filename,
+        length: file.bytes.length,
+        bytes: file.bytes,
+        mimetype: file.mimetype ?? 'image/png',
+        shared: { channel, ts: message.ts },
+      });
+      message.fileIds.push(id);
+    }
+    return message;
+  }
+
+  /** A file as Slack describes it in `files.info` and in a message's `files`. */
+  fileObject(file: FakeFile): Record<string, unknown> {
+    return {
+      id: file.id,
+      name: file.filename,
+      title: file.title ?? file.filename,
+      mimetype: file.mimetype ?? 'application/octet-stream',
+      filetype: file.filename.split('.').pop() ?? '',
+      size: file.length,
+      url_private: this.downloadUrlFor(file),
+      url_private_download: this.downloadUrlFor(file),
+    };
+  }
+
   /** Slack message timestamps: seconds, a dot, six digits; unique and increasing per workspace. */
   #nextTs(): string {
     this.#sequence += 1;
@@ -118,6 +178,8 @@ export class FakeWorkspace {
       history: [text],
       fileIds: [],
       reactions: new Map(),
+      blocks: [],
+      deleted: false,
       ...(threadTs !== undefined && { threadTs }),
     };
     this.messages.push(message);
@@ -156,6 +218,12 @@ export class FakeWorkspace {
         return this.#uploadUrl(params);
       case 'files.completeUploadExternal':
         return this.#completeUpload(params);
+      case 'files.delete':
+        return this.#deleteFile(params);
+      case 'files.info':
+        return this.#fileInfo(params);
+      case 'views.open':
+        return this.#openView(params);
       default:
         return fail('unknown_method');
     }
@@ -165,7 +233,7 @@ export class FakeWorkspace {
     if (!params.channel) return fail('channel_not_found');
     if (!params.text && !params.blocks) return fail('no_text');
     const message = this.#post(params.channel, params.text ?? '', params.thread_ts);
-    if (params.blocks !== undefined) message.blocks = parseBlocks(params.blocks);
+    if (params.blocks !== undefined) message.blocks = blocksOf(params);
     return {
       ok: true,
       channel: message.channel,
@@ -178,24 +246,23 @@ export class FakeWorkspace {
     const message = this.message(params.channel ?? '', params.ts ?? '');
     if (message === undefined) return fail('message_not_found');
     message.text = params.text ?? '';
+    if (params.blocks !== undefined) message.blocks = blocksOf(params);
     message.history.push(message.text);
-    if (params.blocks !== undefined) message.blocks = parseBlocks(params.blocks);
     return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
-  }
-
-  #delete(params: Params): SlackResult {
-    const message = this.message(params.channel ?? '', params.ts ?? '');
-    if (message === undefined || message.deleted === true) return fail('message_not_found');
-    if (message.user !== this.botUserId) return fail('cant_delete_message');
-    message.deleted = true;
-    return { ok: true, channel: message.channel, ts: message.ts };
   }
 
   #postEphemeral(params: Params): SlackResult {
     if (!params.channel) return fail('channel_not_found');
     if (!params.user) return fail('user_not_in_channel');
-    this.ephemerals.push({ channel: params.channel, user: params.user, text: params.text ?? '' });
-    return { ok: true, message_ts: this.#nextTs() };
+    const ts = this.#nextTs();
+    this.ephemerals.push({
+      channel: params.channel,
+      user: params.user,
+      text: params.text ?? '',
+      ts,
+      blocks: blocksOf(params),
+    });
+    return { ok: true, message_ts: ts };
   }
 
   #addReaction(params: Params): SlackResult {
@@ -229,6 +296,40 @@ export class FakeWorkspace {
 
   #defaultUser(id: string): FakeUser {
     return { id, name: id.toLowerCase(), isAdmin: false, isOwner: false, locale: 'en-US' };
+  }
+
+  #delete(params: Params): SlackResult {
+    const message = this.message(params.channel ?? '', params.ts ?? '');
+    if (message === undefined || message.deleted) return fail('message_not_found');
+    if (message.user !== this.botUserId) return fail('cant_delete_message');
+    message.deleted = true;
+    return { ok: true, channel: message.channel, ts: message.ts };
+  }
+
+  #deleteFile(params: Params): SlackResult {
+    const file = this.files.get(params.file ?? '');
+    if (file === undefined || file.deleted) return fail('file_not_found');
+    file.deleted = true;
+    return { ok: true };
+  }
+
+  #fileInfo(params: Params): SlackResult {
+    const file = this.files.get(params.file ?? '');
+    if (file?.bytes === undefined || file.deleted) return fail('file_not_found');
+    return { ok: true, file: this.fileObject(file) };
+  }
+
+  #openView(params: Params): SlackResult {
+    if (!params.trigger_id) return fail('invalid_trigger_id');
+    let view: Record<string, unknown>;
+    try {
+      view = JSON.parse(params.view ?? '') as Record<string, unknown>;
+    } catch {
+      return fail('invalid_arguments');
+    }
+    const id = `V${String(this.views.length + 1).padStart(6, '0')}`;
+    this.views.push({ id, triggerId: params.trigger_id, view });
+    return { ok: true, view: { ...view, id } };
   }
 
   #uploadUrl(params: Params): SlackResult {
