@@ -4,7 +4,7 @@
  * translates: commands go to the shared definitions, `:repeat:` to the service.
  */
 import { Server } from 'node:http';
-import { App } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import { CodedError } from '#core/errors.js';
 import type { Logger } from '#core/log.js';
@@ -39,6 +39,8 @@ export interface SlackAdapter {
   mode: 'socket' | 'http';
   /** The port the HTTP receiver listens on (useful with SLACK_PORT=0); undefined in Socket Mode. */
   port?: number;
+  /** Whether Slack can reach the bot now: the socket is open (Socket Mode), or the receiver listens (HTTP). */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -102,12 +104,21 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
   });
 
   const started = await app.start();
+  let connected = true;
+  // Bolt keeps its receiver private; the Socket Mode client reports each reconnection on it.
+  const receiver: unknown = app['receiver'];
+  if (receiver instanceof SocketModeReceiver) {
+    receiver.client.on('connected', () => (connected = true));
+    receiver.client.on('disconnected', () => (connected = false));
+  }
   const port = started instanceof Server ? (started.address() as { port: number }).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port }, 'Slack adapter started');
   return {
     mode: socketMode ? 'socket' : 'http',
     ...(port !== undefined && { port }),
+    connected: () => connected,
     stop: async () => {
+      connected = false;
       await app.stop();
     },
   };

@@ -46,6 +46,8 @@ export interface ImagesClientOptions {
   catalogue?: ModelCatalogue;
   /** @default no logging */
   logger?: Logger;
+  /** Told of every attempt: its HTTP status (undefined when none came back) and whether it was a retry. @default none */
+  onAttempt?: (status: number | undefined, retry: boolean) => void;
 }
 
 const defaults = {
@@ -119,6 +121,7 @@ class OpenAIImagesClient implements ImagesClient {
   readonly #catalogue: ModelCatalogue;
   readonly #logger: Logger | undefined;
   readonly #scrub: (text: string) => string;
+  readonly #onAttempt: ImagesClientOptions['onAttempt'];
 
   constructor(options: ImagesClientOptions) {
     this.#settings = parseOptions('Images client', optionsSchema, options);
@@ -131,6 +134,7 @@ class OpenAIImagesClient implements ImagesClient {
     this.#catalogue = options.catalogue ?? new ModelCatalogue();
     this.#logger = options.logger?.child({ component: 'images' });
     this.#scrub = secretScrubber([options.apiKey]);
+    this.#onAttempt = options.onAttempt;
     this.#openai = new OpenAI({
       baseURL: this.#settings.baseUrl,
       apiKey: this.#settings.apiKey,
@@ -165,6 +169,7 @@ class OpenAIImagesClient implements ImagesClient {
         'images: sending',
       );
       const outcome = await this.#attempt(params, streaming, options);
+      this.#onAttempt?.(outcome.ok ? 200 : outcome.failure.status, attempt > 1);
       if (outcome.ok) {
         this.#logger?.info(
           {

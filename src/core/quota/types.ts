@@ -14,6 +14,8 @@ export interface QuotaDefaults {
   period: QuotaPeriod;
   /** Total tokens per guild per period, metered from `usage.total_tokens`. @default null */
   guildTokenBudget: Limit;
+  /** US dollars per guild per period: reserved by estimate, settled at the actual cost. @default null */
+  guildBudgetUsd?: number | null;
 }
 
 /** A limit with the period it counts over. */
