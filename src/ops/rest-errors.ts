@@ -24,7 +24,9 @@ export const countPlatformRestErrors = (
   metrics: Metrics,
 ): (() => void) => {
   const origins = new Map(
-    Object.entries(apis).map(([platform, url]) => [new URL(url).origin, platform as Platform]),
+    Object.entries(apis).flatMap(([platform, url]) =>
+      url === undefined ? [] : [[new URL(url).origin, platform as Platform] as const],
+    ),
   );
   const platformOf = (request: UndiciRequest) =>
     request.origin === undefined ? undefined : origins.get(new URL(String(request.origin)).origin);

@@ -1,0 +1,205 @@
+/**
+ * The operator's endpoints on the real bot process (`npm start` with METRICS_PORT), scraped over
+ * loopback HTTP: /metrics moves by exactly a delivered, a refused and a failed job, and /readyz
+ * follows the store as a private Redis stops answering and comes back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { startFakeDiscord, type InteractionOption } from './fakes/discord/index.js';
+import { startFakeImagesApi } from './fakes/images-api.js';
+import { closeAfterEach } from './support/close-after-each.js';
+import { startBotProcess } from './support/process-bot.js';
+import { get, movedSeries, scrape, waitUntil } from './support/scrape.js';
+import { makeTempDir } from './support/tmp.js';
+
+const tempDir = await makeTempDir('imagine-ops-');
+const closeLater = closeAfterEach();
+
+const key = 'sk-ops-test-key-51e0c9';
+const discordToken = 'discord-ops-token.Zk2.a81c';
+
+const smallImage = (prompt: string): InteractionOption[] => [
+  { name: 'prompt', type: 3, value: prompt },
+  { name: 'model', type: 3, value: 'dall-e-2' },
+  { name: 'size', type: 3, value: '256x256' },
+];
+
+const runningLine = (line: { msg?: string }) => line.msg === 'imagine-bot is running';
+
+const freePort = async (): Promise<number> => {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+};
+
+const series = (name: string, labels: Record<string, string> = {}) => {
+  const inner = Object.entries(labels)
+    .map(([label, value]) => `${label}="${value}"`)
+    .join(',');
+  return inner === '' ? name : `${name}{${inner}}`;
+};
+
+describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
+  it('/metrics moves by exactly a delivered, a refused and a failed job', async () => {
+    const api = closeLater(await startFakeImagesApi({ apiKey: key }), (fake) => fake.close());
+    const discord = closeLater(await startFakeDiscord({ token: discordToken }), (fake) =>
+      fake.close(),
+    );
+    const owner = discord.addUser('mina');
+    const guild = discord.addGuild('Garden', owner);
+    const bot = startBotProcess({
+      IMAGES_API_KEY: key,
+      IMAGES_API_BASE_URL: api.baseUrl,
+      IMAGES_MAX_RETRIES: '0',
+      STORE_URL: `sqlite://${tempDir}/metrics.sqlite`,
+      QUOTA_USER_LIMIT: '1',
+      DISCORD_TOKEN: discordToken,
+      DISCORD_API_BASE_URL: discord.restApi,
+      METRICS_PORT: '0',
+    });
+    const port = Number((await bot.waitForLog('the bot to be running', runningLine)).metricsPort);
+
+    const first = await scrape(port);
+    const dalle = { model: 'dall-e-2', platform: 'discord' };
+    expect(first.get(series('imagine_jobs_waiting'))).toBe(0);
+    expect(first.get(series('imagine_jobs_running'))).toBe(0);
+    // The default process metrics, under the same prefix.
+    expect(first.has(series('imagine_process_cpu_seconds_total'))).toBe(true);
+
+    // Delivered: one job, one upstream 200, and its price.
+    const deliveredPrompt = 'a lantern in the fog';
+    const interaction = discord.runCommand({
+      guild,
+      user: owner,
+      name: 'imagine',
+      options: smallImage(deliveredPrompt),
+    });
+    await discord.world.until(
+      () => discord.world.messages.get(interaction.originalMessageId ?? '')?.attachments.length,
+      'the delivered image',
+      15_000,
+    );
+    await waitUntil('the delivered job in /metrics', async () =>
+      (await scrape(port)).has(series('imagine_jobs_total', { outcome: 'delivered', ...dalle })),
+    );
+    const afterDelivered = await scrape(port);
+    expect(movedSeries(first, afterDelivered)).toEqual({
+      [series('imagine_jobs_total', { outcome: 'delivered', ...dalle })]: 1,
+      [series('imagine_job_wait_seconds_count', dalle)]: 1,
+      [series('imagine_job_run_seconds_count', dalle)]: 1,
+      [series('imagine_upstream_requests_total', { status: '200' })]: 1,
+      // dall-e answers carry no token usage (so no tokens move), and the table prices the image:
+      // dall-e-2 at 256x256 is $0.016.
+      [series('imagine_cost_usd_total', { model: 'dall-e-2' })]: 0.016,
+    });
+
+    // Refused: the same user is over the limit of one image; nothing runs, nothing goes upstream.
+    discord.runCommand({ guild, user: owner, name: 'imagine', options: smallImage('again') });
+    await waitUntil('the refusal in /metrics', async () =>
+      (await scrape(port)).has(series('imagine_jobs_total', { outcome: 'refused', ...dalle })),
+    );
+    const afterRefused = await scrape(port);
+    expect(movedSeries(afterDelivered, afterRefused)).toEqual({
+      [series('imagine_jobs_total', { outcome: 'refused', ...dalle })]: 1,
+      [series('imagine_refusals_total', { kind: 'quotaExceeded' })]: 1,
+    });
+
+    // Failed: the API answers 500 and retries are off.
+    api.failNext(1, { type: 'serverError', status: 500 });
+    discord.runCommand({
+      guild,
+      user: discord.addUser('jun'),
+      name: 'imagine',
+      options: smallImage('a storm'),
+    });
+    await waitUntil('the failure in /metrics', async () =>
+      (await scrape(port)).has(series('imagine_jobs_total', { outcome: 'failed', ...dalle })),
+    );
+    const afterFailed = await scrape(port);
+    expect(movedSeries(afterRefused, afterFailed)).toEqual({
+      [series('imagine_jobs_total', { outcome: 'failed', ...dalle })]: 1,
+      [series('imagine_job_failures_total', { reason: 'upstream' })]: 1,
+      [series('imagine_job_wait_seconds_count', dalle)]: 1,
+      [series('imagine_job_run_seconds_count', dalle)]: 1,
+      [series('imagine_upstream_requests_total', { status: '500' })]: 1,
+    });
+    expect(afterFailed.get(series('imagine_jobs_waiting'))).toBe(0);
+    expect(afterFailed.get(series('imagine_jobs_running'))).toBe(0);
+
+    const text = await get(port, '/metrics');
+    expect(text.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(text.body).toContain('# TYPE imagine_job_run_seconds histogram');
+    expect(text.body).not.toContain(key);
+    expect(text.body).not.toContain(discordToken);
+  });
+
+  it('/readyz is 503 naming the store while Redis does not answer, and 200 again once it does', async () => {
+    const redisPort = await freePort();
+    const startRedis = async (): Promise<ChildProcess> => {
+      const redis = spawn(
+        'redis-server',
+        ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+      await waitUntil('the private Redis to listen', async () => {
+        const socket = await new Promise<boolean>((resolve) => {
+          const probe = createServer();
+          // Listening fails once redis-server has the port.
+          probe.once('error', () => resolve(true));
+          probe.listen(redisPort, '127.0.0.1', () => probe.close(() => resolve(false)));
+        });
+        return socket;
+      });
+      return redis;
+    };
+    let redis = await startRedis();
+    closeLater(null, async () => {
+      redis.kill('SIGCONT');
+      redis.kill('SIGKILL');
+    });
+    const discord = closeLater(await startFakeDiscord({ token: discordToken }), (fake) =>
+      fake.close(),
+    );
+    const bot = startBotProcess({
+      IMAGES_API_KEY: key,
+      STORE_URL: `redis://127.0.0.1:${redisPort}`,
+      DISCORD_TOKEN: discordToken,
+      DISCORD_API_BASE_URL: discord.restApi,
+      METRICS_PORT: '0',
+    });
+    const port = Number((await bot.waitForLog('the bot to be running', runningLine)).metricsPort);
+
+    expect(await get(port, '/readyz')).toMatchObject({ status: 200, body: 'ready\n' });
+
+    // Frozen: the connection stays open but nothing answers.
+    redis.kill('SIGSTOP');
+    expect(await get(port, '/readyz')).toMatchObject({ status: 503, body: 'not ready: store\n' });
+    expect((await get(port, '/healthz')).status).toBe(200);
+    redis.kill('SIGCONT');
+    await waitUntil(
+      '/readyz to recover after SIGCONT',
+      async () => (await get(port, '/readyz')).status === 200,
+    );
+
+    // Gone: the server exits, and a new one takes its port.
+    redis.kill('SIGKILL');
+    await once(redis, 'exit');
+    await waitUntil(
+      '/readyz to notice Redis is gone',
+      async () => (await get(port, '/readyz')).status === 503,
+    );
+    expect((await get(port, '/readyz')).body).toBe('not ready: store\n');
+    redis = await startRedis();
+    await waitUntil(
+      '/readyz to recover with a new Redis',
+      async () => (await get(port, '/readyz')).status === 200,
+    );
+    expect((await get(port, '/healthz')).status).toBe(200);
+  });
+});
