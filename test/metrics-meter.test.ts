@@ -1,0 +1,97 @@
+/**
+ * The metrics port's Prometheus side, in process: token usage and its per-token cost, retries and
+ * 429s from the Images client's attempt hook, and chat platforms' REST errors seen on undici's
+ * diagnostics channels, each through real HTTP on loopback.
+ */
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { shippedPrices } from '#core/cost/price-table.js';
+import { JobMeter, meteredReporters } from '#core/metered.js';
+import { createPrometheusMetrics } from '../src/ops/prometheus.js';
+import { countPlatformRestErrors } from '../src/ops/rest-errors.js';
+import { closeAfterEach } from './support/close-after-each.js';
+import { RecordingReporter } from './support/recording-reporter.js';
+import { delivery, requester, startHarness } from './support/service-harness.js';
+import { movedSeries, parseExposition } from './support/scrape.js';
+
+const closeLater = closeAfterEach();
+
+const snapshot = async (registry: { metrics(): Promise<string> }) =>
+  parseExposition(await registry.metrics());
+
+describe('Prometheus metrics', () => {
+  it('count a GPT image job’s tokens and per-token cost, and the 429 it was retried after', async () => {
+    const { metrics, registry } = createPrometheusMetrics();
+    const reporter = new RecordingReporter();
+    const meter = new JobMeter(metrics, shippedPrices);
+    const metered = meteredReporters({ discord: reporter }, meter).discord!;
+    const harness = closeLater(
+      await startHarness({
+        reporter,
+        client: {
+          maxRetries: 1,
+          retryBaseDelayMs: 1,
+          onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
+        },
+        service: { reporters: { discord: metered, slack: metered }, partialImages: 0 },
+      }),
+      (opened) => opened.close(),
+    );
+    harness.api.failNext(1, { type: 'rateLimited', retryAfterMs: 1 });
+    const before = await snapshot(registry);
+
+    const { job } = await harness.service.submit(
+      { prompt: 'a paper boat', model: 'gpt-image-1', size: '1024x1024', quality: 'low' },
+      requester('g1', 'u1'),
+      delivery,
+    );
+    const ending = await reporter.ending(job.id);
+    expect(ending.type).toBe('completed');
+    const usage = ending.type === 'completed' ? ending.usage : undefined;
+    expect(usage?.inputTokens).toBeGreaterThan(0);
+
+    const labels = 'model="gpt-image-1",platform="discord"';
+    expect(movedSeries(before, await snapshot(registry))).toEqual({
+      [`imagine_jobs_total{outcome="delivered",${labels}}`]: 1,
+      [`imagine_job_wait_seconds_count{${labels}}`]: 1,
+      [`imagine_job_run_seconds_count{${labels}}`]: 1,
+      'imagine_upstream_requests_total{status="429"}': 1,
+      'imagine_upstream_requests_total{status="200"}': 1,
+      imagine_upstream_retries_total: 1,
+      imagine_upstream_rate_limited_total: 1,
+      'imagine_tokens_total{model="gpt-image-1",direction="in"}': usage!.inputTokens,
+      'imagine_tokens_total{model="gpt-image-1",direction="out"}': usage!.outputTokens,
+      // $5 per million text tokens in, $40 per million image tokens out.
+      'imagine_cost_usd_total{model="gpt-image-1"}':
+        (usage!.inputTokens! * 5 + usage!.outputTokens! * 40) / 1e6,
+    });
+  });
+
+  it('count REST errors by platform from the API origin, and nothing for other hosts', async () => {
+    const { metrics, registry } = createPrometheusMetrics();
+    const server = closeLater(
+      createServer((request, response) => {
+        if (request.url === '/api/drop') request.socket.destroy();
+        else response.writeHead(request.url === '/api/gone' ? 404 : 200).end();
+      }).listen(0, '127.0.0.1'),
+      (opened) => new Promise<void>((resolve) => opened.close(() => resolve())),
+    );
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const stop = countPlatformRestErrors({ slack: `${base}/api/` }, metrics);
+    closeLater(stop, async (unsubscribe) => unsubscribe());
+    const before = await snapshot(registry);
+
+    await fetch(`${base}/api/gone`);
+    await fetch(`${base}/api/fine`);
+    await fetch(`${base}/api/drop`).catch(() => undefined);
+    // Nothing listens here: an error with no answer at all.
+    await fetch('http://127.0.0.1:9/api/down').catch(() => undefined);
+
+    expect(movedSeries(before, await snapshot(registry))).toEqual({
+      'imagine_platform_rest_errors_total{platform="slack",status="404"}': 1,
+      'imagine_platform_rest_errors_total{platform="slack",status="none"}': 1,
+    });
+  });
+});
