@@ -78,6 +78,8 @@ export class KeyvLedger implements QuotaLedger {
     const keys = [...settlement.counters];
     if (settlement.meter) keys.push(settlement.meter.key);
     if (settlement.enrol) keys.push(settlement.enrol.key);
+    if (settlement.spend) keys.push(...settlement.spend.counters);
+    if (settlement.tally) keys.push(settlement.tally.key);
     return this.#locked(keys, (stored) => settleStep(stored, settlement, now));
   }
 

@@ -77,6 +77,7 @@ export class RedisLedger implements QuotaLedger {
         hold.expiresAt,
         counters.length,
         ...all.map((counter) => (counter.limit === null ? '' : counter.limit)),
+        ...counters.map((counter) => counter.amount ?? hold.images),
       ],
     )) as [number, string?];
     const [refused, record] = reply;
@@ -85,22 +86,31 @@ export class RedisLedger implements QuotaLedger {
   }
 
   async settle(settlement: Settlement, now: number): Promise<SettleOutcome> {
-    const { meter, enrol } = settlement;
-    const keys = [...settlement.counters];
+    const { meter, enrol, spend, tally } = settlement;
+    const spendKeys = spend?.counters ?? [];
+    const keys = [...settlement.counters, ...spendKeys];
     if (meter) keys.push(meter.key);
     if (enrol) keys.push(enrol.key);
+    if (tally) keys.push(tally.key);
     const [settled, ...records] = (await this.#run('settle', keys, now, this.#retentionMs, [
       settlement.jobId,
       settlement.images,
       settlement.counters.length,
       meter?.amount ?? '',
       enrol?.member ?? '',
+      spendKeys.length,
+      spend?.amount ?? 0,
+      tally?.member ?? '',
+      tally?.images ?? 0,
+      tally?.micros ?? 0,
     ])) as [number, ...string[]];
     const parsed = records.map((record) => JSON.parse(record) as CounterRecord);
+    const count = settlement.counters.length;
     return {
       settled: settled === 1,
-      counters: parsed.slice(0, settlement.counters.length),
-      ...(meter && { meter: parsed[settlement.counters.length] }),
+      counters: parsed.slice(0, count),
+      ...(spend && { spend: parsed.slice(count, count + spendKeys.length) }),
+      ...(meter && { meter: parsed[count + spendKeys.length] }),
     };
   }
 
