@@ -57,7 +57,11 @@ export const startBot = async (config: Config): Promise<void> => {
   const service = meteredService(
     createGenerationService({
       images,
-      quotas: createQuotas({ ledger: store.ledger, defaults: config.quota }),
+      quotas: createQuotas({
+        ledger: store.ledger,
+        defaults: config.quota,
+        prices: config.images.prices,
+      }),
       catalogue,
       defaultModel: config.images.defaultModel,
       queue: config.queue,

@@ -26,6 +26,13 @@ const refusals: Record<UserErrorId, UserError> = {
     period: 'week',
     resetsAt: '2026-11-30T00:00:00.000Z',
   }),
+  budgetExceeded: new UserError('budgetExceeded', {
+    period: 'month',
+    resetsAt: '2026-12-01T00:00:00.000Z',
+    limitUsd: 25,
+    usedUsd: 24.9,
+    requestedUsd: 0.25,
+  }),
   tooManyPendingInGuild: new UserError('tooManyPendingInGuild', { limit: 50, pending: 50 }),
   tooManyPendingForUser: new UserError('tooManyPendingForUser', { limit: 5, pending: 5 }),
   shuttingDown: new UserError('shuttingDown'),

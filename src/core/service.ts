@@ -179,7 +179,7 @@ class Service implements GenerationService {
       });
       const quota = await quotas.commit(
         holdOf(job),
-        { images: result.images.length, tokens: result.usage?.totalTokens },
+        { images: result.images.length, tokens: result.usage?.totalTokens, usage: result.usage },
         clock.now(),
       );
       await this.#settle(job, {

@@ -63,6 +63,14 @@ const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} 
 
 const seconds = (elapsedMs: number): string => (elapsedMs / 1000).toFixed(1);
 
+/** Micro-dollars (or dollars, from an error's context) as `$1.25`; a cent is as fine as spend is shown. */
+const dollars = (micros: number): string => `$${(micros / 1_000_000).toFixed(2)}`;
+const usd = (amount: unknown): string => dollars(Number(amount) * 1_000_000);
+
+/** A top user's spend after their image count, when it is known. */
+const spentBy = (user: GuildQuotaReport['topUsers'][number]): string =>
+  user.spentMicros === undefined ? '' : ` (${dollars(user.spentMicros)})`;
+
 const english = (format: MessageFormat): Messages => {
   const period = (value: QuotaPeriod) =>
     ({ day: 'today', week: 'this week', month: 'this month' })[value];
@@ -73,6 +81,10 @@ const english = (format: MessageFormat): Messages => {
     allowance.remaining === null
       ? `unlimited (${allowance.used} used ${period(allowance.period)})`
       : `${allowance.remaining} of ${allowance.limit} left ${period(allowance.period)}, resets ${format.time(allowance.resetsAt)}`;
+  const spendText = (spend: Allowance) =>
+    spend.limit === null
+      ? dollars(spend.used)
+      : `${dollars(spend.used)} of its ${dollars(spend.limit)} budget`;
   const messages: Messages = {
     locale: 'en',
     problem: describeProblem,
@@ -89,6 +101,8 @@ const english = (format: MessageFormat): Messages => {
           return `${c.scope === 'guild' ? 'This server has' : 'You have'} ${c.remaining ?? 0} of ${c.limit} images left ${period(c.period as QuotaPeriod)} and this request needs ${c.requested}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
         case 'tokenBudgetExceeded':
           return `This server has used its token budget ${period(c.period as QuotaPeriod)}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
+        case 'budgetExceeded':
+          return `This server has spent ${usd(c.usedUsd)} of its ${usd(c.limitUsd)} budget ${period(c.period as QuotaPeriod)} and this request may cost up to ${usd(c.requestedUsd)}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
         case 'tooManyPendingInGuild':
           return `This server already has ${c.pending} requests waiting (the most is ${c.limit}). Try again when some finish.`;
         case 'tooManyPendingForUser':
@@ -147,6 +161,8 @@ const english = (format: MessageFormat): Messages => {
         `You: ${allowance(standing.user)}.`,
         `This server: ${allowance(standing.guild)}.`,
         standing.tokens && `Tokens: ${allowance(standing.tokens)}.`,
+        standing.spend &&
+          `Spent ${period(standing.spend.guild.period)}: you ${dollars(standing.spend.user.used)}, this server ${spendText(standing.spend.guild)}.`,
       ]
         .filter(Boolean)
         .join('\n'),
@@ -154,12 +170,13 @@ const english = (format: MessageFormat): Messages => {
       [
         `Server: ${allowance(report.guild)}.`,
         report.tokens && `Tokens: ${allowance(report.tokens)}.`,
+        report.spend && `Spent ${period(report.spend.period)}: ${spendText(report.spend)}.`,
         `Default per user: ${limitText(report.userDefault.limit, report.userDefault.period)}.`,
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
         ),
         report.topUsers.length > 0
-          ? `Top users ${period(report.guild.period)}: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}`).join(', ')}.`
+          ? `Top users ${period(report.guild.period)}: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}${spentBy(u)}`).join(', ')}.`
           : `No images yet ${period(report.guild.period)}.`,
       ]
         .filter(Boolean)
@@ -197,6 +214,10 @@ const korean = (format: MessageFormat): Messages => {
     allowance.remaining === null
       ? `무제한 (${period(allowance.period)} ${allowance.used}장 사용)`
       : `${period(allowance.period)} ${allowance.limit}장 중 ${allowance.remaining}장 남음, ${format.time(allowance.resetsAt)}에 초기화`;
+  const spendText = (spend: Allowance) =>
+    spend.limit === null
+      ? dollars(spend.used)
+      : `${dollars(spend.limit)} 예산 중 ${dollars(spend.used)}`;
   const optionList = (values: readonly string[]) => orList(values, '또는');
   const problem = (p: Problem): string => {
     switch (p.kind) {
@@ -234,6 +255,8 @@ const korean = (format: MessageFormat): Messages => {
           return `${c.scope === 'guild' ? '이 서버는' : '회원님은'} ${period(c.period as QuotaPeriod)} ${c.limit}장 중 ${c.remaining ?? 0}장이 남았고, 이 요청에는 ${c.requested}장이 필요합니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
         case 'tokenBudgetExceeded':
           return `이 서버는 ${period(c.period as QuotaPeriod)} 토큰 예산을 모두 사용했습니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
+        case 'budgetExceeded':
+          return `이 서버는 ${period(c.period as QuotaPeriod)} 예산 ${usd(c.limitUsd)} 중 ${usd(c.usedUsd)}를 썼고, 이 요청은 최대 ${usd(c.requestedUsd)}가 들 수 있습니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
         case 'tooManyPendingInGuild':
           return `이 서버에 이미 대기 중인 요청이 ${c.pending}개 있습니다(최대 ${c.limit}개). 일부가 끝난 뒤 다시 시도하세요.`;
         case 'tooManyPendingForUser':
@@ -292,6 +315,8 @@ const korean = (format: MessageFormat): Messages => {
         `회원님: ${allowance(standing.user)}.`,
         `이 서버: ${allowance(standing.guild)}.`,
         standing.tokens && `토큰: ${allowance(standing.tokens)}.`,
+        standing.spend &&
+          `${period(standing.spend.guild.period)} 사용 금액: 회원님 ${dollars(standing.spend.user.used)}, 이 서버 ${spendText(standing.spend.guild)}.`,
       ]
         .filter(Boolean)
         .join('\n'),
@@ -299,12 +324,13 @@ const korean = (format: MessageFormat): Messages => {
       [
         `서버: ${allowance(report.guild)}.`,
         report.tokens && `토큰: ${allowance(report.tokens)}.`,
+        report.spend && `${period(report.spend.period)} 사용 금액: ${spendText(report.spend)}.`,
         `사용자 기본 한도: ${limitText(report.userDefault.limit, report.userDefault.period)}.`,
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
         ),
         report.topUsers.length > 0
-          ? `${period(report.guild.period)} 많이 사용한 사람: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}장`).join(', ')}.`
+          ? `${period(report.guild.period)} 많이 사용한 사람: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}장${spentBy(u)}`).join(', ')}.`
           : `${period(report.guild.period)} 아직 생성한 이미지가 없습니다.`,
       ]
         .filter(Boolean)

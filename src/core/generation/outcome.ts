@@ -7,13 +7,14 @@ import type { Job, JobEvent, JobFailure } from '../jobs.js';
 import type { StopReason } from '../queue/types.js';
 import type { QuotaHold } from '../quota/types.js';
 
-/** What a job reserves: its images, until its deadline, after which an unsettled hold lapses. */
+/** What a job reserves: its images and their estimated cost, until its deadline, after which an unsettled hold lapses. */
 export const holdOf = (job: Job): QuotaHold => ({
   jobId: job.id,
   guildId: job.requester.guildId,
   userId: job.requester.userId,
   images: job.request.count,
   expiresAt: job.deadlineAt,
+  request: job.request,
 });
 
 const stopKinds: ReadonlySet<string> = new Set<StopReason['kind']>([

@@ -4,16 +4,20 @@
  * atomic operations. See docs/quotas.md for the design.
  */
 import { z } from 'zod';
+import { actualMicros, microsPerDollar, tableMicros, toMicros } from '../cost/estimate.js';
+import { shippedPrices, type PriceTable } from '../cost/price-table.js';
 import { CodedError, UserError } from '../errors.js';
 import { parseOptions, wholeNumber, withMethods } from '../queue/options.js';
 import { BoundedCache } from './bounded-cache.js';
 import { allowanceOf, usedOf, type CounterRecord } from './counter.js';
-import type { QuotaLedger } from './ledger.js';
+import type { QuotaLedger, TallyEntry } from './ledger.js';
 import { periodWindow, previousWindow, type PeriodWindow } from './periods.js';
+import type { ImageUsage } from '../images/types.js';
 import { quotaKeys } from './quota-keys.js';
 import {
   quotaPeriods,
   type Allowance,
+  type DailyUsage,
   type GuildQuotaReport,
   type PeriodLimit,
   type QuotaAdmin,
@@ -34,6 +38,8 @@ export interface QuotaServiceOptions {
    * @default 1000
    */
   settingsCacheMs?: number;
+  /** Prices holds are estimated and jobs settled at. @default the shipped table */
+  prices?: PriceTable;
 }
 
 export type Quotas = QuotaKeeper & QuotaAdmin;
@@ -68,8 +74,14 @@ const optionsSchema = z.object({
     userLimit: limitSchema,
     period: periodLimitSchema.shape.period,
     guildTokenBudget: limitSchema,
+    guildBudgetUsd: z
+      .number({ error: 'must be a number of US dollars >= 0 or null (unlimited)' })
+      .min(0, { error: 'must be a number of US dollars >= 0 or null (unlimited)' })
+      .nullable()
+      .default(null),
   }),
   settingsCacheMs: wholeNumber(0).default(1_000),
+  prices: z.custom<PriceTable>().default(shippedPrices),
 });
 
 /** Rejects a malformed argument from calling code; users never reach here with one. */
@@ -92,7 +104,14 @@ const holdSchema = z.object({
 const spentSchema = z.object({
   images: z.number().int().min(0, { error: 'must be a whole number >= 0' }),
   tokens: z.number().int().min(0, { error: 'must be a whole number >= 0' }).optional(),
+  usage: z.unknown().optional(),
 });
+const daysSchema = z
+  .number()
+  .int({ error: 'must be a whole number of days from 1 to 35' })
+  .min(1, { error: 'must be a whole number of days from 1 to 35' })
+  .max(35, { error: 'must be a whole number of days from 1 to 35' });
+const dayMs = 86_400_000;
 const grantSchema = z.number().int().min(1, { error: 'must be a whole number >= 1' });
 
 /** A counter's place: its key in the current window, and the window's times. */
@@ -107,13 +126,16 @@ interface Settings {
   userDefault: PeriodLimit;
   userOverrides: Map<string, PeriodLimit>;
   tokenBudget: PeriodLimit | undefined;
+  /** Micro-dollars over the guild's period; spend is counted with or without one. */
+  spendBudget: PeriodLimit;
 }
 
 const userField = 'user:';
 
 class QuotaService implements Quotas {
   readonly #ledger: QuotaLedger;
-  readonly #defaults: QuotaDefaults;
+  readonly #defaults: z.output<typeof optionsSchema>['defaults'];
+  readonly #prices: PriceTable;
   readonly #settingsCacheMs: number;
   readonly #settingsCache: BoundedCache<Promise<Settings>>;
 
@@ -122,6 +144,7 @@ class QuotaService implements Quotas {
     this.#ledger = parsed.ledger;
     this.#defaults = parsed.defaults;
     this.#settingsCacheMs = parsed.settingsCacheMs;
+    this.#prices = parsed.prices;
     this.#settingsCache = new BoundedCache(parsed.settingsCacheMs > 0 ? settingsCacheCapacity : 0);
   }
 
@@ -134,12 +157,18 @@ class QuotaService implements Quotas {
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
-    const counters = [guild, user];
+    const spend = this.#spendCounters(hold.guildId, hold.userId, settings, now);
+    const estimate = hold.request ? tableMicros(this.#prices, hold.request, hold.images) : 0;
+    const counters = [guild, user, spend.guild, spend.user];
     // The token budget takes no hold (a job's token cost is known only after it ran); it stops
-    // new work once spent, checked in the same atomic step.
+    // new work once spent, checked in the same atomic step. The dollar budget holds the estimate.
     const budgets = tokens ? [tokens] : [];
     const outcome = await this.#ledger.reserve(
-      counters.map(limitOf),
+      [
+        limitOf(guild),
+        limitOf(user),
+        ...[spend.guild, spend.user].map((counter) => ({ ...limitOf(counter), amount: estimate })),
+      ],
       hold.jobId,
       { images: hold.images, expiresAt: hold.expiresAt },
       now,
@@ -155,6 +184,14 @@ class QuotaService implements Quotas {
       resetsAt: state.resetsAt,
     };
     if (refused === tokens) throw new UserError('tokenBudgetExceeded', common);
+    if (refused === spend.guild)
+      throw new UserError('budgetExceeded', {
+        period: state.period,
+        resetsAt: state.resetsAt,
+        limitUsd: (state.limit ?? 0) / microsPerDollar,
+        usedUsd: state.used / microsPerDollar,
+        requestedUsd: estimate / microsPerDollar,
+      });
     throw new UserError('quotaExceeded', {
       ...common,
       scope: refused === guild ? 'guild' : 'user',
@@ -165,19 +202,29 @@ class QuotaService implements Quotas {
 
   async commit(
     hold: QuotaHold,
-    spent: { images: number; tokens?: number },
+    spent: { images: number; tokens?: number; usage?: ImageUsage },
     now = Date.now(),
   ): Promise<QuotaStanding> {
     checked(holdSchema, 'hold', hold);
     checked(spentSchema, 'spent', spent);
     const settings = await this.#settings(hold.guildId);
-    const { guild, user, keys } = this.#holdCounters(hold, settings, now);
+    const { guild, user, keys, spend, spendKeys } = this.#holdCounters(hold, settings, now);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
+    const cost = hold.request
+      ? actualMicros(this.#prices, hold.request, spent.images, spent.usage)
+      : 0;
     const outcome = await this.#ledger.settle(
       {
         jobId: hold.jobId,
         counters: keys,
         images: spent.images,
+        spend: { counters: spendKeys, amount: cost },
+        tally: {
+          key: quotaKeys.day(hold.guildId, utcDate(now)),
+          member: hold.userId,
+          images: spent.images,
+          micros: cost,
+        },
         // Metered even at 0 tokens when there is a budget, so the reply carries its standing.
         ...(tokens && { meter: { key: tokens.key, amount: spent.tokens ?? 0 } }),
         enrol: { key: quotaKeys.active(hold.guildId, user.window), member: hold.userId },
@@ -185,17 +232,23 @@ class QuotaService implements Quotas {
       now,
     );
     const [guildAfter, userAfter] = outcome.counters;
+    const [guildSpent, userSpent] = outcome.spend ?? [];
     return {
       guild: allowance(guildAfter!, guild),
       user: allowance(userAfter!, user),
       ...(tokens && outcome.meter && { tokens: allowance(outcome.meter, tokens) }),
+      spend: {
+        guild: allowance(guildSpent!, spend.guild),
+        user: allowance(userSpent!, spend.user),
+      },
     };
   }
 
   async refund(hold: QuotaHold, now = Date.now()): Promise<void> {
     checked(holdSchema, 'hold', hold);
     const settings = await this.#settings(hold.guildId);
-    await this.#ledger.release(this.#holdCounters(hold, settings, now).keys, hold.jobId, now);
+    const { keys, spendKeys } = this.#holdCounters(hold, settings, now);
+    await this.#ledger.release([...keys, ...spendKeys], hold.jobId, now);
   }
 
   async standing(guildId: string, userId: string, now = Date.now()): Promise<QuotaStanding> {
@@ -206,25 +259,37 @@ class QuotaService implements Quotas {
     const settings = await this.#settings(guildId);
     const guild = this.#guildCounter(guildId, settings, now);
     const tokens = this.#tokenCounter(guildId, settings, now);
+    const spend = this.#spendCounters(guildId, undefined, settings, now);
     const userCounters = (await this.#activeUsers(guildId, now)).map((userId) => ({
       userId,
       counter: this.#userCounter(guildId, userId, settings, now),
+      spend: this.#spendCounters(guildId, userId, settings, now).user,
     }));
+    const users = userCounters.length;
     const records = await this.#ledger.read(
-      [guild, ...userCounters.map((entry) => entry.counter), ...(tokens ? [tokens] : [])].map(
-        (counter) => counter.key,
-      ),
+      [
+        guild,
+        ...userCounters.map((entry) => entry.counter),
+        ...userCounters.map((entry) => entry.spend),
+        spend.guild,
+        ...(tokens ? [tokens] : []),
+      ].map((counter) => counter.key),
       now,
     );
     const [guildRecord, ...rest] = records;
     const topUsers = userCounters
-      .map((entry, index) => ({ userId: entry.userId, used: usedOf(rest[index]!) }))
+      .map((entry, index) => ({
+        userId: entry.userId,
+        used: usedOf(rest[index]!),
+        spentMicros: usedOf(rest[users + index]!),
+      }))
       .filter((entry) => entry.used > 0)
       .sort((a, b) => b.used - a.used || a.userId.localeCompare(b.userId))
       .slice(0, topUserCount);
     return {
       guild: allowance(guildRecord!, guild),
       ...(tokens && { tokens: allowance(records.at(-1)!, tokens) }),
+      spend: allowance(records[1 + 2 * users]!, spend.guild),
       userDefault: settings.userDefault,
       userOverrides: [...settings.userOverrides].map(([userId, rule]) => ({ userId, ...rule })),
       topUsers,
@@ -254,8 +319,12 @@ class QuotaService implements Quotas {
 
   async reset(guildId: string, userId?: string, now = Date.now()): Promise<void> {
     const settings = await this.#settings(guildId);
+    const userKeys = (user: string) => [
+      this.#userCounter(guildId, user, settings, now).key,
+      this.#spendCounters(guildId, user, settings, now).user.key,
+    ];
     if (userId !== undefined) {
-      await this.#ledger.reset([this.#userCounter(guildId, userId, settings, now).key], now);
+      await this.#ledger.reset(userKeys(userId), now);
       return;
     }
     const users = await this.#activeUsers(guildId, now);
@@ -263,11 +332,25 @@ class QuotaService implements Quotas {
     await this.#ledger.reset(
       [
         this.#guildCounter(guildId, settings, now).key,
+        this.#spendCounters(guildId, undefined, settings, now).guild.key,
         ...(tokens ? [tokens.key] : []),
-        ...users.map((user) => this.#userCounter(guildId, user, settings, now).key),
+        ...users.flatMap(userKeys),
       ],
       now,
     );
+  }
+
+  async history(guildId: string, days: number, now = Date.now()): Promise<DailyUsage[]> {
+    checked(daysSchema, 'days', days);
+    const today = Math.floor(now / dayMs) * dayMs;
+    const dates = Array.from({ length: days }, (_, index) =>
+      utcDate(today - (days - 1 - index) * dayMs),
+    );
+    const maps = await this.#ledger.readMaps(dates.map((date) => quotaKeys.day(guildId, date)));
+    return dates.map((date, index) => ({
+      date,
+      users: maps[index] as Record<string, TallyEntry>,
+    }));
   }
 
   async #standing(
@@ -280,6 +363,8 @@ class QuotaService implements Quotas {
       this.#guildCounter(guildId, settings, now),
       this.#userCounter(guildId, userId, settings, now),
     ];
+    const spend = this.#spendCounters(guildId, userId, settings, now);
+    counters.push(spend.guild, spend.user);
     const tokens = this.#tokenCounter(guildId, settings, now);
     if (tokens) counters.push(tokens);
     const records = await this.#ledger.read(
@@ -289,7 +374,11 @@ class QuotaService implements Quotas {
     return {
       guild: allowance(records[0]!, counters[0]!),
       user: allowance(records[1]!, counters[1]!),
-      ...(tokens && { tokens: allowance(records[2]!, tokens) }),
+      ...(tokens && { tokens: allowance(records[4]!, tokens) }),
+      spend: {
+        guild: allowance(records[2]!, spend.guild),
+        user: allowance(records[3]!, spend.user),
+      },
     };
   }
 
@@ -331,8 +420,13 @@ class QuotaService implements Quotas {
         period: this.#defaults.period,
       },
       userOverrides,
-      // The budget counts over the guild's own period.
+      // The budgets count over the guild's own period.
       tokenBudget: budget === null ? undefined : { limit: budget, period: guild.period },
+      spendBudget: {
+        limit:
+          this.#defaults.guildBudgetUsd === null ? null : toMicros(this.#defaults.guildBudgetUsd),
+        period: guild.period,
+      },
     };
   }
 
@@ -354,6 +448,25 @@ class QuotaService implements Quotas {
     return { key: quotaKeys.tokens(guildId, window), window, rule };
   }
 
+  /** The guild's spend (against its dollar budget) and the user's, both over the guild's period. */
+  #spendCounters(
+    guildId: string,
+    userId: string | undefined,
+    settings: Settings,
+    now: number,
+  ): { guild: Counter; user: Counter } {
+    const rule = settings.spendBudget;
+    const window = periodWindow(rule.period, now);
+    return {
+      guild: { key: quotaKeys.guildSpend(guildId, window), window, rule },
+      user: {
+        key: quotaKeys.userSpend(guildId, userId ?? '', window),
+        window,
+        rule: { limit: null, period: rule.period },
+      },
+    };
+  }
+
   /**
    * Where a hold can be: `keys` lists the guild's and the user's counter in the current window,
    * then in the one before, since a job reserved just before a period boundary settles after it
@@ -363,9 +476,16 @@ class QuotaService implements Quotas {
     hold: QuotaHold,
     settings: Settings,
     now: number,
-  ): { guild: Counter; user: Counter; keys: string[] } {
+  ): {
+    guild: Counter;
+    user: Counter;
+    keys: string[];
+    spend: { guild: Counter; user: Counter };
+    spendKeys: string[];
+  } {
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
+    const spend = this.#spendCounters(hold.guildId, hold.userId, settings, now);
     const before = (counter: Counter) => previousWindow(counter.rule.period, counter.window);
     return {
       guild,
@@ -375,6 +495,13 @@ class QuotaService implements Quotas {
         user.key,
         quotaKeys.guild(hold.guildId, before(guild)),
         quotaKeys.user(hold.guildId, hold.userId, before(user)),
+      ],
+      spend,
+      spendKeys: [
+        spend.guild.key,
+        spend.user.key,
+        quotaKeys.guildSpend(hold.guildId, before(spend.guild)),
+        quotaKeys.userSpend(hold.guildId, hold.userId, before(spend.user)),
       ],
     };
   }
@@ -387,6 +514,9 @@ class QuotaService implements Quotas {
     return [...new Set(sets.flatMap((set) => Object.keys(set)))];
   }
 }
+
+/** YYYY-MM-DD of an instant, UTC. */
+const utcDate = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 const limitOf = (counter: Counter) => ({ key: counter.key, limit: counter.rule.limit });
 
