@@ -57,6 +57,7 @@ describe('registering Discord commands', () => {
       ['grant', 1],
       ['reset', 1],
       ['show', 1],
+      ['report', 1],
     ]);
   });
 

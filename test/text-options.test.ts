@@ -96,7 +96,7 @@ describe('text command parsing', () => {
   it('shows every form of a command with subcommands when one is missing or unknown', () => {
     const refusal = refusalOf('quota-admin', 'limits 5');
     expect(refusal.context.problem).toBe(
-      'unknown subcommand "limits": choose guild-limit, user-limit, grant, reset or show',
+      'unknown subcommand "limits": choose guild-limit, user-limit, grant, reset, show or report',
     );
     expect(refusal.context.usage).toEqual(usageLines(command('quota-admin')));
     expect(usageLines(command('quota-admin'))).toContain('/quota-admin grant @user <amount>');

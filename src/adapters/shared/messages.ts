@@ -15,6 +15,7 @@ import type {
 import type { Locale } from '#core/request.js';
 import { InvalidOptionsError } from '#core/service-api.js';
 import { describeProblem, orList, type Problem } from '#core/validate.js';
+import type { UsageChartData } from './usage-chart.js';
 
 export interface ResultCaption {
   prompt: string;
@@ -52,6 +53,12 @@ export interface Messages {
   cannotPostHere(): string;
   /** Images were made (and counted) but the platform refused them. */
   deliveryFailed(incidentId: string): string;
+  /** A reply with files went to the user's direct messages (Slack). */
+  sentPrivately(): string;
+  /** The axis titles of the usage chart. */
+  chartLabels(): { images: string; spend: string; day: string };
+  /** The text with the usage chart: the range, its totals, and who `#1`… are. */
+  usageReport(days: number, data: UsageChartData, mention: (userId: string) => string): string;
 }
 
 export interface MessageFormat {
@@ -200,6 +207,16 @@ const english = (format: MessageFormat): Messages => {
       "I can't post in this channel. Add the bot to it, then try again; this request was cancelled and nothing was charged.",
     deliveryFailed: (incidentId) =>
       `The images were made but could not be posted here (error id ${incidentId}).`,
+    sentPrivately: () => 'Sent to your direct messages with the bot.',
+    chartLabels: () => ({ images: 'Images', spend: 'Spend (USD)', day: 'Day (UTC)' }),
+    usageReport: (days, data, mention) =>
+      [
+        `Last ${days} ${days === 1 ? 'day' : 'days'} (UTC): ${data.totals.images} ${data.totals.images === 1 ? 'image' : 'images'}, ${dollars(data.totals.micros)}.`,
+        ...data.topUsers.map(
+          (user, rank) =>
+            `#${rank + 1} ${mention(user.userId)}: ${user.images} ${user.images === 1 ? 'image' : 'images'}, ${dollars(user.micros)}`,
+        ),
+      ].join('\n'),
   };
   return messages;
 };
@@ -353,6 +370,16 @@ const korean = (format: MessageFormat): Messages => {
       '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.',
     deliveryFailed: (incidentId) =>
       `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
+    sentPrivately: () => '봇과의 개인 메시지로 보냈습니다.',
+    chartLabels: () => ({ images: '이미지', spend: '사용 금액 (USD)', day: '날짜 (UTC)' }),
+    usageReport: (days, data, mention) =>
+      [
+        `최근 ${days}일 (UTC): 이미지 ${data.totals.images}장, ${dollars(data.totals.micros)}.`,
+        ...data.topUsers.map(
+          (user, rank) =>
+            `#${rank + 1} ${mention(user.userId)}: ${user.images}장, ${dollars(user.micros)}`,
+        ),
+      ].join('\n'),
   };
   return messages;
 };
