@@ -13,7 +13,8 @@ import { ImagesApiError, type GenerationResult } from '#core/images/types.js';
 import { hashUser } from '#core/images/user-hash.js';
 import { createLogger } from '#core/log.js';
 import { ModelCatalogue } from '#core/models.js';
-import { describeProblem, validateRequest } from '#core/validate.js';
+import { validateRequest } from '#core/validate.js';
+import { englishProblem } from '#adapters/shared/messages.js';
 import { ConfigError, loadConfig, secretValues, type Config } from '../src/config.js';
 
 const usage = `Usage: npm run imagine -- "<prompt>" [--model M] [--size S] [--quality Q] [--count N]
@@ -95,7 +96,7 @@ const main = async () => {
     config.images.defaultModel,
   );
   if (!validation.ok) {
-    return quit(exitCodes.badOptions, validation.problems.map(describeProblem).join('\n'));
+    return quit(exitCodes.badOptions, validation.problems.map(englishProblem).join('\n'));
   }
   const { request } = validation;
 

@@ -1,90 +1,78 @@
 /**
- * Wires the bot together: store, quotas, Images client, generation service, and each configured
- * chat platform. The only module that knows every layer; each layer knows only its own ports.
+ * Starts the bot from its configuration: the core (see `compose.ts`), then each configured chat
+ * platform, then the shutdown handlers. The only module that knows every layer.
  */
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
-import { createImagesClient } from '#core/images/client.js';
-import type { JobReporters } from '#core/jobs.js';
+import { composeCore } from './compose.js';
+import type { JobReporter } from '#core/jobs.js';
 import { createLogger } from '#core/log.js';
-import { JobMeter, meteredReporters, meteredService } from '#core/metered.js';
-import { noMetrics } from '#core/metrics.js';
 import { ModelCatalogue } from '#core/models.js';
-import { createQuotas } from '#core/quota/quota-service.js';
-import { createGenerationService } from '#core/service.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
-import { openStore } from '#store/open-store.js';
-import { createResultArchive } from '#store/results.js';
-import { createDiscordAdapter } from '#adapters/discord/adapter.js';
-import { createSlackReporter } from '#adapters/slack/reporter.js';
+import { startDiscordAdapter } from '#adapters/discord/adapter.js';
+import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
+import { SlackReporter } from '#adapters/slack/reporter.js';
+import { loadCommands } from '#commands/registry.js';
 import { createPrometheusMetrics } from './ops/prometheus.js';
 import { countPlatformRestErrors } from './ops/rest-errors.js';
 import { startOpsServer, type ReadinessChecks } from './ops/server.js';
 
 export const startBot = async (config: Config): Promise<void> => {
   const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
-  const store = await openStore(config.storeUrl, {
-    onError: (error) => logger.error({ err: error }, 'store connection error'),
-  });
+  const commands = await loadCommands();
+  const { discord, slack } = config;
   const prometheus = config.metricsPort === undefined ? undefined : createPrometheusMetrics();
-  const metrics = prometheus?.metrics ?? noMetrics;
-  const catalogue = new ModelCatalogue(config.images.extraModels);
-  const images = createImagesClient({
-    baseUrl: config.images.baseUrl,
-    apiKey: config.images.apiKey,
-    timeoutMs: config.images.timeoutMs,
-    maxRetries: config.images.maxRetries,
-    catalogue,
-    logger: logger.child({ component: 'images' }),
-    onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
+  const core = await composeCore({
+    storeUrl: config.storeUrl,
+    images: {
+      baseUrl: config.images.baseUrl,
+      apiKey: config.images.apiKey,
+      timeoutMs: config.images.timeoutMs,
+      maxRetries: config.images.maxRetries,
+    },
+    catalogue: new ModelCatalogue(config.images.extraModels),
+    defaultModel: config.images.defaultModel,
+    userSalt: config.images.userSalt,
+    queue: config.queue,
+    quota: config.quota,
+    logger,
+    ...(prometheus && { metrics: prometheus.metrics }),
+    prices: config.images.prices,
+    reporters: (archive) => {
+      const reporters = new Map<string, JobReporter>();
+      if (discord)
+        reporters.set(
+          'discord',
+          new DiscordReporter({
+            token: discord.token,
+            apiBaseUrl: discord.apiBaseUrl,
+            archive,
+            logger,
+          }),
+        );
+      if (slack)
+        reporters.set(
+          'slack',
+          new SlackReporter({ botToken: slack.botToken, apiUrl: slack.apiUrl, archive, logger }),
+        );
+      return reporters;
+    },
   });
-
-  // The service needs each platform's reporter, and the reporters record results through the
-  // service: they reach it through a function, called only once a job is delivered.
-  const discord = config.discord && createDiscordAdapter({ config: config.discord, logger });
-  const reporters: JobReporters = {
-    ...(discord && { discord: discord.reporter }),
-    ...(config.slack && {
-      slack: createSlackReporter({
-        botToken: config.slack.botToken,
-        apiUrl: config.slack.apiUrl,
-        logger,
-        results: () => service,
-      }),
-    }),
-  };
-  const service = meteredService(
-    createGenerationService({
-      images,
-      quotas: createQuotas({
-        ledger: store.ledger,
-        defaults: config.quota,
-        prices: config.images.prices,
-      }),
-      catalogue,
-      defaultModel: config.images.defaultModel,
-      queue: config.queue,
-      reporters: meteredReporters(reporters, new JobMeter(metrics, config.images.prices)),
-      results: createResultArchive(store.kv),
-      userSalt: config.images.userSalt,
-      logger: logger.child({ component: 'service' }),
-    }),
-    metrics,
-  );
-
+  const { service, archive } = core;
   const stopCounting =
     prometheus &&
     countPlatformRestErrors(
-      { discord: config.discord?.apiBaseUrl, slack: config.slack?.apiUrl },
-      metrics,
+      { discord: discord?.apiBaseUrl, slack: slack?.apiUrl },
+      prometheus.metrics,
     );
-  const discordRunning = discord && (await discord.start(service));
+  const discordRunning =
+    discord && (await startDiscordAdapter({ config: discord, service, archive, commands, logger }));
   const slackRunning =
-    config.slack && (await startSlackAdapter({ config: config.slack, service, logger }));
+    slack && (await startSlackAdapter({ config: slack, service, archive, commands, logger }));
   const running = [discordRunning, slackRunning].filter((adapter) => adapter !== undefined);
   const checks: ReadinessChecks = {
-    store: () => store.ping().then(() => true),
+    store: () => core.store.ping().then(() => true),
     ...(discordRunning && { discord: () => discordRunning.client.isReady() }),
     ...(slackRunning && { slack: () => slackRunning.connected() }),
   };
@@ -98,13 +86,13 @@ export const startBot = async (config: Config): Promise<void> => {
     [
       ...running.map((adapter) => ({ close: () => adapter.stop() })),
       ...(ops ? [{ close: () => (stopCounting?.(), ops.close()) }] : []),
-      store,
+      core.store,
     ],
     logger,
   );
   logger.info(
     {
-      platforms: Object.keys(reporters),
+      platforms: [discord && 'discord', slack && 'slack'].filter(Boolean),
       store: config.storeUrl.split(':')[0],
       model: config.images.defaultModel,
       ...(ops && { metricsPort: ops.port }),

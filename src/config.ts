@@ -12,7 +12,7 @@ import {
   shippedPrices,
   type PriceTable,
 } from '#core/cost/price-table.js';
-import { parseExtraModels, type ExtraModel } from '#core/models.js';
+import { ModelCatalogue, parseExtraModels, type ExtraModel } from '#core/models.js';
 import type { QueueSettings } from '#core/queue/types.js';
 import { quotaPeriods, type Limit, type QuotaDefaults } from '#core/quota/types.js';
 
@@ -251,6 +251,14 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
   const extra = parseExtraModels(env.IMAGES_EXTRA_MODELS ?? '');
   for (const problem of extra.problems) problems.push(`IMAGES_EXTRA_MODELS ${problem}`);
   const prices = readPrices(env.IMAGES_PRICES_FILE?.trim(), problems);
+  if (parsed.success) {
+    const catalogue = new ModelCatalogue(extra.models);
+    const model = parsed.data.IMAGES_DEFAULT_MODEL;
+    if (catalogue.get(model) === undefined)
+      problems.push(
+        `IMAGES_DEFAULT_MODEL ${model} is not a known model: choose ${catalogue.ids().join(', ')}, or add it with IMAGES_EXTRA_MODELS`,
+      );
+  }
   if (
     env.SLACK_BOT_TOKEN?.trim() &&
     !env.SLACK_APP_TOKEN?.trim() &&

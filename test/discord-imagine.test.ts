@@ -99,7 +99,7 @@ describe('/imagine on Discord', () => {
       () => result.reactions.some((reaction) => reaction.emoji === '🔁'),
       'the 🔁 affordance',
     );
-    expect(await bot.service.recallResult('discord', result.id)).toMatchObject({
+    expect(await bot.harness.archive.load('discord', result.id)).toMatchObject({
       prompt: '햇살이 비치는 정원의 고양이',
       count: 2,
     });

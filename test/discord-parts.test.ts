@@ -20,7 +20,9 @@ import { statusBody } from '#adapters/discord/render.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { loggableError, withoutTokens } from '#adapters/discord/log.js';
 import { cut } from '#adapters/discord/text.js';
+import { Keyv } from 'keyv';
 import { createLogger } from '#core/log.js';
+import { createResultArchive } from '#store/results.js';
 import type { Job } from '#core/jobs.js';
 import type { Allowance } from '#core/quota/types.js';
 import { ModelCatalogue } from '#core/models.js';
@@ -202,26 +204,6 @@ describe('DiscordReporter', () => {
     await discord?.close();
   });
 
-  it('names the bad option when constructed wrongly', () => {
-    expect(
-      () =>
-        new DiscordReporter({
-          token: 'token',
-          logger: silent,
-          results: () => ({ rememberResult: async () => {} }),
-          minEditIntervalMs: -1,
-        }),
-    ).toThrow(/minEditIntervalMs must be a number of at least 0, got -1/);
-    expect(
-      () =>
-        new DiscordReporter({
-          token: '',
-          logger: silent,
-          results: () => ({ rememberResult: async () => {} }),
-        }),
-    ).toThrow(/token is required/);
-  });
-
   it('shows a streamed preview on the status message, then turns that message into the result', async () => {
     discord = await startFakeDiscord();
     const guild = discord.addGuild('Garden', discord.addUser('owner'));
@@ -241,8 +223,7 @@ describe('DiscordReporter', () => {
       token: discord.token,
       apiBaseUrl: discord.restApi,
       logger: silent,
-      results: () => ({ rememberResult: async () => {} }),
-      minEditIntervalMs: 0,
+      archive: createResultArchive(new Keyv()),
     });
     const job: Job = {
       id: 'job-2',
@@ -286,14 +267,12 @@ describe('DiscordReporter', () => {
     discord = await startFakeDiscord();
     const guild = discord.addGuild('Garden', discord.addUser('owner'));
     const channelId = guild.channels[0]!.id;
-    const remembered: string[] = [];
+    const archive = createResultArchive(new Keyv());
     const reporter = new DiscordReporter({
       token: discord.token,
       apiBaseUrl: discord.restApi,
       logger: silent,
-      results: () => ({
-        rememberResult: async (_platform, messageId) => void remembered.push(messageId),
-      }),
+      archive,
       clock: { now: () => Date.now() + 20 * 60 * 1000 },
     });
     const job: Job = {
@@ -327,6 +306,6 @@ describe('DiscordReporter', () => {
     expect(posted?.attachments[0]?.bytes).toEqual(image.bytes);
     expect(posted?.content).toContain('4 of 5 left today');
     expect(discord.requests.some((request) => request.path.includes('/webhooks/'))).toBe(false);
-    expect(remembered).toEqual([posted?.id]);
+    expect(await archive.load('discord', posted!.id)).toEqual(job.request);
   });
 });

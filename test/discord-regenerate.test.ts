@@ -80,12 +80,63 @@ describe('🔁 regenerate on Discord', () => {
     await discord.world.until(
       () =>
         [...discord.world.messages.values()].find(
-          (message) => message.replyTo === reply.id && message.content.includes(`<@${author.id}>`),
+          (message) =>
+            message.replyTo === reply.id &&
+            message.content.includes(`<@${author.id}>`) &&
+            message.embeds.length > 0,
         ),
       "the author's regenerate of the new result",
     );
     expect(bot.harness.api.requests).toHaveLength(2);
     expect((await bot.service.standing(guild.id, botId)).user.used).toBe(0);
+  });
+
+  it('ends and refunds a 🔁 job whose channel no longer lets the bot post', async () => {
+    discord = await startFakeDiscord();
+    const author = discord.addUser('author');
+    const guild = discord.addGuild('Garden', author);
+    const reactor = discord.addUser('reactor');
+    bot = await startTestBot(discord, {
+      harness: { quota: { userLimit: 10 }, api: { latencyMs: 300 } },
+    });
+    const interaction = discord.runCommand({
+      guild,
+      user: author,
+      name: 'imagine',
+      options: [
+        { name: 'prompt', type: 3, value: 'a closed gate' },
+        { name: 'model', type: 3, value: 'dall-e-2' },
+        { name: 'size', type: 3, value: '256x256' },
+      ],
+    });
+    const result = await discord.world.until(() => {
+      const message = discord.world.messages.get(interaction.originalMessageId ?? '');
+      return message?.reactions.some((reaction) => reaction.emoji === '🔁') && message;
+    }, 'the first result with its 🔁');
+    const channel = guild.channels[0]!;
+    channel.botMaySend = false;
+
+    discord.react(result, reactor, '🔁');
+    // Its status reply is refused, so the job ends; its ending is tried once more, refused too.
+    await expect
+      .poll(
+        () =>
+          discord.requests.filter(
+            (request) =>
+              request.method === 'POST' &&
+              request.path.endsWith(`/channels/${channel.id}/messages`) &&
+              request.status === 403,
+          ).length,
+      )
+      .toBe(2);
+
+    expect((await bot.service.standing(guild.id, reactor.id)).user).toMatchObject({
+      used: 0,
+      remaining: 10,
+    });
+    expect(
+      [...discord.world.messages.values()].filter((message) => message.replyTo === result.id),
+    ).toEqual([]);
   });
 
   it('ignores 🔁 on a message that is not a remembered result', async () => {

@@ -6,12 +6,9 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { shippedPrices } from '#core/cost/price-table.js';
-import { JobMeter, meteredReporters } from '#core/metered.js';
 import { createPrometheusMetrics } from '../src/ops/prometheus.js';
 import { countPlatformRestErrors } from '../src/ops/rest-errors.js';
 import { closeAfterEach } from './support/close-after-each.js';
-import { RecordingReporter } from './support/recording-reporter.js';
 import { delivery, requester, startHarness } from './support/service-harness.js';
 import { movedSeries, parseExposition } from './support/scrape.js';
 
@@ -23,18 +20,11 @@ const snapshot = async (registry: { metrics(): Promise<string> }) =>
 describe('Prometheus metrics', () => {
   it('count a GPT image job’s tokens and per-token cost, and the 429 it was retried after', async () => {
     const { metrics, registry } = createPrometheusMetrics();
-    const reporter = new RecordingReporter();
-    const meter = new JobMeter(metrics, shippedPrices);
-    const metered = meteredReporters({ discord: reporter }, meter).discord!;
     const harness = closeLater(
       await startHarness({
-        reporter,
-        client: {
-          maxRetries: 1,
-          retryBaseDelayMs: 1,
-          onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
-        },
-        service: { reporters: { discord: metered, slack: metered }, partialImages: 0 },
+        metrics,
+        client: { maxRetries: 1, retryBaseDelayMs: 1 },
+        service: { partialImages: 0 },
       }),
       (opened) => opened.close(),
     );
@@ -46,7 +36,7 @@ describe('Prometheus metrics', () => {
       requester('g1', 'u1'),
       delivery,
     );
-    const ending = await reporter.ending(job.id);
+    const ending = await harness.reporter.ending(job.id);
     expect(ending.type).toBe('completed');
     const usage = ending.type === 'completed' ? ending.usage : undefined;
     expect(usage?.inputTokens).toBeGreaterThan(0);

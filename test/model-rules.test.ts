@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelCatalogue, parseExtraModels } from '#core/models.js';
-import { describeProblem, validateRequest, type Problem } from '#core/validate.js';
+import { validateRequest, type Problem } from '#core/validate.js';
+import { englishProblem } from '#adapters/shared/messages.js';
 
 const catalogue = new ModelCatalogue();
 const validate = (input: Parameters<typeof validateRequest>[0]) =>
@@ -145,7 +146,7 @@ describe('model rules', () => {
 describe('validateRequest', () => {
   it('names the option, the model and every allowed value in one sentence', () => {
     const [problem] = problemsOf({ prompt: 'a cat', model: 'gpt-image-1', size: '1792x1024' });
-    expect(describeProblem(problem!)).toBe(
+    expect(englishProblem(problem!)).toBe(
       'size 1792x1024 is not available for gpt-image-1: choose 1024x1024, 1536x1024, 1024x1536 or auto',
     );
   });
@@ -207,7 +208,7 @@ describe('validateRequest', () => {
 
   it('lists the known models when the model is unknown', () => {
     const [problem] = problemsOf({ prompt: 'a cat', model: 'midjourney' });
-    expect(describeProblem(problem!)).toBe(
+    expect(englishProblem(problem!)).toBe(
       'model midjourney is not available: choose dall-e-2, dall-e-3, gpt-image-1, gpt-image-1.5 or gpt-image-1-mini',
     );
   });

@@ -4,7 +4,7 @@ import {
   allowanceOf,
   emptyCounter,
   pruneHolds,
-  settleHold,
+  commitHold,
   usedOf,
   withHold,
   withoutHold,
@@ -104,9 +104,9 @@ describe('hold bookkeeping', () => {
 
   it('settling moves the hold into committed once, with the images actually delivered', () => {
     const held = withHold(counter({ committed: 1 }), 'job', { images: 4, expiresAt: now + 1 });
-    const first = settleHold(held, 'job', 3);
-    expect(first).toEqual({ settled: true, record: counter({ committed: 4 }) });
-    expect(settleHold(first.record, 'job', 3)).toEqual({ settled: false, record: first.record });
+    const first = commitHold(held, 'job', 3);
+    expect(first).toEqual({ applied: true, record: counter({ committed: 4 }) });
+    expect(commitHold(first.record, 'job', 3)).toEqual({ applied: false, record: first.record });
   });
 
   it('releasing drops only that hold and never touches committed', () => {

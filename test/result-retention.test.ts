@@ -30,13 +30,13 @@ describe('delivered results on SQLite', () => {
       delivery,
     );
     await first.reporter.next(job.id, 'completed');
-    await first.service.rememberResult('slack', 'C1:1700000000.000100', job);
+    await first.archive.save('slack', 'C1:1700000000.000100', job.request);
     await first.close();
 
     const second = await startHarness({ storeUrl });
     vi.setSystemTime(deliveredAt + 29 * dayMs);
-    expect(await second.service.recallResult('slack', 'C1:1700000000.000100')).toEqual(job.request);
+    expect(await second.archive.load('slack', 'C1:1700000000.000100')).toEqual(job.request);
     vi.setSystemTime(deliveredAt + 30 * dayMs + 60_000);
-    expect(await second.service.recallResult('slack', 'C1:1700000000.000100')).toBeUndefined();
+    expect(await second.archive.load('slack', 'C1:1700000000.000100')).toBeUndefined();
   });
 });

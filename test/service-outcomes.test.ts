@@ -122,17 +122,36 @@ describe('a job that succeeds', () => {
     ).toBe(true);
   });
 
+  it('ends and refunds a job whose address refuses the bot, telling the reporter once more', async () => {
+    const reporter = new RecordingReporter({ failOn: ['queued'], undeliverable: true });
+    const { service, api } = await start({ reporter, api: { latencyMs: 300 } });
+    const { job } = await service.submit(
+      smallRequest('a closed room', 2),
+      requester('g1', 'u1'),
+      delivery,
+    );
+
+    expect(await reporter.ending(job.id)).toEqual({
+      type: 'failed',
+      failure: { reason: 'undeliverable' },
+    });
+    expect(reporter.typesOf(job.id)).not.toContain('completed');
+    expect((await service.standing('g1', 'u1')).user).toMatchObject({ used: 0, remaining: 10 });
+    // Upstream was asked at most once, and the answer (if any) was never charged or shown.
+    expect(api.requests.length).toBeLessThanOrEqual(1);
+  });
+
   it('keeps the settings of a delivered result under its message for a regenerate', async () => {
-    const { service, reporter } = await start();
+    const { service, reporter, archive } = await start();
     const { job } = await service.submit(
       smallRequest('a tower', 2),
       requester('g1', 'u1'),
       delivery,
     );
     await reporter.next(job.id, 'completed');
-    await service.rememberResult('discord', 'message-1', job);
-    expect(await service.recallResult('discord', 'message-1')).toEqual(job.request);
-    expect(await service.recallResult('slack', 'message-1')).toBeUndefined();
+    await archive.save('discord', 'message-1', job.request);
+    expect(await archive.load('discord', 'message-1')).toEqual(job.request);
+    expect(await archive.load('slack', 'message-1')).toBeUndefined();
   });
 });
 
@@ -250,7 +269,7 @@ describe('a request refused before queueing', () => {
 
   it('refuses a platform with no reporter before reserving anything', async () => {
     const reporter = new RecordingReporter();
-    const { service } = await start({ service: { reporters: { discord: reporter } } });
+    const { service } = await start({ service: { reporters: new Map([['discord', reporter]]) } });
     const slackUser = { ...requester('T1', 'U1'), platform: 'slack' as const };
     await expect(service.submit(smallRequest('a moon'), slackUser, delivery)).rejects.toThrow(
       /no job reporter is set up for slack/,

@@ -18,7 +18,7 @@ describe('the service on a SQLite store', () => {
       delivery,
     );
     await reporter.next(delivered.job.id, 'completed');
-    await service.rememberResult('slack', '1712.0001', delivered.job);
+    await first.archive.save('slack', '1712.0001', delivered.job.request);
 
     api.failNext(1, { type: 'moderation' });
     const refused = await service.submit(
@@ -33,6 +33,6 @@ describe('the service on a SQLite store', () => {
     // A restart: a new service on the same file sees the spent images and the kept result.
     const second = await startHarness({ storeUrl, quota: { userLimit: 5, guildLimit: 50 } });
     expect((await second.service.standing('g1', 'u1')).user.used).toBe(2);
-    expect(await second.service.recallResult('slack', '1712.0001')).toEqual(delivered.job.request);
+    expect(await second.archive.load('slack', '1712.0001')).toEqual(delivered.job.request);
   });
 });

@@ -308,7 +308,7 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     expect(sharedFiles()).toHaveLength(0);
   });
 
-  it('tells the requester privately, cancels and charges nothing when the bot may not post in the channel', async () => {
+  it('tells the requester privately, ends the job and charges nothing when the bot may not post in the channel', async () => {
     const running = await start({ quota: { userLimit: 2 }, api: { latencyMs: 300 } });
     slack.workspace.closedChannels.add('CPRIVATE');
 
@@ -317,10 +317,10 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     const answer = await reply();
     expect(answer).toMatchObject({ response_type: 'ephemeral' });
     expect(String(answer.text)).toContain("I can't post in this channel");
-    // The job's ending is still reported (and refused by Slack like every post there).
-    await slack.waitFor('the cancellation', () =>
+    // The job's ending is first tried in the channel (refused there like every post), then sent privately.
+    await slack.waitFor('the ending tried in the channel', () =>
       slack.calls.some(
-        (call) => call.method === 'chat.postMessage' && call.params.text?.includes('Cancelled'),
+        (call) => call.method === 'chat.postMessage' && call.params.text?.includes("I can't post"),
       ),
     );
     await expect

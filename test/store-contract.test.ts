@@ -37,8 +37,8 @@ const request: ImageRequest = {
 
 type OpenFresh = (options?: StoreOptions) => Promise<Store>;
 
-const settled = async (ledger: QuotaLedger, ...args: Parameters<QuotaLedger['settle']>) =>
-  (await ledger.settle(...args)).settled;
+const applied = async (ledger: QuotaLedger, ...args: Parameters<QuotaLedger['commit']>) =>
+  (await ledger.commit(...args)).applied;
 
 const storeContract = (name: string, openFresh: OpenFresh) => {
   describe(`${name} store`, () => {
@@ -125,12 +125,12 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         const { ledger } = await open();
         await ledger.reserve([{ key: 'g', limit: 5 }], 'job', hold(3), now);
         await ledger.reserve([{ key: 'g', limit: 5 }], 'other', hold(1), now);
-        const outcome = await ledger.settle(
+        const outcome = await ledger.commit(
           { jobId: 'job', counters: ['g', 'absent'], images: 3 },
           now,
         );
         expect(outcome).toEqual({
-          settled: true,
+          applied: true,
           counters: [
             { committed: 3, granted: 0, holds: { other: { images: 1, expiresAt: later } } },
             { committed: 0, granted: 0, holds: {} },
@@ -142,7 +142,7 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         const { ledger } = await open();
         const counters = [{ key: 'g', limit: 5 }];
         await ledger.reserve([{ key: 'tokens', limit: null }], 'spend', hold(1), now);
-        await ledger.settle({ jobId: 'spend', counters: ['tokens'], images: 100 }, now);
+        await ledger.commit({ jobId: 'spend', counters: ['tokens'], images: 100 }, now);
         const open100 = [{ key: 'tokens', limit: 101 }];
         expect(await ledger.reserve(counters, 'a', hold(1), now, open100)).toEqual({
           admitted: true,
@@ -157,51 +157,51 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         expect(usedOf(guild!)).toBe(1);
       });
 
-      it('settles a hold into committed exactly once', async () => {
+      it('commits a hold into committed exactly once', async () => {
         const { ledger } = await open();
         await ledger.reserve([{ key: 'g', limit: 5 }], 'job', hold(3), now);
-        const settlement = { jobId: 'job', counters: ['g', 'g-previous'], images: 2 };
-        expect(await settled(ledger, settlement, now)).toBe(true);
-        expect(await settled(ledger, settlement, now)).toBe(false);
+        const commitment = { jobId: 'job', counters: ['g', 'g-previous'], images: 2 };
+        expect(await applied(ledger, commitment, now)).toBe(true);
+        expect(await applied(ledger, commitment, now)).toBe(false);
         const [record] = await ledger.read(['g'], now);
         expect(record).toEqual({ committed: 2, granted: 0, holds: {} });
       });
 
-      it('spends nothing when settling after a release, and refunds nothing after a settle', async () => {
+      it('spends nothing when committing after a refund, and refunds nothing after a commit', async () => {
         const { ledger } = await open();
         await ledger.reserve([{ key: 'g', limit: 5 }], 'refunded', hold(1), now);
         await ledger.reserve([{ key: 'g', limit: 5 }], 'spent', hold(1), now);
-        expect(await ledger.release(['g'], 'refunded', now)).toBe(true);
-        expect(await ledger.release(['g'], 'refunded', now)).toBe(false);
-        expect(await settled(ledger, { jobId: 'refunded', counters: ['g'], images: 1 }, now)).toBe(
+        expect(await ledger.refund(['g'], 'refunded', now)).toBe(true);
+        expect(await ledger.refund(['g'], 'refunded', now)).toBe(false);
+        expect(await applied(ledger, { jobId: 'refunded', counters: ['g'], images: 1 }, now)).toBe(
           false,
         );
-        expect(await settled(ledger, { jobId: 'spent', counters: ['g'], images: 1 }, now)).toBe(
+        expect(await applied(ledger, { jobId: 'spent', counters: ['g'], images: 1 }, now)).toBe(
           true,
         );
-        expect(await ledger.release(['g'], 'spent', now)).toBe(false);
+        expect(await ledger.refund(['g'], 'spent', now)).toBe(false);
         const [record] = await ledger.read(['g'], now);
         expect(record).toEqual({ committed: 1, granted: 0, holds: {} });
       });
 
-      it('meters and enrols only when a hold was settled', async () => {
+      it('meters and enrols only when a hold was committed', async () => {
         const { ledger } = await open();
         await ledger.reserve([{ key: 'g', limit: 5 }], 'job', hold(1), now);
-        const settlement = {
+        const commitment = {
           jobId: 'job',
           counters: ['g'],
           images: 1,
           meter: { key: 'tokens', amount: 1200 },
           enrol: { key: 'active', member: 'u1' },
         };
-        expect(await ledger.settle(settlement, now)).toEqual({
-          settled: true,
+        expect(await ledger.commit(commitment, now)).toEqual({
+          applied: true,
           counters: [{ committed: 1, granted: 0, holds: {} }],
           meter: { committed: 1200, granted: 0, holds: {} },
         });
-        await ledger.settle(settlement, now);
-        await ledger.settle(
-          { ...settlement, jobId: 'never-held', enrol: { key: 'active', member: 'u2' } },
+        await ledger.commit(commitment, now);
+        await ledger.commit(
+          { ...commitment, jobId: 'never-held', enrol: { key: 'active', member: 'u2' } },
           now,
         );
         const [tokens] = await ledger.read(['tokens'], now);
@@ -209,7 +209,7 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         expect(await ledger.readMaps(['active'])).toEqual([{ u1: 1 }]);
       });
 
-      it('holds each counter its own amount, and settles spend counters at the actual cost', async () => {
+      it('holds each counter its own amount, and commits spend counters at the actual cost', async () => {
         const { ledger } = await open();
         const counters = (amount: number) => [
           { key: 'g', limit: 5 },
@@ -224,7 +224,7 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
           a: { images: 60_000, expiresAt: later },
         });
 
-        const outcome = await ledger.settle(
+        const outcome = await ledger.commit(
           {
             jobId: 'a',
             counters: ['g'],
@@ -234,36 +234,36 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
           now,
         );
         expect(outcome).toEqual({
-          settled: true,
+          applied: true,
           counters: [{ committed: 1, granted: 0, holds: {} }],
           spend: [
             { committed: 42_000, granted: 0, holds: {} },
             { committed: 0, granted: 0, holds: {} },
           ],
         });
-        // The settled cost, not the estimate, now counts against the budget.
+        // The committed cost, not the estimate, now counts against the budget.
         expect((await ledger.reserve(counters(58_000), 'b', hold(1), now)).admitted).toBe(true);
-        expect(await ledger.release(['g', 'spend'], 'b', now)).toBe(true);
+        expect(await ledger.refund(['g', 'spend'], 'b', now)).toBe(true);
         expect(await ledger.read(['g', 'spend'], now)).toEqual([
           { committed: 1, granted: 0, holds: {} },
           { committed: 42_000, granted: 0, holds: {} },
         ]);
       });
 
-      it('tallies a day by member only when a hold was settled', async () => {
+      it('tallies a day by member only when a hold was committed', async () => {
         const { ledger } = await open();
-        const settle = (jobId: string, member: string, images: number, micros: number) =>
-          ledger.settle(
+        const commit = (jobId: string, member: string, images: number, micros: number) =>
+          ledger.commit(
             { jobId, counters: ['g'], images, tally: { key: 'day', member, images, micros } },
             now,
           );
         for (const job of ['one', 'two', 'three'])
           await ledger.reserve([{ key: 'g', limit: null }], job, hold(2), now);
-        await settle('one', 'u1', 2, 32_000);
-        await settle('one', 'u1', 2, 32_000);
-        await settle('two', 'u1', 1, 16_000);
-        await settle('three', 'u2', 2, 5_000);
-        await settle('never-held', 'u3', 4, 1);
+        await commit('one', 'u1', 2, 32_000);
+        await commit('one', 'u1', 2, 32_000);
+        await commit('two', 'u1', 1, 16_000);
+        await commit('three', 'u2', 2, 5_000);
+        await commit('never-held', 'u3', 4, 1);
         expect(await ledger.readMaps(['day'])).toEqual([
           { u1: { images: 3, micros: 48_000 }, u2: { images: 2, micros: 5_000 } },
         ]);
@@ -280,7 +280,7 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         expect(usedOf(expired!)).toBe(0);
         expect((await ledger.reserve(counters, 'next', hold(2), now + 1_000)).admitted).toBe(true);
         expect(
-          await settled(ledger, { jobId: 'crashed', counters: ['g'], images: 2 }, now + 1_000),
+          await applied(ledger, { jobId: 'crashed', counters: ['g'], images: 2 }, now + 1_000),
         ).toBe(false);
       });
 
@@ -288,7 +288,7 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         const { ledger } = await open();
         const counters = [{ key: 'u', limit: 1 }];
         await ledger.reserve(counters, 'spent', hold(1), now);
-        await ledger.settle({ jobId: 'spent', counters: ['u'], images: 1 }, now);
+        await ledger.commit({ jobId: 'spent', counters: ['u'], images: 1 }, now);
         expect((await ledger.reserve(counters, 'refused', hold(1), now)).admitted).toBe(false);
         await ledger.grant('u', 2, now);
         expect((await ledger.reserve(counters, 'granted', hold(2), now)).admitted).toBe(true);

@@ -76,11 +76,4 @@ describe('openStore', () => {
   it('hides a password even in a URL it cannot parse', () => {
     expect(displayUrl('redis://user:pa ss@host:bad')).toBe('redis://***@host:bad');
   });
-
-  it('rejects bad options, naming the field', async () => {
-    await expect(openStore('memory://', { namespace: 'has space' })).rejects.toThrow(
-      /openStore options are not valid: namespace must be letters/,
-    );
-    await expect(openStore('memory://', { retentionMs: 0 })).rejects.toThrow(/retentionMs/);
-  });
 });

@@ -2,6 +2,7 @@
  * Jobs and their events: plain data, so that the process that takes a command, the one that runs
  * the job and the one that delivers the result need not be the same.
  */
+import { CodedError } from './errors.js';
 import type { DecodedImage, ImageUsage, PartialImage } from './images/types.js';
 import type { QuotaStanding } from './quota/types.js';
 import type { DeliveryAddress, ImageRequest, Platform, Requester } from './request.js';
@@ -26,6 +27,7 @@ export type FailureReason =
   | 'upstream'
   | 'deadline'
   | 'shutdown'
+  | 'undeliverable'
   | 'internal';
 
 export interface JobFailure {
@@ -50,13 +52,40 @@ export type JobEvent =
   | { type: 'failed'; failure: JobFailure }
   | { type: 'cancelled'; byUserId: string };
 
+/** Events that only show progress: a newer one of these makes an older undelivered one moot. */
+export type ProgressEvent = Extract<JobEvent, { type: 'queued' | 'started' | 'partial' }>;
+export type CompletedEvent = Extract<JobEvent, { type: 'completed' }>;
+/** The one event that ends a job. */
+export type FinalEvent = Exclude<JobEvent, ProgressEvent>;
+
+export const isProgress = (event: JobEvent): event is ProgressEvent =>
+  event.type === 'queued' || event.type === 'started' || event.type === 'partial';
+
+/**
+ * Thrown by a reporter when the job's address refuses the bot (a channel it may not post in), so
+ * no later event can reach it either. The service then ends the job: refunded, and its ending
+ * reported once more for whatever private route the platform still has.
+ */
+export class UndeliverableError extends CodedError {
+  override readonly name = 'UndeliverableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('delivery.undeliverable', message, options);
+  }
+}
+
 /**
  * The delivery port each platform adapter implements. It needs only the job's data (the address
  * inside it) and the event, so a worker in another process can deliver through REST alone.
- * Errors it throws are logged by the service and never fail the job twice.
+ *
+ * The service hands over one job's events one at a time, in order, never two at once, and
+ * coalesces progress (the newest position or preview wins, at most one per interval per job), so a
+ * reporter is a plain switch over the event type. `report` resolves once the event is delivered.
+ * It throws {@link UndeliverableError} when the address refuses the bot; anything else it throws is
+ * logged as delivery trouble and does not change how the job ends.
  */
 export interface JobReporter {
   report(job: Job, event: JobEvent): Promise<void>;
 }
 
-export type JobReporters = Partial<Record<Platform, JobReporter>>;
+/** Each platform's reporter, by the platform name its requesters carry. */
+export type JobReporters = ReadonlyMap<Platform, JobReporter>;

@@ -1,19 +1,24 @@
 /**
- * Metrics gathered around the generation service instead of inside it: a reporter decorator sees
- * every job event (queued, started, the ending), and a service decorator sees every refusal at
- * submit. Whichever process reports a job's events records its metrics, so a worker that runs
- * jobs for another process's commands measures what it runs.
+ * Metrics gathered around the generation service instead of inside it: the service's observer sees
+ * each job queued, started and ended as it happens (before progress is coalesced for the chat
+ * message), and a service decorator sees every refusal at submit. Whichever process runs a job
+ * records its metrics, so a worker that runs jobs for another process's commands measures them.
  */
 import { actualMicros } from './cost/estimate.js';
 import type { PriceTable } from './cost/price-table.js';
 import { isUserError } from './errors.js';
-import type { Job, JobEvent, JobReporter, JobReporters } from './jobs.js';
+import type { Job, JobEvent } from './jobs.js';
 import type { JobLabels, Metrics } from './metrics.js';
 import type { GenerationService } from './service-api.js';
 
+/**
+ * What is known of a job between its events. The service reports a job's place once `enqueue`
+ * returns, and a job may start (or even end) before that, so events are taken in any order.
+ */
 interface Tracked {
-  state: 'waiting' | 'running';
+  queued: boolean;
   startedAt?: number;
+  ended?: true;
 }
 
 const labelsOf = (job: Job): JobLabels => ({
@@ -21,7 +26,7 @@ const labelsOf = (job: Job): JobLabels => ({
   platform: job.requester.platform,
 });
 
-/** Keeps each job's state between events; one per process, shared by every platform's reporter. */
+/** Keeps each job's state between its events; one per service. */
 export class JobMeter {
   readonly #jobs = new Map<string, Tracked>();
 
@@ -33,18 +38,20 @@ export class JobMeter {
 
   observe(job: Job, event: JobEvent): void {
     const { metrics } = this;
-    const tracked = this.#jobs.get(job.id);
+    const tracked = this.#jobs.get(job.id) ?? { queued: false };
     switch (event.type) {
       case 'queued':
-        if (tracked) return;
-        this.#jobs.set(job.id, { state: 'waiting' });
-        metrics.waiting(1);
+        if (tracked.ended) {
+          this.#jobs.delete(job.id);
+          return;
+        }
+        if (tracked.startedAt === undefined) metrics.waiting(1);
+        this.#jobs.set(job.id, { ...tracked, queued: true });
         return;
       case 'started': {
-        if (tracked?.state !== 'waiting') return;
+        if (tracked.queued) metrics.waiting(-1);
         const startedAt = this.now();
-        this.#jobs.set(job.id, { state: 'running', startedAt });
-        metrics.waiting(-1);
+        this.#jobs.set(job.id, { ...tracked, startedAt });
         metrics.running(1);
         metrics.waited(Math.max(0, startedAt - job.submittedAt) / 1000, labelsOf(job));
         return;
@@ -59,15 +66,18 @@ export class JobMeter {
   #end(
     job: Job,
     event: Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>,
-    tracked: Tracked | undefined,
+    tracked: Tracked,
   ): void {
     const { metrics } = this;
     const labels = labelsOf(job);
-    this.#jobs.delete(job.id);
-    if (tracked?.state === 'waiting') metrics.waiting(-1);
-    if (tracked?.state === 'running') {
+    // A job that ended before its place was reported is remembered until that report comes.
+    if (tracked.queued) this.#jobs.delete(job.id);
+    else this.#jobs.set(job.id, { ...tracked, ended: true });
+    if (tracked.startedAt === undefined) {
+      if (tracked.queued) metrics.waiting(-1);
+    } else {
       metrics.running(-1);
-      metrics.ran((this.now() - tracked.startedAt!) / 1000, labels);
+      metrics.ran((this.now() - tracked.startedAt) / 1000, labels);
     }
     if (event.type === 'completed') {
       metrics.jobEnded('delivered', labels);
@@ -88,20 +98,6 @@ export class JobMeter {
     }
   }
 }
-
-/** Each platform's reporter, recording every event before it delivers it. */
-export const meteredReporters = (reporters: JobReporters, meter: JobMeter): JobReporters =>
-  Object.fromEntries(
-    Object.entries(reporters).map(([platform, reporter]) => [
-      platform,
-      {
-        report: (job: Job, event: JobEvent) => {
-          meter.observe(job, event);
-          return reporter.report(job, event);
-        },
-      } satisfies JobReporter,
-    ]),
-  );
 
 /**
  * The service, counting each refusal at submit by its kind. A Proxy rather than a class listing

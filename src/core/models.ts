@@ -1,5 +1,5 @@
 /**
- * The catalogue of models the Images API contract documents (shared/spec/images-api.md), and the
+ * The catalogue of models the OpenAI-compatible Images API documents, and the
  * rules each enforces. Operators extend it through IMAGES_EXTRA_MODELS for models a gateway adds.
  */
 
@@ -20,8 +20,6 @@ export interface ModelRules {
   moderations: readonly string[];
   outputFormats: readonly string[];
   streaming: boolean;
-  /** Whether the API returns `url` items unless asked for `b64_json` (dall-e models). */
-  acceptsResponseFormat: boolean;
 }
 
 const gptImage = (id: string): ModelRules => ({
@@ -37,7 +35,6 @@ const gptImage = (id: string): ModelRules => ({
   moderations: ['low', 'auto'],
   outputFormats: ['png', 'jpeg', 'webp'],
   streaming: true,
-  acceptsResponseFormat: false,
 });
 
 const dallE2: ModelRules = {
@@ -53,7 +50,6 @@ const dallE2: ModelRules = {
   moderations: [],
   outputFormats: [],
   streaming: false,
-  acceptsResponseFormat: true,
 };
 
 const dallE3: ModelRules = {
@@ -69,7 +65,6 @@ const dallE3: ModelRules = {
   moderations: [],
   outputFormats: [],
   streaming: false,
-  acceptsResponseFormat: true,
 };
 
 /** Rules for a model the catalogue does not know: lenient, leaving the gateway to judge. */
@@ -86,7 +81,6 @@ const customModel = (id: string): ModelRules => ({
   moderations: [],
   outputFormats: [],
   streaming: false,
-  acceptsResponseFormat: false,
 });
 
 const builtIn: readonly ModelRules[] = [

@@ -3,7 +3,11 @@
  * Nothing here holds a live object, so a job can cross a process boundary (a distributed queue) as JSON.
  */
 
-export type Platform = 'discord' | 'slack';
+/**
+ * The chat platform a request came from, as its adapter names it. Open, so a new platform adds an
+ * adapter and a reporter without touching the core.
+ */
+export type Platform = string;
 export type Locale = 'en' | 'ko';
 
 /** Options as a user typed them: every field optional and unchecked. */

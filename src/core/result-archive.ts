@@ -1,5 +1,5 @@
 /**
- * The port through which the generation service keeps each delivered result's settings under the
+ * The port through which the platform adapters keep each delivered result's settings under the
  * platform message that shows it, so a 🔁 regenerate works after a restart. Stores implement it.
  */
 import type { ImageRequest, Platform } from './request.js';

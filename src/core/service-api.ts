@@ -6,13 +6,7 @@ import { UserError } from './errors.js';
 import type { Job } from './jobs.js';
 import type { ModelCatalogue } from './models.js';
 import type { QuotaAdmin, QuotaStanding } from './quota/types.js';
-import type {
-  DeliveryAddress,
-  ImageOptionsInput,
-  ImageRequest,
-  Platform,
-  Requester,
-} from './request.js';
+import type { DeliveryAddress, ImageOptionsInput, Requester } from './request.js';
 import type { Problem } from './validate.js';
 
 /** A request that failed validation: every problem, structured for wording in the user's language. */
@@ -45,9 +39,6 @@ export interface GenerationService {
   cancel(jobId: string, by: { userId: string; isAdmin: boolean }): Promise<void>;
   standing(guildId: string, userId: string): Promise<QuotaStanding>;
   readonly quotaAdmin: QuotaAdmin;
-  /** Keeps a delivered job's settings for 30 days under the platform message that shows it. */
-  rememberResult(platform: Platform, messageId: string, job: Job): Promise<void>;
-  recallResult(platform: Platform, messageId: string): Promise<ImageRequest | undefined>;
   /** Stops taking work, lets running jobs finish within the grace period, refunds and reports the rest. */
   shutdown(): Promise<void>;
 }

@@ -1,41 +1,40 @@
 /**
  * The generation service: the one surface the chat adapters call. It checks a request, reserves
- * quota, queues the job fairly, runs it against the Images API, and settles it exactly once:
- * commit on success, refund on every other ending (failure, cancel, deadline, shutdown). Events go
- * out through the reporter of the requester's platform, never through the object that took the
- * command, so the work can move to another process later.
+ * quota, queues the job fairly, runs it against the Images API, and ends it exactly once: commit
+ * on success, refund on every other ending (failure, cancel, deadline, shutdown, an address that
+ * refuses the bot). Events go out through the reporter of the requester's platform, never through
+ * the object that took the command, so the work can move to another process later.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodedError, newIncidentId, UserError } from './errors.js';
-import { EventLine } from './generation/event-line.js';
-import {
-  checkServiceOptions,
-  type CheckedOptions,
-  type GenerationServiceOptions,
-} from './generation/options.js';
+import { JobLine } from './generation/job-line.js';
+import type { GenerationServiceOptions } from './generation/options.js';
 import { failureOf, holdOf, isStopReason, stopEvent } from './generation/outcome.js';
 import { hashUser } from './images/user-hash.js';
-import type { Job, JobEvent, JobReporter } from './jobs.js';
+import {
+  isProgress,
+  UndeliverableError,
+  type FinalEvent,
+  type Job,
+  type JobEvent,
+  type JobReporter,
+} from './jobs.js';
+import { createLogger, type Logger } from './log.js';
 import type { ModelCatalogue } from './models.js';
 import { createFairQueue } from './queue/fair-queue.js';
 import { pendingRefusal } from './queue/pending-caps.js';
-import type { JobQueue } from './queue/types.js';
+import type { Clock, JobQueue } from './queue/types.js';
 import type { QuotaAdmin, QuotaStanding } from './quota/types.js';
-import type {
-  DeliveryAddress,
-  ImageOptionsInput,
-  ImageRequest,
-  Platform,
-  Requester,
-} from './request.js';
+import type { DeliveryAddress, ImageOptionsInput, Platform, Requester } from './request.js';
 import { InvalidOptionsError, type GenerationService, type SubmittedJob } from './service-api.js';
 import { validateRequest } from './validate.js';
 
 export type { GenerationServiceOptions } from './generation/options.js';
 
-/** What the service keeps for a job between submit and settle. */
+/** What the service keeps for a job between submit and its ending. */
 interface Active {
-  line: EventLine;
+  line: JobLine;
   deadline: NodeJS.Timeout;
 }
 
@@ -43,26 +42,36 @@ class Service implements GenerationService {
   readonly catalogue: ModelCatalogue;
   readonly defaultModel: string;
   readonly quotaAdmin: QuotaAdmin;
-  readonly #options: CheckedOptions;
+  readonly #options: GenerationServiceOptions;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #partialImages: number;
+  readonly #progressIntervalMs: number;
+  readonly #newJobId: () => string;
   readonly #queue: JobQueue;
   readonly #active = new Map<string, Active>();
   #shutdown: Promise<void> | undefined;
 
-  constructor(input: GenerationServiceOptions) {
-    this.#options = checkServiceOptions(input);
-    this.catalogue = this.#options.catalogue;
-    this.defaultModel = this.#options.defaultModel;
-    this.quotaAdmin = this.#options.quotas;
+  constructor(options: GenerationServiceOptions) {
+    this.#options = options;
+    this.catalogue = options.catalogue;
+    this.defaultModel = options.defaultModel;
+    this.quotaAdmin = options.quotas;
+    this.#clock = options.clock ?? Date;
+    this.#logger = options.logger ?? createLogger({ level: 'silent' });
+    this.#partialImages = options.partialImages ?? 2;
+    this.#progressIntervalMs = options.progressIntervalMs ?? 1_000;
+    this.#newJobId = options.newJobId ?? randomUUID;
     this.#queue = createFairQueue({
-      ...this.#options.queue,
-      rateWindowMs: this.#options.rateWindowMs,
-      positionIntervalMs: this.#options.positionIntervalMs,
-      clock: this.#options.clock,
+      ...options.queue,
+      rateWindowMs: options.rateWindowMs ?? 60_000,
+      positionIntervalMs: options.positionIntervalMs ?? 1_500,
+      clock: this.#clock,
       handlers: {
         run: (job, signal) => this.#run(job, signal),
         dropped: (job, reason) => this.#stop(job, reason),
         moved: (job, position) =>
-          void this.#active.get(job.id)?.line.send({ type: 'queued', position }),
+          this.#active.get(job.id)?.line.progress({ type: 'queued', position }),
       },
     });
   }
@@ -76,26 +85,25 @@ class Service implements GenerationService {
     const checked = validateRequest(input, this.catalogue, this.defaultModel);
     if (!checked.ok) throw new InvalidOptionsError(checked.problems);
     this.#reporterFor(requester.platform);
-    const { queue, clock, quotas } = this.#options;
+    const { queue, quotas } = this.#options;
     const refusal = pendingRefusal(
       await this.#queue.pending(requester.guildId, requester.userId),
       queue,
     );
     if (refusal !== undefined) throw refusal;
 
-    const now = clock.now();
+    const now = this.#clock.now();
     const job: Job = {
-      id: this.#options.newJobId(),
+      id: this.#newJobId(),
       request: checked.request,
       requester,
       delivery,
       submittedAt: now,
       deadlineAt: now + queue.jobDeadlineMs,
     };
-    const hold = holdOf(job);
-    await quotas.reserve(hold, now);
+    await quotas.reserve(holdOf(job), now);
     let position: number;
-    let line: EventLine;
+    let line: JobLine;
     try {
       // Shutdown may have begun while the quota store answered; a job queued now would never run.
       this.#refuseWhenShuttingDown();
@@ -108,8 +116,8 @@ class Service implements GenerationService {
     }
     // Opened through the job's own line, not a lookup: a job that ended before its submitter
     // resumed is no longer tracked, and its ending waits behind this first event.
-    line.open({ type: 'queued', position });
-    this.#options.logger.info(
+    line.open(this.#observed(job, { type: 'queued', position }));
+    this.#logger.info(
       { jobId: job.id, guildId: requester.guildId, model: job.request.model, position },
       'job queued',
     );
@@ -126,15 +134,7 @@ class Service implements GenerationService {
   }
 
   standing(guildId: string, userId: string): Promise<QuotaStanding> {
-    return this.#options.quotas.standing(guildId, userId, this.#options.clock.now());
-  }
-
-  rememberResult(platform: Platform, messageId: string, job: Job): Promise<void> {
-    return this.#options.results.save(platform, messageId, job.request);
-  }
-
-  recallResult(platform: Platform, messageId: string): Promise<ImageRequest | undefined> {
-    return this.#options.results.load(platform, messageId);
+    return this.#options.quotas.standing(guildId, userId, this.#clock.now());
   }
 
   shutdown(): Promise<void> {
@@ -143,50 +143,50 @@ class Service implements GenerationService {
   }
 
   async #windDown(): Promise<void> {
-    const { logger, queue } = this.#options;
-    logger.info({ graceMs: queue.shutdownGraceMs }, 'shutting down: refunding queued jobs');
+    const { shutdownGraceMs } = this.#options.queue;
+    this.#logger.info({ graceMs: shutdownGraceMs }, 'shutting down: refunding queued jobs');
     await this.#queue.drain({ kind: 'shutdown' });
     const grace = new AbortController();
     const finished = await Promise.race([
       this.#queue.onIdle().then(() => true),
-      sleep(queue.shutdownGraceMs, false, { signal: grace.signal }).catch(() => true),
+      sleep(shutdownGraceMs, false, { signal: grace.signal }).catch(() => true),
     ]);
     grace.abort();
     if (!finished) {
-      logger.warn('shutdown grace period over: aborting running jobs');
+      this.#logger.warn('shutdown grace period over: aborting running jobs');
       await this.#queue.abortRunning({ kind: 'shutdown' });
     }
     await this.#queue.onIdle();
     await this.#queue.close();
   }
 
-  /** Runs a job whose turn came, and settles it. */
+  /** Runs a job whose turn came, and ends it. */
   async #run(job: Job, signal: AbortSignal): Promise<void> {
-    const { images, quotas, clock, userSalt, partialImages } = this.#options;
+    const { images, quotas, userSalt } = this.#options;
     const line = this.#lineOf(job);
-    void line.send({ type: 'started' });
-    const startedAt = clock.now();
+    line.progress(this.#observed(job, { type: 'started' }));
+    const startedAt = this.#clock.now();
     const streams =
-      (this.catalogue.get(job.request.model)?.streaming ?? false) && partialImages > 0;
+      (this.catalogue.get(job.request.model)?.streaming ?? false) && this.#partialImages > 0;
     try {
       const result = await images.generate(job.request, {
         user: hashUser(userSalt, job.requester.platform, job.requester.userId),
         signal,
         ...(streams && {
-          partialImages,
-          onPartialImage: (image) => void line.send({ type: 'partial', image }),
+          partialImages: this.#partialImages,
+          onPartialImage: (image) => line.progress({ type: 'partial', image }),
         }),
       });
       const quota = await quotas.commit(
         holdOf(job),
         { images: result.images.length, tokens: result.usage?.totalTokens, usage: result.usage },
-        clock.now(),
+        this.#clock.now(),
       );
-      await this.#settle(job, {
+      await this.#end(job, {
         type: 'completed',
         images: result.images,
         usage: result.usage,
-        elapsedMs: clock.now() - startedAt,
+        elapsedMs: this.#clock.now() - startedAt,
         quota,
       });
     } catch (error) {
@@ -195,22 +195,22 @@ class Service implements GenerationService {
     }
   }
 
-  /** Settles a job that did not succeed: refund first, so the requester is told only once it holds. */
+  /** Ends a job that did not succeed: refund first, so the requester is told only once it holds. */
   async #stop(job: Job, reason: unknown): Promise<void> {
     if (!this.#active.has(job.id)) return;
     await this.#refund(job);
-    await this.#settle(job, this.#endingOf(job, reason));
+    await this.#end(job, this.#endingOf(job, reason));
   }
 
-  #endingOf(job: Job, reason: unknown): JobEvent {
+  #endingOf(job: Job, reason: unknown): FinalEvent {
     if (isStopReason(reason)) {
-      this.#options.logger.info({ jobId: job.id, stop: reason.kind }, 'job stopped');
+      this.#logger.info({ jobId: job.id, stop: reason.kind }, 'job stopped');
       return stopEvent(reason);
     }
     const failure = failureOf(reason);
     if (failure !== undefined) {
       const level = failure.reason === 'misconfigured' ? 'error' : 'warn';
-      this.#options.logger[level](
+      this.#logger[level](
         { jobId: job.id, failure: failure.reason, err: reason },
         failure.reason === 'misconfigured'
           ? 'the Images API refused the key: check IMAGES_API_KEY and IMAGES_API_BASE_URL'
@@ -219,50 +219,65 @@ class Service implements GenerationService {
       return { type: 'failed', failure };
     }
     const incidentId = newIncidentId();
-    this.#options.logger.error(
-      { jobId: job.id, incidentId, err: reason },
-      'job failed unexpectedly',
-    );
+    this.#logger.error({ jobId: job.id, incidentId, err: reason }, 'job failed unexpectedly');
     return { type: 'failed', failure: { reason: 'internal', incidentId } };
   }
 
-  /** Sends the job's last event and forgets it; a second ending for the same job is ignored. */
-  async #settle(job: Job, ending: JobEvent): Promise<void> {
+  /** Delivers the job's last event and forgets it; a second ending for the same job is ignored. */
+  async #end(job: Job, ending: FinalEvent): Promise<void> {
     const active = this.#active.get(job.id);
     if (active === undefined) return;
     this.#untrack(job.id);
-    await active.line.send(ending);
+    await active.line.end(this.#observed(job, ending));
+  }
+
+  /** Shows the observer (metrics) each event as it happens, before progress is coalesced. */
+  #observed<Event extends JobEvent>(job: Job, event: Event): Event {
+    this.#options.observe?.(job, event);
+    return event;
   }
 
   async #refund(job: Job): Promise<void> {
     try {
-      await this.#options.quotas.refund(holdOf(job), this.#options.clock.now());
+      await this.#options.quotas.refund(holdOf(job), this.#clock.now());
     } catch (error) {
       // The hold lapses at the job deadline anyway; nothing more can be done here.
-      this.#options.logger.error({ jobId: job.id, err: error }, 'refund failed');
+      this.#logger.error({ jobId: job.id, err: error }, 'refund failed');
     }
   }
 
-  #track(job: Job): EventLine {
-    const { clock, logger } = this.#options;
+  #track(job: Job): JobLine {
     const deadline = setTimeout(() => {
       void this.#queue.withdraw(job.id, { kind: 'deadline' });
-    }, job.deadlineAt - clock.now());
+    }, job.deadlineAt - this.#clock.now());
     deadline.unref();
     const reporter = this.#reporterFor(job.requester.platform);
-    const line = new EventLine(async (event) => {
-      try {
-        await reporter.report(job, event);
-      } catch (error) {
-        // A reporter's trouble is delivery trouble: it must not turn a result into a refund.
-        logger.error(
-          { jobId: job.id, event: event.type, err: error },
-          'reporting a job event failed',
-        );
-      }
-    });
+    const line = new JobLine(
+      (event) => this.#report(reporter, job, event),
+      this.#progressIntervalMs,
+      this.#clock,
+    );
     this.#active.set(job.id, { line, deadline });
     return line;
+  }
+
+  /** Hands one event to the reporter; never rejects, since a reporter's trouble is not the job's. */
+  async #report(reporter: JobReporter, job: Job, event: JobEvent): Promise<void> {
+    try {
+      await reporter.report(job, event);
+    } catch (error) {
+      if (error instanceof UndeliverableError && isProgress(event)) {
+        // Nothing more can reach the requester there: end the job now rather than make images
+        // nobody sees. Not awaited, since the stop's own ending is delivered behind this event.
+        this.#logger.warn({ jobId: job.id, err: error }, 'job address refuses the bot: stopping');
+        void this.#queue.withdraw(job.id, { kind: 'undeliverable' });
+        return;
+      }
+      this.#logger.error(
+        { jobId: job.id, event: event.type, err: error },
+        'reporting a job event failed',
+      );
+    }
   }
 
   #untrack(jobId: string): void {
@@ -270,7 +285,7 @@ class Service implements GenerationService {
     this.#active.delete(jobId);
   }
 
-  #lineOf(job: Job): EventLine {
+  #lineOf(job: Job): JobLine {
     const active = this.#active.get(job.id);
     if (active === undefined)
       throw new CodedError('service.unknownJob', `job ${job.id} ran without being submitted here`);
@@ -278,7 +293,7 @@ class Service implements GenerationService {
   }
 
   #reporterFor(platform: Platform): JobReporter {
-    const reporter = this.#options.reporters[platform];
+    const reporter = this.#options.reporters.get(platform);
     if (reporter === undefined)
       throw new CodedError('service.noReporter', `no job reporter is set up for ${platform}`);
     return reporter;
@@ -289,6 +304,6 @@ class Service implements GenerationService {
   }
 }
 
-/** The generation service over the in-process fair queue. Options are checked here. */
+/** The generation service over the in-process fair queue. */
 export const createGenerationService = (options: GenerationServiceOptions): GenerationService =>
   new Service(options);

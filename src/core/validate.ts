@@ -15,7 +15,7 @@ export type OptionName =
 
 /**
  * One specific thing wrong with a request, structured so each adapter can word it in the user's
- * language; {@link describeProblem} gives the English sentence.
+ * language (the adapters' messages).
  */
 export type Problem =
   | { option: 'prompt'; kind: 'missing' }
@@ -33,41 +33,15 @@ export type Problem =
   | { option: 'background'; kind: 'needsAlpha'; value: string; outputFormat: string };
 
 export type ValidationResult =
-  { ok: true; request: ImageRequest; rules: ModelRules } | { ok: false; problems: Problem[] };
+  { ok: true; request: ImageRequest } | { ok: false; problems: Problem[] };
 
 const sizePattern = /^(\d{2,5})x(\d{2,5})$/;
-const alphaFormats = ['png', 'webp'];
+/** Output formats that keep transparency. */
+export const alphaFormats: readonly string[] = ['png', 'webp'];
 
 const blankToUndefined = (value: string | undefined): string | undefined => {
   const trimmed = value?.trim();
   return trimmed === '' ? undefined : trimmed;
-};
-
-/** `a, b, c or d`: the list in the order the catalogue gives. */
-export const orList = (items: readonly string[], or = 'or'): string =>
-  items.length <= 1
-    ? (items[0] ?? '')
-    : `${items.slice(0, -1).join(', ')} ${or} ${items[items.length - 1]}`;
-
-export const describeProblem = (problem: Problem): string => {
-  switch (problem.kind) {
-    case 'missing':
-      return 'prompt is required: describe the image you want';
-    case 'tooLong':
-      return `prompt is ${problem.length} characters; ${problem.model} accepts at most ${problem.max}`;
-    case 'unknown':
-      return `model ${problem.value} is not available: choose ${orList(problem.allowed)}`;
-    case 'notAllowed':
-      return `${problem.option} ${problem.value} is not available for ${problem.model}: choose ${orList(problem.allowed)}`;
-    case 'unsupported':
-      return `${problem.option} is not supported by ${problem.model}: leave it out`;
-    case 'outOfRange':
-      return problem.min === problem.max
-        ? `count ${problem.value} is not available for ${problem.model}: it makes exactly ${problem.min} image per request`
-        : `count ${problem.value} is not available for ${problem.model}: choose a whole number from ${problem.min} to ${problem.max}`;
-    case 'needsAlpha':
-      return `background transparent needs a format with alpha: choose output format ${orList(alphaFormats)}, not ${problem.outputFormat}`;
-  }
 };
 
 /**
@@ -211,5 +185,5 @@ export const validateRequest = (
   if (style !== undefined) request.style = style;
   if (moderation !== undefined) request.moderation = moderation;
   if (outputFormat !== undefined) request.outputFormat = outputFormat;
-  return { ok: true, request, rules };
+  return { ok: true, request };
 };

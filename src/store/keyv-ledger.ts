@@ -5,8 +5,6 @@
  * locks, which is why several processes need the Redis store.
  */
 import type { Keyv } from 'keyv';
-import { z } from 'zod';
-import { parseOptions, wholeNumber } from '#core/queue/options.js';
 import { BoundedCache } from '#core/quota/bounded-cache.js';
 import type { CounterRecord, HoldEntry } from '#core/quota/counter.js';
 import type {
@@ -14,17 +12,17 @@ import type {
   LedgerMap,
   QuotaLedger,
   ReserveOutcome,
-  SettleOutcome,
-  Settlement,
+  CommitOutcome,
+  Commitment,
 } from '#core/quota/ledger.js';
 import {
   grantStep,
   liveCounter,
-  releaseStep,
+  refundStep,
   reserveStep,
   resetStep,
   setFieldStep,
-  settleStep,
+  commitStep,
   type Step,
   type Stored,
 } from '#core/quota/ledger-steps.js';
@@ -41,13 +39,7 @@ export interface KeyvLedgerOptions {
   cacheEntries?: number;
 }
 
-const defaultRetentionMs = 35 * 86_400_000;
-
-export const retentionSchema = wholeNumber(1).default(defaultRetentionMs);
-const optionsSchema = z.object({
-  retentionMs: retentionSchema,
-  cacheEntries: wholeNumber(0).default(10_000),
-});
+export const defaultRetentionMs = 35 * 86_400_000;
 
 export class KeyvLedger implements QuotaLedger {
   readonly #kv: Keyv;
@@ -58,9 +50,8 @@ export class KeyvLedger implements QuotaLedger {
 
   constructor(kv: Keyv, options: KeyvLedgerOptions = {}) {
     this.#kv = kv;
-    const parsed = parseOptions('KeyvLedger', optionsSchema, options);
-    this.#retentionMs = parsed.retentionMs;
-    this.#cache = new BoundedCache(parsed.cacheEntries);
+    this.#retentionMs = options.retentionMs ?? defaultRetentionMs;
+    this.#cache = new BoundedCache(options.cacheEntries ?? 10_000);
   }
 
   reserve(
@@ -74,17 +65,17 @@ export class KeyvLedger implements QuotaLedger {
     return this.#locked(keys, (stored) => reserveStep(stored, counters, jobId, hold, now, budgets));
   }
 
-  settle(settlement: Settlement, now: number): Promise<SettleOutcome> {
-    const keys = [...settlement.counters];
-    if (settlement.meter) keys.push(settlement.meter.key);
-    if (settlement.enrol) keys.push(settlement.enrol.key);
-    if (settlement.spend) keys.push(...settlement.spend.counters);
-    if (settlement.tally) keys.push(settlement.tally.key);
-    return this.#locked(keys, (stored) => settleStep(stored, settlement, now));
+  commit(commitment: Commitment, now: number): Promise<CommitOutcome> {
+    const keys = [...commitment.counters];
+    if (commitment.meter) keys.push(commitment.meter.key);
+    if (commitment.enrol) keys.push(commitment.enrol.key);
+    if (commitment.spend) keys.push(...commitment.spend.counters);
+    if (commitment.tally) keys.push(commitment.tally.key);
+    return this.#locked(keys, (stored) => commitStep(stored, commitment, now));
   }
 
-  release(counters: readonly string[], jobId: string, now: number): Promise<boolean> {
-    return this.#locked(counters, (stored) => releaseStep(stored, counters, jobId, now));
+  refund(counters: readonly string[], jobId: string, now: number): Promise<boolean> {
+    return this.#locked(counters, (stored) => refundStep(stored, counters, jobId, now));
   }
 
   async read(counters: readonly string[], now: number): Promise<CounterRecord[]> {

@@ -7,11 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createKeyv as createRedisKeyv, createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
-import { z } from 'zod';
 import { CodedError } from '#core/errors.js';
 import type { QuotaLedger } from '#core/quota/ledger.js';
-import { parseOptions, wholeNumber } from '#core/queue/options.js';
-import { KeyvLedger, retentionSchema } from './keyv-ledger.js';
+import { defaultRetentionMs, KeyvLedger } from './keyv-ledger.js';
 import { RedisLedger } from './redis-ledger.js';
 import { BatchingKeyvSqlite } from './sqlite-adapter.js';
 
@@ -35,21 +33,7 @@ export interface StoreOptions {
   onError?: (error: unknown) => void;
 }
 
-const optionsSchema = z.object({
-  namespace: z
-    .string()
-    .regex(/^[\w.-]+$/, { error: 'must be letters, digits, _, . or -' })
-    .default('imagine-bot'),
-  retentionMs: retentionSchema,
-  connectTimeoutMs: wholeNumber(1).default(5_000),
-  onError: z
-    .custom<(error: unknown) => void>((value) => typeof value === 'function', {
-      error: 'must be a function',
-    })
-    .default(() => () => {}),
-});
-
-type ParsedOptions = z.output<typeof optionsSchema>;
+type ParsedOptions = Required<StoreOptions>;
 
 export class StoreError extends CodedError {
   override readonly name = 'StoreError';
@@ -160,7 +144,12 @@ const openRedis = async (url: string, options: ParsedOptions): Promise<Store> =>
  * `memory://` (tests only). Throws a {@link StoreError} naming the URL (password hidden) and why.
  */
 export const openStore = async (url: string, options: StoreOptions = {}): Promise<Store> => {
-  const parsed = parseOptions('openStore', optionsSchema, options);
+  const parsed: ParsedOptions = {
+    namespace: options.namespace ?? 'imagine-bot',
+    retentionMs: options.retentionMs ?? defaultRetentionMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    onError: options.onError ?? (() => {}),
+  };
   if (url === 'memory://') return openMemory(parsed);
   if (/^sqlite:\/\/.+/.test(url)) return openSqlite(url, parsed);
   if (/^rediss?:\/\/.+/.test(url)) return openRedis(url, parsed);

@@ -85,10 +85,10 @@ if op == 'reserve' then
   return { -1 }
 end
 
-if op == 'settle' then
+if op == 'commit' then
   -- KEYS: the counters, the spend counters, then the meter (when ARGV[7] is a number), the enrol
   -- set (when ARGV[8] is set) and the tally map (when ARGV[11] is set), in that order.
-  -- Replies { settled (1 or 0), each counter, each spend counter and the meter after the step, as JSON }.
+  -- Replies { applied (1 or 0), each counter, each spend counter and the meter after the step, as JSON }.
   local job, images, count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
   local meter_amount, enrol_member = tonumber(ARGV[7]), ARGV[8]
   local spend_count, spend_amount = tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -98,8 +98,8 @@ if op == 'settle' then
   if meter_amount then meter_key = KEYS[next_key]; next_key = next_key + 1 end
   if enrol_member ~= '' then enrol_key = KEYS[next_key]; next_key = next_key + 1 end
   if tally_member ~= '' then tally_key = KEYS[next_key] end
-  -- settleHold on each key: where the job holds, the hold becomes `amount` committed.
-  local function settle_keys(first, last, amount)
+  -- commitHold on each key: where the job holds, the hold becomes `amount` committed.
+  local function commit_keys(first, last, amount)
     local any, records = false, {}
     for i = first, last do
       local record, stored = live_counter(KEYS[i])
@@ -113,48 +113,48 @@ if op == 'settle' then
     end
     return any, records
   end
-  local settled, records = settle_keys(1, count, images)
-  local _, spend_records = settle_keys(count + 1, count + spend_count, spend_amount)
+  local applied, records = commit_keys(1, count, images)
+  local _, spend_records = commit_keys(count + 1, count + spend_count, spend_amount)
   local meter_record = nil
   if meter_key then
     meter_record = live_counter(meter_key)
-    if settled then
+    if applied then
       meter_record.committed = meter_record.committed + meter_amount
       save(meter_key, meter_record)
     end
   end
-  if settled and enrol_key then
+  if applied and enrol_key then
     local set = load(enrol_key) or {}
     if set[enrol_member] == nil then
       set[enrol_member] = 1
       save(enrol_key, set)
     end
   end
-  if settled and tally_key then
+  if applied and tally_key then
     local map = load(tally_key) or {}
     local entry = map[tally_member] or { images = 0, micros = 0 }
     map[tally_member] = { images = entry.images + tally_images, micros = entry.micros + tally_micros }
     save(tally_key, map)
   end
-  local reply = { settled and 1 or 0 }
+  local reply = { applied and 1 or 0 }
   for _, record in ipairs(records) do reply[#reply + 1] = cjson.encode(record) end
   for _, record in ipairs(spend_records) do reply[#reply + 1] = cjson.encode(record) end
   if meter_record then reply[#reply + 1] = cjson.encode(meter_record) end
   return reply
 end
 
-if op == 'release' then
+if op == 'refund' then
   local job = ARGV[4]
-  local released = 0
+  local refunded = 0
   for _, key in ipairs(KEYS) do
     local record, stored = live_counter(key)
     if stored and record.holds[job] then
       record.holds[job] = nil
       save(key, record)
-      released = 1
+      refunded = 1
     end
   end
-  return released
+  return refunded
 end
 
 if op == 'grant' then

@@ -5,19 +5,17 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import type { CounterRecord, HoldEntry } from '#core/quota/counter.js';
 import type {
   CounterLimit,
   LedgerMap,
   QuotaLedger,
   ReserveOutcome,
-  SettleOutcome,
-  Settlement,
+  CommitOutcome,
+  Commitment,
 } from '#core/quota/ledger.js';
 import { liveCounter } from '#core/quota/ledger-steps.js';
-import { parseOptions } from '#core/queue/options.js';
-import { retentionSchema } from './keyv-ledger.js';
+import { defaultRetentionMs } from './keyv-ledger.js';
 
 /** The few commands the ledger sends: any node-redis client (or pool) has them. */
 export interface RedisClient {
@@ -41,11 +39,6 @@ export interface RedisLedgerOptions {
 const script = readFileSync(new URL('./quota-ledger.lua', import.meta.url), 'utf8');
 const scriptSha = createHash('sha1').update(script).digest('hex');
 
-const optionsSchema = z.object({
-  prefix: z.string().default('imagine-bot:'),
-  retentionMs: retentionSchema,
-});
-
 export class RedisLedger implements QuotaLedger {
   readonly #client: RedisClient;
   readonly #prefix: string;
@@ -53,9 +46,8 @@ export class RedisLedger implements QuotaLedger {
 
   constructor(client: RedisClient, options: RedisLedgerOptions = {}) {
     this.#client = client;
-    const parsed = parseOptions('RedisLedger', optionsSchema, options);
-    this.#prefix = parsed.prefix;
-    this.#retentionMs = parsed.retentionMs;
+    this.#prefix = options.prefix ?? 'imagine-bot:';
+    this.#retentionMs = options.retentionMs ?? defaultRetentionMs;
   }
 
   async reserve(
@@ -85,17 +77,17 @@ export class RedisLedger implements QuotaLedger {
     return { admitted: false, refused, record: JSON.parse(record!) as CounterRecord };
   }
 
-  async settle(settlement: Settlement, now: number): Promise<SettleOutcome> {
-    const { meter, enrol, spend, tally } = settlement;
+  async commit(commitment: Commitment, now: number): Promise<CommitOutcome> {
+    const { meter, enrol, spend, tally } = commitment;
     const spendKeys = spend?.counters ?? [];
-    const keys = [...settlement.counters, ...spendKeys];
+    const keys = [...commitment.counters, ...spendKeys];
     if (meter) keys.push(meter.key);
     if (enrol) keys.push(enrol.key);
     if (tally) keys.push(tally.key);
-    const [settled, ...records] = (await this.#run('settle', keys, now, this.#retentionMs, [
-      settlement.jobId,
-      settlement.images,
-      settlement.counters.length,
+    const [applied, ...records] = (await this.#run('commit', keys, now, this.#retentionMs, [
+      commitment.jobId,
+      commitment.images,
+      commitment.counters.length,
       meter?.amount ?? '',
       enrol?.member ?? '',
       spendKeys.length,
@@ -105,17 +97,17 @@ export class RedisLedger implements QuotaLedger {
       tally?.micros ?? 0,
     ])) as [number, ...string[]];
     const parsed = records.map((record) => JSON.parse(record) as CounterRecord);
-    const count = settlement.counters.length;
+    const count = commitment.counters.length;
     return {
-      settled: settled === 1,
+      applied: applied === 1,
       counters: parsed.slice(0, count),
       ...(spend && { spend: parsed.slice(count, count + spendKeys.length) }),
       ...(meter && { meter: parsed[count + spendKeys.length] }),
     };
   }
 
-  async release(counters: readonly string[], jobId: string, now: number): Promise<boolean> {
-    return (await this.#run('release', counters, now, this.#retentionMs, [jobId])) === 1;
+  async refund(counters: readonly string[], jobId: string, now: number): Promise<boolean> {
+    return (await this.#run('refund', counters, now, this.#retentionMs, [jobId])) === 1;
   }
 
   async read(counters: readonly string[], now: number): Promise<CounterRecord[]> {

@@ -1,5 +1,5 @@
 /**
- * A fake of the OpenAI-compatible Images API (shared/spec/images-api.md) over real HTTP on
+ * A fake of the OpenAI-compatible Images API over real HTTP on
  * loopback: tests aim the real client at it, and operators run it (`npm run fake-api`) to try the
  * bot without spending credits. It answers with real PNGs of the requested size, records what
  * arrived byte for byte, and misbehaves on demand the ways real gateways do.

@@ -2,7 +2,7 @@
  * A real {@link JobReporter} for tests: it keeps every event it is handed, in order, and lets a test
  * wait for one. It can also fail on chosen event types, as a platform whose API is down would.
  */
-import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
+import { UndeliverableError, type Job, type JobEvent, type JobReporter } from '#core/jobs.js';
 
 export interface RecordedEvent {
   job: Job;
@@ -19,11 +19,16 @@ type Watcher = {
 export class RecordingReporter implements JobReporter {
   readonly recorded: RecordedEvent[] = [];
   readonly #failOn: ReadonlySet<JobEvent['type']>;
+  readonly #undeliverable: boolean;
   #watchers: Watcher[] = [];
 
-  /** `failOn`: event types whose report throws (after being recorded). @default none */
-  constructor(options: { failOn?: readonly JobEvent['type'][] } = {}) {
+  /**
+   * `failOn`: event types whose report throws (after being recorded). @default none
+   * `undeliverable`: throw the port's {@link UndeliverableError}, as a channel closed to the bot. @default false
+   */
+  constructor(options: { failOn?: readonly JobEvent['type'][]; undeliverable?: boolean } = {}) {
     this.#failOn = new Set(options.failOn ?? []);
+    this.#undeliverable = options.undeliverable ?? false;
   }
 
   async report(job: Job, event: JobEvent): Promise<void> {
@@ -34,7 +39,10 @@ export class RecordingReporter implements JobReporter {
       watcher.resolve(event);
       return false;
     });
-    if (this.#failOn.has(event.type)) throw new Error(`reporter refuses ${event.type} events`);
+    if (!this.#failOn.has(event.type)) return;
+    if (this.#undeliverable)
+      throw new UndeliverableError(`the channel refuses ${event.type} events`);
+    throw new Error(`reporter refuses ${event.type} events`);
   }
 
   /** One job's events, in the order reported. */

@@ -3,16 +3,16 @@
  * against the fake Images API over loopback HTTP, the real quota service on a real store, and a
  * reporter (by default one that records) for both platforms.
  */
+import { composeCore, type Core } from '../../src/compose.js';
 import type { Config } from '../../src/config.js';
-import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
-import type { JobReporter } from '#core/jobs.js';
+import type { ImagesClientOptions } from '#core/images/client.js';
+import type { JobReporter, JobReporters } from '#core/jobs.js';
+import type { Logger } from '#core/log.js';
+import type { Metrics } from '#core/metrics.js';
 import { ModelCatalogue } from '#core/models.js';
-import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
 import type { Requester } from '#core/request.js';
-import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
-import type { GenerationService } from '#core/service-api.js';
-import { openStore, type Store } from '#store/open-store.js';
-import { createResultArchive } from '#store/results.js';
+import type { ResultArchive } from '#core/result-archive.js';
+import type { GenerationServiceOptions } from '#core/service.js';
 import {
   startFakeImagesApi,
   type FakeImagesApi,
@@ -35,14 +35,17 @@ export interface HarnessOptions {
   service?: Partial<GenerationServiceOptions>;
   /** @default a new {@link RecordingReporter} */
   reporter?: RecordingReporter;
+  /** Real platform reporters instead of the recording one, given the archive. */
+  reporters?: (archive: ResultArchive) => JobReporters;
+  /** @default silent */
+  logger?: Logger;
+  /** What the core counts jobs and upstream attempts in. @default none */
+  metrics?: Metrics;
 }
 
-export interface Harness {
+export interface Harness extends Core {
   api: FakeImagesApi;
-  store: Store;
-  quotas: Quotas;
   reporter: RecordingReporter;
-  service: GenerationService;
   /** Shuts the service down and closes the store and the fake API; later calls wait for the first. */
   close(): Promise<void>;
 }
@@ -56,66 +59,45 @@ export const testQueue: Config['queue'] = {
   shutdownGraceMs: 2_000,
 };
 
-export interface WiredService {
-  store: Store;
-  quotas: Quotas;
-  service: GenerationService;
-  /** Shuts the service down and closes the store. */
-  close(): Promise<void>;
-}
+export type WiredService = Core;
 
 /** The real service over the real client aimed at `baseUrl`, the real quotas on a real store. */
-export const wireService = async (
+export const wireService = (
   baseUrl: string,
-  reporter: JobReporter,
-  options: Omit<HarnessOptions, 'api' | 'reporter'> = {},
-): Promise<WiredService> => {
-  const store = await openStore(options.storeUrl ?? 'memory://');
-  const quotas = createQuotas({
-    ledger: store.ledger,
-    defaults: {
+  reporters: JobReporter | ((archive: ResultArchive) => JobReporters),
+  options: Omit<HarnessOptions, 'api' | 'reporter' | 'reporters'> = {},
+): Promise<WiredService> =>
+  composeCore({
+    storeUrl: options.storeUrl ?? 'memory://',
+    images: { baseUrl, apiKey: 'test-images-key', maxRetries: 0, ...options.client },
+    catalogue: new ModelCatalogue(),
+    defaultModel: 'gpt-image-1.5',
+    userSalt: 'test-salt',
+    queue: { ...testQueue, ...options.queue },
+    quota: {
       guildLimit: null,
       userLimit: null,
       period: 'day',
       guildTokenBudget: null,
       ...options.quota,
     },
+    reporters:
+      typeof reporters === 'function'
+        ? reporters
+        : () =>
+            new Map([
+              ['discord', reporters],
+              ['slack', reporters],
+            ]),
+    ...(options.logger && { logger: options.logger }),
+    ...(options.metrics && { metrics: options.metrics }),
+    service: { positionIntervalMs: 20, progressIntervalMs: 0, ...options.service },
   });
-  const catalogue = new ModelCatalogue();
-  const images = createImagesClient({
-    baseUrl,
-    apiKey: 'test-images-key',
-    maxRetries: 0,
-    catalogue,
-    ...options.client,
-  });
-  const service = createGenerationService({
-    images,
-    quotas,
-    catalogue,
-    defaultModel: 'gpt-image-1.5',
-    queue: { ...testQueue, ...options.queue },
-    reporters: { discord: reporter, slack: reporter },
-    results: createResultArchive(store.kv),
-    userSalt: 'test-salt',
-    positionIntervalMs: 20,
-    ...options.service,
-  });
-  return {
-    store,
-    quotas,
-    service,
-    close: async () => {
-      await service.shutdown();
-      await store.close();
-    },
-  };
-};
 
 export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
   const api = await startFakeImagesApi(options.api);
   const reporter = options.reporter ?? new RecordingReporter();
-  const wired = await wireService(api.baseUrl, reporter, options);
+  const wired = await wireService(api.baseUrl, options.reporters ?? reporter, options);
   let closing: Promise<void> | undefined;
   const closeAll = async () => {
     await wired.close();

@@ -5,20 +5,12 @@
  * with the acknowledgements of the rest: so work waits until no acknowledgement is on its way, or
  * at most `maxWaitMs`, lest a steady stream of commands starve it.
  */
-import { CodedError } from '#core/errors.js';
-
 export class AcknowledgementsFirst {
   #inFlight = 0;
   #waiters: Array<() => void> = [];
 
   /** @param maxWaitMs the longest that work waits behind acknowledgements. */
-  constructor(private readonly maxWaitMs: number) {
-    if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0)
-      throw new CodedError(
-        'discord.invalidOption',
-        `maxWorkDelayMs must be a number of at least 0, got ${maxWaitMs}`,
-      );
-  }
+  constructor(private readonly maxWaitMs: number) {}
 
   /** Sends an acknowledgement, counted as on its way until it settles. */
   async acknowledge<T>(send: () => Promise<T>): Promise<T> {

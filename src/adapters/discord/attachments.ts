@@ -5,8 +5,8 @@
  */
 import sharp from 'sharp';
 import { CodedError } from '#core/errors.js';
-import { extensionOf } from '#core/images/decode.js';
 import type { DecodedImage } from '#core/images/types.js';
+import { imageFileName } from '#adapters/shared/job-text.js';
 import { discordLimits } from './text.js';
 
 export interface OutgoingFile {
@@ -14,9 +14,6 @@ export interface OutgoingFile {
   data: Buffer;
   contentType: string;
 }
-
-const fileName = (index: number, contentType: DecodedImage['contentType']): string =>
-  `imagine-${index + 1}.${extensionOf(contentType)}`;
 
 /**
  * Groups file sizes into messages of at most `maxFiles` files and `limit` bytes each, keeping their
@@ -80,7 +77,7 @@ export const prepareUploads = async (
 ): Promise<OutgoingFile[][]> => {
   const fitted = await Promise.all(images.map((image) => fitWithin(image, uploadLimit)));
   const files = fitted.map((image, index) => ({
-    name: fileName(index, image.contentType),
+    name: imageFileName(image, index),
     data: image.bytes,
     contentType: image.contentType,
   }));

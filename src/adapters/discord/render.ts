@@ -4,13 +4,11 @@
  */
 import type { Job } from '#core/jobs.js';
 import type { QuotaStanding } from '#core/quota/types.js';
+import { resultDetails, statusPromptLength } from '#adapters/shared/job-text.js';
 import type { Messages } from '#adapters/shared/messages.js';
 import type { OutgoingFile } from './attachments.js';
 import type { MessageBody } from './messenger.js';
 import { cut, discordLimits, mention } from './text.js';
-
-/** How much of the prompt a status line repeats: enough to recognise the request. */
-const statusPromptLength = 300;
 
 const quoted = (prompt: string, max: number): string =>
   `> ${cut(prompt.replace(/\s+/g, ' ').trim(), max)}`;
@@ -37,14 +35,7 @@ export const resultBody = (
   files: readonly OutgoingFile[],
   part: { index: number; of: number },
 ): MessageBody => {
-  const details = messages.resultDetails({
-    prompt: job.request.prompt,
-    model: job.request.model,
-    size: job.request.size,
-    quality: job.request.quality,
-    requester: mention(job.requester.userId),
-    elapsedMs: result.elapsedMs,
-  });
+  const details = resultDetails(job, result.elapsedMs, messages, mention(job.requester.userId));
   const counter = part.of > 1 ? ` · ${part.index + 1}/${part.of}` : '';
   return {
     content: cut(

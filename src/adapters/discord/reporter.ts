@@ -5,13 +5,16 @@
  * images than one message may carry go in follow-ups. When the interaction's token has expired or
  * Discord no longer knows its webhook, everything goes to the channel instead of being lost.
  */
-import type { APIMessage } from 'discord.js';
-import { CodedError, newIncidentId } from '#core/errors.js';
-import { extensionOf } from '#core/images/decode.js';
-import type { Job, JobEvent, JobReporter } from '#core/jobs.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type APIMessage } from 'discord.js';
+import { CodedError } from '#core/errors.js';
+import type { PartialImage } from '#core/images/types.js';
+import { isProgress, UndeliverableError } from '#core/jobs.js';
+import type { CompletedEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
-import type { GenerationService } from '#core/service-api.js';
+import type { ResultArchive } from '#core/result-archive.js';
+import { notPosted, previewFileName, statusLine } from '#adapters/shared/job-text.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
+import { offerReuse } from '#adapters/shared/offer-reuse.js';
 import { fitWithin, prepareUploads } from './attachments.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
 import { discordLogger } from './log.js';
@@ -19,23 +22,13 @@ import { DiscordMessenger, isGone, type MessageBody, type RestOptions } from './
 import { resultBody, statusBody } from './render.js';
 import { discordFormat, regenerateEmoji } from './text.js';
 
-export type ResultMemory = Pick<GenerationService, 'rememberResult'>;
-
 export interface DiscordReporterOptions extends RestOptions {
+  /** Where delivered results are remembered for 🔁. */
+  archive: ResultArchive;
   logger: Logger;
-  /**
-   * Where delivered results are remembered for 🔁. A function, because the service is built with
-   * this reporter and so exists only after it.
-   */
-  results: () => ResultMemory;
-  /** The least time between two progress edits of one job's message (Discord limits edits). @default 1000 */
-  minEditIntervalMs?: number;
   /** @default Date */
   clock?: { now(): number };
 }
-
-type ProgressEvent = Extract<JobEvent, { type: 'queued' | 'started' | 'partial' }>;
-type FinalEvent = Exclude<JobEvent, ProgressEvent>;
 
 interface JobState {
   delivery: DiscordDelivery;
@@ -47,63 +40,46 @@ interface JobState {
   lastStatus?: string;
   /** Set once the status message carries result images, which a later edit must not wipe. */
   showsResult: boolean;
-  lastEditAt: number;
-  /** The newest progress not yet shown; older ones are dropped, not queued. */
-  pending?: ProgressEvent;
-  flushScheduled: boolean;
-  /** One job's deliveries run one after another, so a late position never overwrites the result. */
-  tail: Promise<void>;
 }
 
-const isProgress = (event: JobEvent): event is ProgressEvent =>
-  event.type === 'queued' || event.type === 'started' || event.type === 'partial';
+/** Discord's answers for a channel the bot may not see or post in. */
+const noAccessCodes = new Set<number | string>([
+  RESTJSONErrorCodes.MissingAccess,
+  RESTJSONErrorCodes.MissingPermissions,
+  RESTJSONErrorCodes.UnknownChannel,
+]);
+
+const refusesTheBot = (error: unknown): boolean =>
+  error instanceof DiscordAPIError && noAccessCodes.has(error.code);
 
 export class DiscordReporter implements JobReporter {
   readonly #messenger: DiscordMessenger;
+  readonly #archive: ResultArchive;
   readonly #logger: Logger;
-  readonly #results: () => ResultMemory;
-  readonly #minEditIntervalMs: number;
   readonly #clock: { now(): number };
   readonly #jobs = new Map<string, JobState>();
 
   constructor(options: DiscordReporterOptions) {
-    if (typeof options.token !== 'string' || options.token.trim() === '')
-      throw new CodedError('discord.invalidOption', 'token is required (DISCORD_TOKEN)');
-    if (typeof options.results !== 'function')
-      throw new CodedError(
-        'discord.invalidOption',
-        'results must be a function returning the service',
-      );
-    const interval = options.minEditIntervalMs ?? 1000;
-    if (!Number.isFinite(interval) || interval < 0)
-      throw new CodedError(
-        'discord.invalidOption',
-        `minEditIntervalMs must be a number of at least 0, got ${interval}`,
-      );
     this.#messenger = new DiscordMessenger(options);
+    this.#archive = options.archive;
     this.#logger = discordLogger(options.logger, 'discord-reporter');
-    this.#results = options.results;
-    this.#minEditIntervalMs = interval;
     this.#clock = options.clock ?? Date;
   }
 
-  /**
-   * Progress returns at once and is shown in the background, newest first, at most one edit per
-   * interval: the service hands events over one at a time, so waiting here would only queue stale
-   * positions. A final event waits for any edit in flight, then replaces whatever was pending.
-   */
-  report(job: Job, event: JobEvent): Promise<void> {
+  async report(job: Job, event: JobEvent): Promise<void> {
     const state = this.#stateOf(job);
-    if (isProgress(event)) {
-      state.pending = event;
-      this.#scheduleFlush(job, state);
-      return Promise.resolve();
+    const messages = messagesFor(job.requester.locale, discordFormat);
+    try {
+      if (event.type === 'completed') await this.#complete(job, state, event, messages);
+      else if (event.type === 'partial') await this.#preview(job, state, event.image, messages);
+      else await this.#status(state, statusBody(job, statusLine(event, messages)));
+    } catch (error) {
+      if (refusesTheBot(error))
+        throw new UndeliverableError('Discord refuses the bot in this channel', { cause: error });
+      throw error;
+    } finally {
+      if (!isProgress(event)) this.#jobs.delete(job.id);
     }
-    state.pending = undefined;
-    const done = this.#enqueue(state, () => this.#finish(job, state, event));
-    const forget = () => this.#jobs.delete(job.id);
-    done.then(forget, forget);
-    return done;
   }
 
   #stateOf(job: Job): JobState {
@@ -115,86 +91,42 @@ export class DiscordReporter implements JobReporter {
       webhookUsable: delivery.interactionToken !== null,
       statusInChannel: false,
       showsResult: false,
-      lastEditAt: Number.NEGATIVE_INFINITY,
-      flushScheduled: false,
-      tail: Promise.resolve(),
     };
     this.#jobs.set(job.id, state);
     return state;
   }
 
-  #enqueue(state: JobState, work: () => Promise<void>): Promise<void> {
-    const run = state.tail.then(work);
-    state.tail = run.catch(() => undefined);
-    return run;
+  async #preview(job: Job, state: JobState, image: PartialImage, messages: Messages) {
+    const preview = await fitWithin(image, state.delivery.uploadLimit);
+    const file = {
+      name: previewFileName(preview),
+      data: preview.bytes,
+      contentType: preview.contentType,
+    };
+    await this.#status(state, statusBody(job, messages.preview(), [file]));
   }
 
-  /** Shows the newest progress once the edit interval has passed since the last edit. */
-  #scheduleFlush(job: Job, state: JobState): void {
-    if (state.flushScheduled) return;
-    state.flushScheduled = true;
-    const wait = Math.max(0, state.lastEditAt + this.#minEditIntervalMs - this.#clock.now());
-    setTimeout(() => {
-      state.flushScheduled = false;
-      const event = state.pending;
-      state.pending = undefined;
-      if (event === undefined) return;
-      this.#enqueue(state, () => this.#progress(job, state, event)).catch((error: unknown) =>
-        this.#logger.warn({ err: error, jobId: job.id }, "could not show a job's progress"),
-      );
-    }, wait);
-  }
-
-  async #progress(job: Job, state: JobState, event: ProgressEvent): Promise<void> {
-    const messages = this.#messagesFor(job);
-    if (event.type !== 'partial') {
-      const line = event.type === 'queued' ? messages.queued(event.position) : messages.started();
-      await this.#status(state, statusBody(job, line));
-      return;
-    }
-    const preview = await fitWithin(event.image, state.delivery.uploadLimit);
-    await this.#status(
-      state,
-      statusBody(job, messages.preview(), [
-        {
-          name: `preview.${extensionOf(preview.contentType)}`,
-          data: preview.bytes,
-          contentType: preview.contentType,
-        },
-      ]),
-    );
-  }
-
-  async #finish(job: Job, state: JobState, event: FinalEvent): Promise<void> {
-    const messages = this.#messagesFor(job);
-    if (event.type !== 'completed') {
-      const line = event.type === 'failed' ? messages.failure(event.failure) : messages.cancelled();
-      await this.#status(state, statusBody(job, line));
-      return;
-    }
+  async #complete(
+    job: Job,
+    state: JobState,
+    event: CompletedEvent,
+    messages: Messages,
+  ): Promise<void> {
     try {
-      await this.#deliver(job, state, event, messages);
+      await this.#postResult(job, state, event, messages);
     } catch (error) {
-      // The images were made and counted, so the generic "nothing was charged" would be false: say
-      // they could not be posted, with an id that finds this line.
-      const incidentId = newIncidentId();
-      this.#logger.error({ err: error, jobId: job.id, incidentId }, 'could not post a result');
-      const notice = statusBody(job, messages.deliveryFailed(incidentId));
+      const notice = statusBody(job, notPosted(error, job, messages, this.#logger));
       // When part of the result is already on the status message, editing it would remove those
       // images: the notice goes below them instead.
       await (state.showsResult ? this.#postMore(state, notice) : this.#status(state, notice));
     }
   }
 
-  async #deliver(
-    job: Job,
-    state: JobState,
-    event: Extract<JobEvent, { type: 'completed' }>,
-    messages: Messages,
-  ): Promise<void> {
-    const batches = await prepareUploads(event.images, state.delivery.uploadLimit);
+  /** The images, split over as many messages as Discord needs, each offering 🔁. */
+  async #postResult(job: Job, state: JobState, result: CompletedEvent, messages: Messages) {
+    const batches = await prepareUploads(result.images, state.delivery.uploadLimit);
     const bodies = batches.map((files, index) =>
-      resultBody(job, event, messages, files, { index, of: batches.length }),
+      resultBody(job, result, messages, files, { index, of: batches.length }),
     );
     const [first, ...rest] = bodies;
     if (first === undefined)
@@ -202,7 +134,16 @@ export class DiscordReporter implements JobReporter {
     const resultIds = [await this.#status(state, first)];
     state.showsResult = true;
     for (const body of rest) resultIds.push(await this.#postMore(state, body));
-    await Promise.all(resultIds.map((id) => this.#offerRegenerate(job, state, id)));
+    await offerReuse(
+      this.#archive,
+      job,
+      resultIds.map((messageId) => ({
+        messageId,
+        addAffordance: () =>
+          this.#messenger.react(state.delivery.channelId, messageId, regenerateEmoji),
+      })),
+      this.#logger,
+    );
   }
 
   /** Shows `body` on the job's status message (made on first use); returns its id. */
@@ -276,7 +217,6 @@ export class DiscordReporter implements JobReporter {
   #shown(state: JobState, messageId: string, signature: string): string {
     state.statusMessageId = messageId;
     state.lastStatus = signature;
-    state.lastEditAt = this.#clock.now();
     return messageId;
   }
 
@@ -297,20 +237,5 @@ export class DiscordReporter implements JobReporter {
       { channelId: state.delivery.channelId, err: error },
       'interaction webhook no longer usable; delivering to the channel',
     );
-  }
-
-  /** Remembers the settings under a result message and adds the 🔁 affordance to it. */
-  async #offerRegenerate(job: Job, state: JobState, messageId: string): Promise<void> {
-    try {
-      await this.#results().rememberResult('discord', messageId, job);
-      await this.#messenger.react(state.delivery.channelId, messageId, regenerateEmoji);
-    } catch (error) {
-      // The images are delivered; only the regenerate shortcut is lost, which is not worth a user error.
-      this.#logger.warn({ err: error, jobId: job.id, messageId }, 'could not offer 🔁 on a result');
-    }
-  }
-
-  #messagesFor(job: Job): Messages {
-    return messagesFor(job.requester.locale, discordFormat);
   }
 }

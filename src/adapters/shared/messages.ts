@@ -14,7 +14,7 @@ import type {
 } from '#core/quota/types.js';
 import type { Locale } from '#core/request.js';
 import { InvalidOptionsError } from '#core/service-api.js';
-import { describeProblem, orList, type Problem } from '#core/validate.js';
+import { alphaFormats, type Problem } from '#core/validate.js';
 import type { UsageChartData } from './usage-chart.js';
 
 export interface ResultCaption {
@@ -48,7 +48,6 @@ export interface Messages {
   resetDone(who: string | undefined): string;
   usage(usageLines: readonly string[]): string;
   resultExpired(): string;
-  regenerating(who: string): string;
   /** The bot may not post where the command was given (a private channel it was not added to). */
   cannotPostHere(): string;
   /** Images were made (and counted) but the platform refused them. */
@@ -70,6 +69,33 @@ const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} 
 
 const seconds = (elapsedMs: number): string => (elapsedMs / 1000).toFixed(1);
 
+/** `a, b, c or d`: the list in the order given. */
+export const orList = (items: readonly string[], or = 'or'): string =>
+  items.length <= 1
+    ? (items[0] ?? '')
+    : `${items.slice(0, -1).join(', ')} ${or} ${items[items.length - 1]}`;
+
+/** A validation problem in English; also what the command-line tool prints. */
+export const englishProblem = (problem: Problem): string => {
+  switch (problem.kind) {
+    case 'missing':
+      return 'prompt is required: describe the image you want';
+    case 'tooLong':
+      return `prompt is ${problem.length} characters; ${problem.model} accepts at most ${problem.max}`;
+    case 'unknown':
+      return `model ${problem.value} is not available: choose ${orList(problem.allowed)}`;
+    case 'notAllowed':
+      return `${problem.option} ${problem.value} is not available for ${problem.model}: choose ${orList(problem.allowed)}`;
+    case 'unsupported':
+      return `${problem.option} is not supported by ${problem.model}: leave it out`;
+    case 'outOfRange':
+      return problem.min === problem.max
+        ? `count ${problem.value} is not available for ${problem.model}: it makes exactly ${problem.min} image per request`
+        : `count ${problem.value} is not available for ${problem.model}: choose a whole number from ${problem.min} to ${problem.max}`;
+    case 'needsAlpha':
+      return `background transparent needs a format with alpha: choose output format ${orList(alphaFormats)}, not ${problem.outputFormat}`;
+  }
+};
 /** Micro-dollars (or dollars, from an error's context) as `$1.25`; a cent is as fine as spend is shown. */
 const dollars = (micros: number): string => `$${(micros / 1_000_000).toFixed(2)}`;
 const usd = (amount: unknown): string => dollars(Number(amount) * 1_000_000);
@@ -94,7 +120,7 @@ const english = (format: MessageFormat): Messages => {
       : `${dollars(spend.used)} of its ${dollars(spend.limit)} budget`;
   const messages: Messages = {
     locale: 'en',
-    problem: describeProblem,
+    problem: englishProblem,
     refusal(error) {
       const c = error.context;
       switch (error.identifier) {
@@ -142,6 +168,8 @@ const english = (format: MessageFormat): Messages => {
           return 'This request waited too long and was dropped. Nothing was charged; try again.';
         case 'shutdown':
           return 'The bot restarted before this request could run. Nothing was charged; please send it again.';
+        case 'undeliverable':
+          return messages.cannotPostHere();
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }
@@ -202,7 +230,6 @@ const english = (format: MessageFormat): Messages => {
     usage: (lines) => `Usage:\n${lines.join('\n')}`,
     resultExpired: () =>
       "That image's settings are no longer kept (results are remembered for 30 days).",
-    regenerating: (who) => `Regenerating for ${who}…`,
     cannotPostHere: () =>
       "I can't post in this channel. Add the bot to it, then try again; this request was cancelled and nothing was charged.",
     deliveryFailed: (incidentId) =>
@@ -306,6 +333,8 @@ const korean = (format: MessageFormat): Messages => {
           return '요청이 너무 오래 기다려 취소되었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
         case 'shutdown':
           return '요청이 실행되기 전에 봇이 다시 시작되었습니다. 차감된 것은 없습니다. 다시 보내 주세요.';
+        case 'undeliverable':
+          return messages.cannotPostHere();
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }
@@ -365,7 +394,6 @@ const korean = (format: MessageFormat): Messages => {
     usage: (lines) => `사용법:\n${lines.join('\n')}`,
     resultExpired: () =>
       '이 이미지의 설정은 더 이상 보관되지 않습니다 (결과는 30일 동안 기억합니다).',
-    regenerating: (who) => `${who}의 요청으로 다시 생성하는 중…`,
     cannotPostHere: () =>
       '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.',
     deliveryFailed: (incidentId) =>
@@ -388,7 +416,8 @@ const korean = (format: MessageFormat): Messages => {
 export const localeFrom = (platformLocale: string | undefined | null): Locale =>
   platformLocale?.toLowerCase().startsWith('ko') ? 'ko' : 'en';
 
-const utcFormat: MessageFormat = { time: utcTime };
+/** Times in UTC, for platforms whose text cannot show each reader their own time zone. */
+export const utcFormat: MessageFormat = { time: utcTime };
 /** The sentences depend only on the locale and the format: build each pair once, not per event. */
 const built = new WeakMap<MessageFormat, Record<Locale, Messages>>();
 

@@ -5,7 +5,7 @@
  */
 import type { ModelCatalogue } from '#core/models.js';
 import { UserError } from '#core/errors.js';
-import { orList } from '#core/validate.js';
+import { orList } from './messages.js';
 import {
   optionsOf,
   type CommandDefinition,

@@ -1,32 +1,28 @@
 /**
  * The Slack adapter's entry point: a Bolt app in Socket Mode when an app token is configured (no
  * public URL needed), otherwise an HTTP receiver that verifies Slack's request signatures. It only
- * translates: commands go to the shared definitions, `:repeat:` to the service.
+ * translates: commands and `:repeat:` go to the shared flows.
  */
 import { Server } from 'node:http';
 import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../../config.js';
-import { CodedError } from '#core/errors.js';
-import type { Logger } from '#core/log.js';
-import type { GenerationService } from '#core/service-api.js';
-import { loadCommands } from '#commands/registry.js';
+import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
+import { RecentOnce } from '#adapters/shared/recent-once.js';
+import { runCommand } from '#adapters/shared/run-command.js';
 import { boltLogger } from './bolt-logger.js';
 import {
   resolveRetryOptions,
   slackClientOptions,
   type SlackRetryOptions,
 } from './client-options.js';
-import { commandListener } from './commands.js';
+import { slashCommandInvocation } from './commands.js';
 import { SlackPeople } from './people.js';
-import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { regenerateListener } from './regenerate.js';
 
 export type SlackConfig = NonNullable<Config['slack']>;
 
-export interface SlackAdapterOptions {
+export interface SlackAdapterOptions extends AdapterParts {
   config: SlackConfig;
-  service: GenerationService;
-  logger: Logger;
   /** @default see {@link SlackRetryOptions} */
   retry?: SlackRetryOptions;
   /** How long a user's locale and admin standing are trusted before asking `users.info` again. @default 300000 */
@@ -44,26 +40,7 @@ export interface SlackAdapter {
   stop(): Promise<void>;
 }
 
-/** Checks what the environment schema cannot: options passed in code. Names the bad field. */
-const checkOptions = ({ config, peopleCacheMs }: SlackAdapterOptions): void => {
-  if (peopleCacheMs !== undefined && (!Number.isFinite(peopleCacheMs) || peopleCacheMs < 0)) {
-    throw new CodedError(
-      'slack.invalidOption',
-      `peopleCacheMs must be a number of at least 0, got ${peopleCacheMs}`,
-    );
-  }
-  if (!config?.botToken)
-    throw new CodedError('slack.invalidOption', 'config.botToken is required (SLACK_BOT_TOKEN)');
-  if (!config.appToken && !config.signingSecret) {
-    throw new CodedError(
-      'slack.invalidOption',
-      'config.appToken (SLACK_APP_TOKEN, Socket Mode) or config.signingSecret (SLACK_SIGNING_SECRET, HTTP mode) is required',
-    );
-  }
-};
-
 export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<SlackAdapter> => {
-  checkOptions(options);
   const { config, service } = options;
   const logger = options.logger.child({ component: 'slack' });
   const slackLogger = boltLogger(options.logger);
@@ -87,16 +64,21 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
     logger,
     options.peopleCacheMs ?? 300_000,
   );
-  for (const definition of await loadCommands()) {
-    app.command(`/${definition.name}`, commandListener(definition, { service, people, logger }));
+  for (const definition of options.commands) {
+    app.command(`/${definition.name}`, async (args) => {
+      await runCommand(slashCommandInvocation(args, people, service.catalogue), definition, {
+        service,
+        logger,
+      });
+    });
   }
   app.event(
     'reaction_added',
-    regenerateListener({
+    regenerateListener(people, {
       service,
-      people,
-      logger,
+      archive: options.archive,
       recent: new RecentOnce(options.regenerateDedupeMs ?? 5_000),
+      logger,
     }),
   );
   app.error(async (error) => {

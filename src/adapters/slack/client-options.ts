@@ -4,7 +4,6 @@
  * waiting on a status message must hear back long before that, so both are bounded here.
  */
 import type { Logger as BoltLogger, webApi } from '@slack/bolt';
-import { CodedError } from '#core/errors.js';
 
 export interface SlackRetryOptions {
   /** Retries after the first attempt (429, 5xx, network errors). @default 3 */
@@ -32,28 +31,14 @@ const defaults: ResolvedRetryOptions = {
   maxRetryAfterSeconds: 30,
 };
 
-/** Fills the defaults and checks each field, naming the one that is wrong. */
-export const resolveRetryOptions = (options: SlackRetryOptions = {}): ResolvedRetryOptions => {
-  const resolved = { ...defaults, ...options };
-  for (const [field, value] of Object.entries(resolved)) {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new CodedError(
-        'slack.invalidOption',
-        `retry.${field} must be a number of at least 0, got ${String(value)}`,
-      );
-    }
-  }
-  if (resolved.minTimeoutMs > resolved.maxTimeoutMs) {
-    throw new CodedError(
-      'slack.invalidOption',
-      `retry.minTimeoutMs (${resolved.minTimeoutMs}) must not exceed retry.maxTimeoutMs (${resolved.maxTimeoutMs})`,
-    );
-  }
-  return resolved;
-};
+/** Fills the defaults. */
+export const resolveRetryOptions = (options: SlackRetryOptions = {}): ResolvedRetryOptions => ({
+  ...defaults,
+  ...options,
+});
 
 /** The seconds a 429 asks to wait, or undefined when its `Retry-After` is missing or not a number. Pure. */
-export const retryAfterSeconds = (response: Response): number | undefined => {
+const retryAfterSeconds = (response: Response): number | undefined => {
   const seconds = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
   return Number.isNaN(seconds) ? undefined : seconds;
 };

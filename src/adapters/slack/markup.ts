@@ -41,7 +41,7 @@ export const createSlackMarkup = (nonce = randomBytes(6).toString('hex')): Slack
 };
 
 /** Shown-prompt ceiling: Slack accepts 40,000 characters a message, but a wall of text helps no one. */
-export const maxEchoedPromptLength = 2_000;
+const maxEchoedPromptLength = 2_000;
 
 /** A prompt as a Slack block quote, escaped and cut to {@link maxEchoedPromptLength} characters. Pure. */
 export const quotePrompt = (prompt: string, maxLength = maxEchoedPromptLength): string => {

@@ -3,7 +3,7 @@
  * the quota. Pure, so each mapping is tested on its own.
  */
 import { ImagesApiError, type ImagesErrorKind } from '../images/types.js';
-import type { Job, JobEvent, JobFailure } from '../jobs.js';
+import type { FinalEvent, Job, JobFailure } from '../jobs.js';
 import type { StopReason } from '../queue/types.js';
 import type { QuotaHold } from '../quota/types.js';
 
@@ -21,6 +21,7 @@ const stopKinds: ReadonlySet<string> = new Set<StopReason['kind']>([
   'cancelled',
   'deadline',
   'shutdown',
+  'undeliverable',
 ]);
 
 export const isStopReason = (value: unknown): value is StopReason =>
@@ -29,7 +30,7 @@ export const isStopReason = (value: unknown): value is StopReason =>
   stopKinds.has(String((value as { kind?: unknown }).kind));
 
 /** The event that tells the requester how a stopped job ended. */
-export const stopEvent = (reason: StopReason): JobEvent => {
+export const stopEvent = (reason: StopReason): FinalEvent => {
   switch (reason.kind) {
     case 'cancelled':
       return { type: 'cancelled', byUserId: reason.byUserId };
@@ -37,6 +38,8 @@ export const stopEvent = (reason: StopReason): JobEvent => {
       return { type: 'failed', failure: { reason: 'deadline' } };
     case 'shutdown':
       return { type: 'failed', failure: { reason: 'shutdown' } };
+    case 'undeliverable':
+      return { type: 'failed', failure: { reason: 'undeliverable' } };
   }
 };
 

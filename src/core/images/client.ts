@@ -5,10 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
-import { z } from 'zod';
 import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
-import { parseOptions, wholeNumber } from '../queue/options.js';
 import type { ImageRequest } from '../request.js';
 import { decodeBase64Image, downloadImage, ImageDataError, sniffContentType } from './decode.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
@@ -60,22 +58,8 @@ const defaults = {
   downloadTimeoutMs: 60_000,
 };
 
-const optionsSchema = z.object({
-  baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  apiKey: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
-  timeoutMs: wholeNumber(1).default(defaults.timeoutMs),
-  maxRetries: wholeNumber(0)
-    .max(10, { error: 'must be a whole number from 0 to 10' })
-    .default(defaults.maxRetries),
-  retryBudgetMs: wholeNumber(0).default(defaults.retryBudgetMs),
-  retryBaseDelayMs: wholeNumber(0).default(defaults.retryBaseDelayMs),
-  retryMaxDelayMs: wholeNumber(0).default(defaults.retryMaxDelayMs),
-  maxDownloadBytes: wholeNumber(1).default(defaults.maxDownloadBytes),
-  downloadTimeoutMs: wholeNumber(1).default(defaults.downloadTimeoutMs),
-});
-
-/** Options as checked, each default filled in. */
-type Settings = z.output<typeof optionsSchema>;
+/** Options with each default filled in. */
+type Settings = Required<Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'onAttempt'>>;
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
 export const mapUsage = (raw: unknown): ImageUsage | undefined => {
@@ -124,7 +108,17 @@ class OpenAIImagesClient implements ImagesClient {
   readonly #onAttempt: ImagesClientOptions['onAttempt'];
 
   constructor(options: ImagesClientOptions) {
-    this.#settings = parseOptions('Images client', optionsSchema, options);
+    this.#settings = {
+      baseUrl: options.baseUrl,
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+      maxRetries: options.maxRetries ?? defaults.maxRetries,
+      retryBudgetMs: options.retryBudgetMs ?? defaults.retryBudgetMs,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? defaults.retryBaseDelayMs,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? defaults.retryMaxDelayMs,
+      maxDownloadBytes: options.maxDownloadBytes ?? defaults.maxDownloadBytes,
+      downloadTimeoutMs: options.downloadTimeoutMs ?? defaults.downloadTimeoutMs,
+    };
     this.#policy = {
       maxRetries: this.#settings.maxRetries,
       budgetMs: this.#settings.retryBudgetMs,

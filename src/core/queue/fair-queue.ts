@@ -4,11 +4,9 @@
  * {@link RateGate} holds each chosen job until the images-per-window cap lets it start.
  */
 import PQueue, { type QueueAddOptions } from 'p-queue';
-import { z } from 'zod';
 import type { Job } from '../jobs.js';
 import { FairOrder } from './fair-order.js';
 import { ImageWindow } from './image-window.js';
-import { parseOptions, wholeNumber, withMethods } from './options.js';
 import { pendingRefusal } from './pending-caps.js';
 import { PositionNotifier } from './positions.js';
 import { RateGate } from './rate-gate.js';
@@ -32,17 +30,6 @@ export interface FairQueueOptions {
   /** @default Date */
   clock?: Clock;
 }
-
-const optionsSchema = z.object({
-  concurrency: wholeNumber(1),
-  imagesPerMinute: wholeNumber(1).nullable(),
-  maxPendingPerGuild: wholeNumber(1),
-  maxPendingPerUser: wholeNumber(1),
-  handlers: withMethods<QueueHandlers>('run', 'dropped', 'moved'),
-  rateWindowMs: wholeNumber(1).default(60_000),
-  positionIntervalMs: wholeNumber(0).default(1_500),
-  clock: withMethods<Clock>('now').default(() => Date),
-});
 
 type Stage = 'waiting' | 'gated' | 'running';
 
@@ -107,8 +94,7 @@ class FairQueue implements JobQueue {
   readonly #perUser = new Map<string, number>();
   readonly #idle: Array<() => void> = [];
 
-  constructor(input: FairQueueOptions) {
-    const options = parseOptions('fair queue', optionsSchema, input);
+  constructor(options: FairQueueOptions) {
     this.#handlers = options.handlers;
     this.#caps = options;
     this.#pQueue = new PQueue({
@@ -119,9 +105,9 @@ class FairQueue implements JobQueue {
       options.imagesPerMinute === null
         ? undefined
         : new ImageWindow({ limit: options.imagesPerMinute, windowMs: options.rateWindowMs });
-    this.#gate = new RateGate(window, options.clock);
+    this.#gate = new RateGate(window, options.clock ?? Date);
     this.#positions = new PositionNotifier({
-      intervalMs: options.positionIntervalMs,
+      intervalMs: options.positionIntervalMs ?? 1_500,
       order: () => this.#startOrder(),
       notify: (id, position) => {
         const tracked = this.#tracked.get(id);
@@ -266,5 +252,5 @@ class FairQueue implements JobQueue {
   }
 }
 
-/** A fair, rate-capped, in-process job queue. Options are checked here, naming any bad field. */
+/** A fair, rate-capped, in-process job queue. */
 export const createFairQueue = (options: FairQueueOptions): JobQueue => new FairQueue(options);

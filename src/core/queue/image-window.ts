@@ -4,8 +4,6 @@
  * recent starts: exact at the window's edge, where a fixed-interval counter lets up to twice the cap
  * through across a boundary. Pure: every call takes the time.
  */
-import { z } from 'zod';
-import { parseOptions, wholeNumber } from './options.js';
 
 export interface ImageWindowOptions {
   /** Images allowed to start within any window. */
@@ -13,8 +11,6 @@ export interface ImageWindowOptions {
   /** @default 60000 (one minute) */
   windowMs?: number;
 }
-
-const schema = z.object({ limit: wholeNumber(1), windowMs: wholeNumber(1).default(60_000) });
 
 export class ImageWindow {
   readonly limit: number;
@@ -24,11 +20,8 @@ export class ImageWindow {
   #inWindow = 0;
 
   constructor(options: ImageWindowOptions) {
-    ({ limit: this.limit, windowMs: this.windowMs } = parseOptions(
-      'image window',
-      schema,
-      options,
-    ));
+    this.limit = options.limit;
+    this.windowMs = options.windowMs ?? 60_000;
   }
 
   /**

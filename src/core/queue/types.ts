@@ -12,7 +12,10 @@ export interface Clock {
 
 /** Why a job is withdrawn before it finishes. Plain data, so it can cross a process boundary too. */
 export type StopReason =
-  { kind: 'cancelled'; byUserId: string } | { kind: 'deadline' } | { kind: 'shutdown' };
+  | { kind: 'cancelled'; byUserId: string }
+  | { kind: 'deadline' }
+  | { kind: 'shutdown' }
+  | { kind: 'undeliverable' };
 
 /** Unfinished (waiting or running) jobs of one guild, and of one user inside it. */
 export interface PendingCounts {
@@ -70,7 +73,10 @@ export interface QueueSettings {
   maxPendingPerGuild: number;
   /** @default 5 */
   maxPendingPerUser: number;
-  /** A Discord interaction token lives 15 minutes; a job must end before it. @default 840000 */
+  /**
+   * The longest a job may wait and run; an unfinished one is then refunded. Chat platforms stop
+   * accepting replies to a command after a while, so a result after that would be lost. @default 840000
+   */
   jobDeadlineMs: number;
   /** @default 30000 */
   shutdownGraceMs: number;

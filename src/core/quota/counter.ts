@@ -13,7 +13,7 @@ export interface HoldEntry {
 }
 
 export interface CounterRecord {
-  /** Images (or tokens, for a token counter) spent and settled. */
+  /** Images (or tokens, for a token counter) spent and committed. */
   committed: number;
   /** Extra images granted on top of the limit for this window. */
   granted: number;
@@ -47,7 +47,7 @@ const hasExpiredHold = (record: CounterRecord, now: number): boolean => {
 };
 
 /**
- * The record without expired holds: a job that crashed between reserve and settle stops counting at
+ * The record without expired holds: a job that crashed between reserve and commit stops counting at
  * its deadline. Records are never changed in place, so when nothing expired (nearly always) the same
  * record is returned: copying every hold on each read made a quota operation cost in proportion to
  * the jobs waiting.
@@ -57,16 +57,16 @@ export const pruneHolds = (record: CounterRecord, now: number): CounterRecord =>
     ? { ...record, holds: copyHolds(record.holds, (_, hold) => hold.expiresAt > now) }
     : record;
 
-export const heldImages = (record: CounterRecord): number => {
+const heldImages = (record: CounterRecord): number => {
   let held = 0;
   for (const jobId in record.holds) held += record.holds[jobId]!.images;
   return held;
 };
 
-/** Committed plus held: what the counter has given out, settled or not. */
+/** Committed plus held: what the counter has given out, committed or not. */
 export const usedOf = (record: CounterRecord): number => record.committed + heldImages(record);
 
-export const effectiveLimit = (record: CounterRecord, limit: Limit): Limit =>
+const effectiveLimit = (record: CounterRecord, limit: Limit): Limit =>
   limit === null ? null : limit + record.granted;
 
 /**
@@ -103,18 +103,18 @@ export const withoutHold = (record: CounterRecord, jobId: string): CounterRecord
 });
 
 /**
- * Turns the job's live hold into `images` spent. Without a live hold (already settled, refunded,
+ * Turns the job's live hold into `images` spent. Without a live hold (already committed, refunded,
  * or expired) nothing changes, which is what makes commit idempotent and refund-safe.
  */
-export const settleHold = (
+export const commitHold = (
   record: CounterRecord,
   jobId: string,
   images: number,
-): { record: CounterRecord; settled: boolean } => {
-  if (!(jobId in record.holds)) return { record, settled: false };
+): { record: CounterRecord; applied: boolean } => {
+  if (!(jobId in record.holds)) return { record, applied: false };
   return {
     record: { ...withoutHold(record, jobId), committed: record.committed + images },
-    settled: true,
+    applied: true,
   };
 };
 

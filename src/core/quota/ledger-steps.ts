@@ -8,7 +8,7 @@ import {
   emptyCounter,
   hasRoom,
   pruneHolds,
-  settleHold,
+  commitHold,
   withHold,
   withoutHold,
   type CounterRecord,
@@ -18,8 +18,8 @@ import type {
   CounterLimit,
   LedgerMap,
   ReserveOutcome,
-  SettleOutcome,
-  Settlement,
+  CommitOutcome,
+  Commitment,
   TallyEntry,
 } from './ledger.js';
 
@@ -74,33 +74,33 @@ export const reserveStep = (
 };
 
 /** Settles the job's hold in each counter that has it; meters and enrols only if one did. */
-export const settleStep = (
+export const commitStep = (
   stored: Stored,
-  settlement: Settlement,
+  commitment: Commitment,
   now: number,
-): Step<SettleOutcome> => {
-  const writes: Step<SettleOutcome>['writes'] = new Map();
-  for (const key of settlement.counters) {
+): Step<CommitOutcome> => {
+  const writes: Step<CommitOutcome>['writes'] = new Map();
+  for (const key of commitment.counters) {
     if (!stored.has(key)) continue;
-    const outcome = settleHold(liveCounter(stored, key, now), settlement.jobId, settlement.images);
-    if (outcome.settled) writes.set(key, outcome.record);
+    const outcome = commitHold(liveCounter(stored, key, now), commitment.jobId, commitment.images);
+    if (outcome.applied) writes.set(key, outcome.record);
   }
-  const settled = writes.size > 0;
-  const { meter, enrol, spend, tally } = settlement;
+  const applied = writes.size > 0;
+  const { meter, enrol, spend, tally } = commitment;
   for (const key of spend?.counters ?? []) {
     if (!stored.has(key)) continue;
-    const outcome = settleHold(liveCounter(stored, key, now), settlement.jobId, spend!.amount);
-    if (outcome.settled) writes.set(key, outcome.record);
+    const outcome = commitHold(liveCounter(stored, key, now), commitment.jobId, spend!.amount);
+    if (outcome.applied) writes.set(key, outcome.record);
   }
-  if (settled && meter) {
+  if (applied && meter) {
     const record = liveCounter(stored, meter.key, now);
     writes.set(meter.key, { ...record, committed: record.committed + meter.amount });
   }
-  if (settled && enrol) {
+  if (applied && enrol) {
     const set = (stored.get(enrol.key) as LedgerMap | undefined) ?? {};
     if (!(enrol.member in set)) writes.set(enrol.key, { ...set, [enrol.member]: 1 });
   }
-  if (settled && tally) {
+  if (applied && tally) {
     const map = (stored.get(tally.key) as LedgerMap | undefined) ?? {};
     const entry = (map[tally.member] as TallyEntry | undefined) ?? { images: 0, micros: 0 };
     writes.set(tally.key, {
@@ -112,8 +112,8 @@ export const settleStep = (
     (writes.get(key) as CounterRecord | undefined) ?? liveCounter(stored, key, now);
   return {
     result: {
-      settled,
-      counters: settlement.counters.map(after),
+      applied,
+      counters: commitment.counters.map(after),
       ...(meter && { meter: after(meter.key) }),
       ...(spend && { spend: spend.counters.map(after) }),
     },
@@ -121,7 +121,7 @@ export const settleStep = (
   };
 };
 
-export const releaseStep = (
+export const refundStep = (
   stored: Stored,
   counters: readonly string[],
   jobId: string,

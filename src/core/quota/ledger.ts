@@ -20,23 +20,23 @@ export type ReserveOutcome =
   /** `refused` indexes `[...counters, ...budgets]`: the first with no room; `record` is its state then. */
   | { admitted: false; refused: number; record: CounterRecord };
 
-export interface Settlement {
+export interface Commitment {
   jobId: string;
   /** Every counter key the hold may live in (each scope's current and previous window). */
   counters: readonly string[];
   /** Images actually delivered; they replace the held amount. */
   images: number;
-  /** Added to this counter's `committed` only when a hold was settled, so metering is idempotent too. */
+  /** Added to this counter's `committed` only when a hold was committed, so metering is idempotent too. */
   meter?: { key: string; amount: number };
-  /** Recorded in this set only when a hold was settled: the usage index for top users and resets. */
+  /** Recorded in this set only when a hold was committed: the usage index for top users and resets. */
   enrol?: { key: string; member: string };
   /**
    * Counters held in another unit (micro-dollars): where the job has a hold, it becomes `amount`
-   * committed, so an estimate reserved is settled at the actual cost.
+   * committed, so an estimate reserved is committed at the actual cost.
    */
   spend?: { counters: readonly string[]; amount: number };
   /**
-   * A day's usage by member, added to only when a hold was settled: `member` gains `images` and
+   * A day's usage by member, added to only when a hold was committed: `member` gains `images` and
    * `micros` in the map under `key` (the history charts read).
    */
   tally?: { key: string; member: string; images: number; micros: number };
@@ -48,14 +48,14 @@ export interface TallyEntry {
   micros: number;
 }
 
-export interface SettleOutcome {
-  /** False when the job had no live hold (already settled, released, or expired): nothing changed. */
-  settled: boolean;
-  /** Each of `Settlement.counters` after the step, expired holds left out: the standing, without a second read. */
+export interface CommitOutcome {
+  /** False when the job had no live hold (already committed, refunded, or expired): nothing changed. */
+  applied: boolean;
+  /** Each of `Commitment.counters` after the step, expired holds left out: the standing, without a second read. */
   counters: CounterRecord[];
   /** The metered counter after the step, when there was one. */
   meter?: CounterRecord;
-  /** Each of `Settlement.spend.counters` after the step, when there were some. */
+  /** Each of `Commitment.spend.counters` after the step, when there were some. */
   spend?: CounterRecord[];
 }
 
@@ -75,9 +75,9 @@ export interface QuotaLedger {
     budgets?: readonly CounterLimit[],
   ): Promise<ReserveOutcome>;
   /** Moves the job's live hold into `committed` (a no-op when there is none). */
-  settle(settlement: Settlement, now: number): Promise<SettleOutcome>;
+  commit(commitment: Commitment, now: number): Promise<CommitOutcome>;
   /** Drops the job's hold wherever it is; false when there was none. Never touches `committed`. */
-  release(counters: readonly string[], jobId: string, now: number): Promise<boolean>;
+  refund(counters: readonly string[], jobId: string, now: number): Promise<boolean>;
   /** Current state, expired holds left out; an absent counter reads as empty. */
   read(counters: readonly string[], now: number): Promise<CounterRecord[]>;
   /** Adds to the counter's extra allowance. */

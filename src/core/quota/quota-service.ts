@@ -6,8 +6,7 @@
 import { z } from 'zod';
 import { actualMicros, microsPerDollar, tableMicros, toMicros } from '../cost/estimate.js';
 import { shippedPrices, type PriceTable } from '../cost/price-table.js';
-import { CodedError, UserError } from '../errors.js';
-import { parseOptions, wholeNumber, withMethods } from '../queue/options.js';
+import { UserError } from '../errors.js';
 import { BoundedCache } from './bounded-cache.js';
 import { allowanceOf, usedOf, type CounterRecord } from './counter.js';
 import type { QuotaLedger, TallyEntry } from './ledger.js';
@@ -38,7 +37,7 @@ export interface QuotaServiceOptions {
    * @default 1000
    */
   settingsCacheMs?: number;
-  /** Prices holds are estimated and jobs settled at. @default the shipped table */
+  /** Prices holds are estimated and jobs committed at. @default the shipped table */
   prices?: PriceTable;
 }
 
@@ -48,71 +47,13 @@ const topUserCount = 10;
 /** Guilds whose settings are cached at once. */
 const settingsCacheCapacity = 10_000;
 
-const limitSchema = z
-  .number({ error: 'must be a whole number >= 0 or null (unlimited)' })
-  .int({ error: 'must be a whole number >= 0 or null (unlimited)' })
-  .min(0, { error: 'must be a whole number >= 0 or null (unlimited)' })
-  .nullable();
+/** Reads a limit back from stored settings; anything malformed counts as unset. */
 const periodLimitSchema = z.object({
-  limit: limitSchema,
-  period: z.enum(quotaPeriods, { error: `must be one of ${quotaPeriods.join(', ')}` }),
+  limit: z.number().int().min(0).nullable(),
+  period: z.enum(quotaPeriods),
 });
 
-const optionsSchema = z.object({
-  ledger: withMethods<QuotaLedger>(
-    'reserve',
-    'settle',
-    'release',
-    'read',
-    'grant',
-    'reset',
-    'readMaps',
-    'setField',
-  ),
-  defaults: z.object({
-    guildLimit: limitSchema,
-    userLimit: limitSchema,
-    period: periodLimitSchema.shape.period,
-    guildTokenBudget: limitSchema,
-    guildBudgetUsd: z
-      .number({ error: 'must be a number of US dollars >= 0 or null (unlimited)' })
-      .min(0, { error: 'must be a number of US dollars >= 0 or null (unlimited)' })
-      .nullable()
-      .default(null),
-  }),
-  settingsCacheMs: wholeNumber(0).default(1_000),
-  prices: z.custom<PriceTable>().default(shippedPrices),
-});
-
-/** Rejects a malformed argument from calling code; users never reach here with one. */
-const checked = <T>(schema: z.ZodType<T>, name: string, value: unknown): T => {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${[name, ...issue.path].join('.')} ${issue.message}`,
-  );
-  throw new CodedError('quota.invalidArgument', problems.join('; '));
-};
-
-const holdSchema = z.object({
-  jobId: z.string().min(1, { error: 'must not be empty' }),
-  guildId: z.string().min(1, { error: 'must not be empty' }),
-  userId: z.string().min(1, { error: 'must not be empty' }),
-  images: z.number().int().min(1, { error: 'must be a whole number >= 1' }),
-  expiresAt: z.number().int(),
-});
-const spentSchema = z.object({
-  images: z.number().int().min(0, { error: 'must be a whole number >= 0' }),
-  tokens: z.number().int().min(0, { error: 'must be a whole number >= 0' }).optional(),
-  usage: z.unknown().optional(),
-});
-const daysSchema = z
-  .number()
-  .int({ error: 'must be a whole number of days from 1 to 35' })
-  .min(1, { error: 'must be a whole number of days from 1 to 35' })
-  .max(35, { error: 'must be a whole number of days from 1 to 35' });
 const dayMs = 86_400_000;
-const grantSchema = z.number().int().min(1, { error: 'must be a whole number >= 1' });
 
 /** A counter's place: its key in the current window, and the window's times. */
 interface Counter {
@@ -134,25 +75,20 @@ const userField = 'user:';
 
 class QuotaService implements Quotas {
   readonly #ledger: QuotaLedger;
-  readonly #defaults: z.output<typeof optionsSchema>['defaults'];
+  readonly #defaults: QuotaDefaults;
   readonly #prices: PriceTable;
   readonly #settingsCacheMs: number;
   readonly #settingsCache: BoundedCache<Promise<Settings>>;
 
   constructor(options: QuotaServiceOptions) {
-    const parsed = parseOptions('createQuotas', optionsSchema, options);
-    this.#ledger = parsed.ledger;
-    this.#defaults = parsed.defaults;
-    this.#settingsCacheMs = parsed.settingsCacheMs;
-    this.#prices = parsed.prices;
-    this.#settingsCache = new BoundedCache(parsed.settingsCacheMs > 0 ? settingsCacheCapacity : 0);
+    this.#ledger = options.ledger;
+    this.#defaults = options.defaults;
+    this.#settingsCacheMs = options.settingsCacheMs ?? 1_000;
+    this.#prices = options.prices ?? shippedPrices;
+    this.#settingsCache = new BoundedCache(this.#settingsCacheMs > 0 ? settingsCacheCapacity : 0);
   }
 
   async reserve(hold: QuotaHold, now = Date.now()): Promise<void> {
-    checked(holdSchema, 'hold', hold);
-    if (hold.expiresAt <= now) {
-      throw new CodedError('quota.invalidArgument', 'hold.expiresAt must be in the future');
-    }
     const settings = await this.#settings(hold.guildId);
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
@@ -205,15 +141,13 @@ class QuotaService implements Quotas {
     spent: { images: number; tokens?: number; usage?: ImageUsage },
     now = Date.now(),
   ): Promise<QuotaStanding> {
-    checked(holdSchema, 'hold', hold);
-    checked(spentSchema, 'spent', spent);
     const settings = await this.#settings(hold.guildId);
     const { guild, user, keys, spend, spendKeys } = this.#holdCounters(hold, settings, now);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
     const cost = hold.request
       ? actualMicros(this.#prices, hold.request, spent.images, spent.usage)
       : 0;
-    const outcome = await this.#ledger.settle(
+    const outcome = await this.#ledger.commit(
       {
         jobId: hold.jobId,
         counters: keys,
@@ -245,10 +179,9 @@ class QuotaService implements Quotas {
   }
 
   async refund(hold: QuotaHold, now = Date.now()): Promise<void> {
-    checked(holdSchema, 'hold', hold);
     const settings = await this.#settings(hold.guildId);
     const { keys, spendKeys } = this.#holdCounters(hold, settings, now);
-    await this.#ledger.release([...keys, ...spendKeys], hold.jobId, now);
+    await this.#ledger.refund([...keys, ...spendKeys], hold.jobId, now);
   }
 
   async standing(guildId: string, userId: string, now = Date.now()): Promise<QuotaStanding> {
@@ -297,8 +230,7 @@ class QuotaService implements Quotas {
   }
 
   async setGuildLimit(guildId: string, limit: PeriodLimit): Promise<void> {
-    const rule = checked(periodLimitSchema, 'limit', limit);
-    await this.#setSetting(guildId, 'guild', rule);
+    await this.#setSetting(guildId, 'guild', limit);
   }
 
   async setUserLimit(
@@ -306,13 +238,11 @@ class QuotaService implements Quotas {
     userId: string | undefined,
     limit: PeriodLimit,
   ): Promise<void> {
-    const rule = checked(periodLimitSchema, 'limit', limit);
     const field = userId === undefined ? 'userDefault' : userField + userId;
-    await this.#setSetting(guildId, field, rule);
+    await this.#setSetting(guildId, field, limit);
   }
 
   async grant(guildId: string, userId: string, images: number, now = Date.now()): Promise<void> {
-    checked(grantSchema, 'images', images);
     const user = this.#userCounter(guildId, userId, await this.#settings(guildId), now);
     await this.#ledger.grant(user.key, images, now);
   }
@@ -341,7 +271,6 @@ class QuotaService implements Quotas {
   }
 
   async history(guildId: string, days: number, now = Date.now()): Promise<DailyUsage[]> {
-    checked(daysSchema, 'days', days);
     const today = Math.floor(now / dayMs) * dayMs;
     const dates = Array.from({ length: days }, (_, index) =>
       utcDate(today - (days - 1 - index) * dayMs),
@@ -424,7 +353,7 @@ class QuotaService implements Quotas {
       tokenBudget: budget === null ? undefined : { limit: budget, period: guild.period },
       spendBudget: {
         limit:
-          this.#defaults.guildBudgetUsd === null ? null : toMicros(this.#defaults.guildBudgetUsd),
+          this.#defaults.guildBudgetUsd == null ? null : toMicros(this.#defaults.guildBudgetUsd),
         period: guild.period,
       },
     };
@@ -469,7 +398,7 @@ class QuotaService implements Quotas {
 
   /**
    * Where a hold can be: `keys` lists the guild's and the user's counter in the current window,
-   * then in the one before, since a job reserved just before a period boundary settles after it
+   * then in the one before, since a job reserved just before a period boundary is committed after it
    * (jobs last minutes, far less than any period).
    */
   #holdCounters(
@@ -523,5 +452,5 @@ const limitOf = (counter: Counter) => ({ key: counter.key, limit: counter.rule.l
 const allowance = (record: CounterRecord, counter: Counter): Allowance =>
   allowanceOf(record, counter.rule.limit, counter.rule.period, counter.window);
 
-/** Quotas over `options.ledger`; throws naming the option when the options are wrong. */
+/** Quotas over `options.ledger`. */
 export const createQuotas = (options: QuotaServiceOptions): Quotas => new QuotaService(options);

@@ -17,7 +17,7 @@ export interface QuotaDefaults {
   period: QuotaPeriod;
   /** Total tokens per guild per period, metered from `usage.total_tokens`. @default null */
   guildTokenBudget: Limit;
-  /** US dollars per guild per period: reserved by estimate, settled at the actual cost. @default null */
+  /** US dollars per guild per period: reserved by estimate, committed at the actual cost. @default null */
   guildBudgetUsd?: number | null;
 }
 
@@ -72,7 +72,7 @@ export interface QuotaHold {
   guildId: string;
   userId: string;
   images: number;
-  /** Epoch ms after which an unsettled hold no longer counts (the job deadline): a crash leaks nothing longer. */
+  /** Epoch ms after which an uncommitted hold no longer counts (the job deadline): a crash leaks nothing longer. */
   expiresAt: number;
   /** What was asked, so the hold's cost can be estimated from the price table. @default costs nothing */
   request?: Pick<ImageRequest, 'model' | 'size' | 'quality'>;

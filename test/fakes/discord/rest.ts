@@ -243,6 +243,8 @@ export const createRestHandler = (
       handle: async ({ params, request, response }) => {
         const channel = world.findChannel(params[0] as string);
         if (!channel) throw refuse('channel');
+        if (channel.botMaySend === false)
+          throw new DiscordRefusal(403, 50013, 'Missing Permissions');
         const body = await readBody(request);
         const reference = body.json.message_reference as
           { message_id?: string; fail_if_not_exists?: boolean } | undefined;

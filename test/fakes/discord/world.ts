@@ -19,6 +19,8 @@ export interface FakeChannel {
   id: string;
   guildId: string;
   name: string;
+  /** False when the bot lacks Send Messages here: its channel posts get 403 Missing Permissions. */
+  botMaySend?: boolean;
 }
 
 export interface FakeGuild {

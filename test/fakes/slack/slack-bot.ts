@@ -7,7 +7,8 @@ import type { Config } from '../../../src/config.js';
 import { createLogger } from '#core/log.js';
 import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapters/slack/app.js';
 import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
-import { createSlackReporter } from '#adapters/slack/reporter.js';
+import { SlackReporter } from '#adapters/slack/reporter.js';
+import { loadCommands } from '#commands/registry.js';
 import type { FakeImagesApiOptions } from '../images-api.js';
 import { startHarness, type Harness } from '../../support/service-harness.js';
 import type { FakeSlack, SlackSender } from './server.js';
@@ -61,24 +62,31 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     secrets: [slack.botToken, slack.appToken, signingSecret],
     destination: { write: (line: string) => void logLines.push(line) },
   });
-  const reporter = createSlackReporter({
-    botToken: config.botToken,
-    apiUrl: config.apiUrl,
-    logger,
-    retry: testRetry,
-    // Called only once a job is delivered, by which time `core` below exists.
-    results: () => core.service,
-  });
   const core: Harness = await startHarness({
     storeUrl: options.storeUrl,
     quota: options.quota,
     queue: options.queue,
     api: options.api,
-    service: { reporters: { slack: reporter }, logger },
+    logger,
+    reporters: (archive) =>
+      new Map([
+        [
+          'slack',
+          new SlackReporter({
+            botToken: config.botToken,
+            apiUrl: config.apiUrl,
+            archive,
+            logger,
+            retry: testRetry,
+          }),
+        ],
+      ]),
   });
   const adapter = await startSlackAdapter({
     config,
     service: core.service,
+    archive: core.archive,
+    commands: await loadCommands(),
     logger,
     retry: testRetry,
   });

@@ -1,0 +1,90 @@
+/**
+ * The composition root's one wiring of the core: the store, the quotas, the result archive, the
+ * Images client and the generation service over each platform's reporter. `bot.ts` calls it with
+ * the configuration, the test harnesses with their fakes' addresses, so both run the same wiring.
+ */
+import { shippedPrices, type PriceTable } from '#core/cost/price-table.js';
+import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import type { JobReporters } from '#core/jobs.js';
+import { createLogger, type Logger } from '#core/log.js';
+import { JobMeter, meteredService } from '#core/metered.js';
+import { noMetrics, type Metrics } from '#core/metrics.js';
+import type { ModelCatalogue } from '#core/models.js';
+import type { QueueSettings } from '#core/queue/types.js';
+import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
+import type { QuotaDefaults } from '#core/quota/types.js';
+import type { ResultArchive } from '#core/result-archive.js';
+import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
+import type { GenerationService } from '#core/service-api.js';
+import { openStore, type Store } from '#store/open-store.js';
+import { createResultArchive } from '#store/results.js';
+
+export interface CoreSettings {
+  storeUrl: string;
+  /** The Images client; its catalogue and logger come from here. */
+  images: Omit<ImagesClientOptions, 'catalogue' | 'logger'>;
+  catalogue: ModelCatalogue;
+  defaultModel: string;
+  userSalt: string;
+  queue: QueueSettings;
+  quota: QuotaDefaults;
+  /** Each platform's reporter, given the archive it remembers results in. */
+  reporters: (archive: ResultArchive) => JobReporters;
+  /** @default a silent logger */
+  logger?: Logger;
+  /** What jobs, refusals and upstream attempts are counted in. @default none */
+  metrics?: Metrics;
+  /** Prices for spend, budgets and the cost metric (IMAGES_PRICES_FILE). @default the shipped table */
+  prices?: PriceTable;
+  /** Service options a test or benchmark changes (shorter intervals, a clock). */
+  service?: Partial<GenerationServiceOptions>;
+}
+
+export interface Core {
+  store: Store;
+  quotas: Quotas;
+  archive: ResultArchive;
+  service: GenerationService;
+  /** Shuts the service down (refunding what cannot finish), then closes the store. */
+  close(): Promise<void>;
+}
+
+export const composeCore = async (settings: CoreSettings): Promise<Core> => {
+  const logger = settings.logger ?? createLogger({ level: 'silent' });
+  const store = await openStore(settings.storeUrl, {
+    onError: (error) => logger.error({ err: error }, 'store connection error'),
+  });
+  const metrics = settings.metrics ?? noMetrics;
+  const prices = settings.prices ?? shippedPrices;
+  const quotas = createQuotas({ ledger: store.ledger, defaults: settings.quota, prices });
+  const archive = createResultArchive(store.kv);
+  const meter = new JobMeter(metrics, prices);
+  const generation = createGenerationService({
+    images: createImagesClient({
+      ...settings.images,
+      catalogue: settings.catalogue,
+      logger,
+      onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
+    }),
+    quotas,
+    catalogue: settings.catalogue,
+    defaultModel: settings.defaultModel,
+    queue: settings.queue,
+    reporters: settings.reporters(archive),
+    userSalt: settings.userSalt,
+    logger: logger.child({ component: 'service' }),
+    observe: (job, event) => meter.observe(job, event),
+    ...settings.service,
+  });
+  const service = meteredService(generation, metrics);
+  return {
+    store,
+    quotas,
+    archive,
+    service,
+    close: async () => {
+      await service.shutdown();
+      await store.close();
+    },
+  };
+};
