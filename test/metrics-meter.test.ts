@@ -6,6 +6,9 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { shippedPrices } from '#core/cost/price-table.js';
+import type { Job } from '#core/jobs.js';
+import { JobMeter } from '#core/metered.js';
 import { createPrometheusMetrics } from '../src/ops/prometheus.js';
 import { countPlatformRestErrors } from '../src/ops/rest-errors.js';
 import { closeAfterEach } from './support/close-after-each.js';
@@ -83,5 +86,52 @@ describe('Prometheus metrics', () => {
       'imagine_platform_rest_errors_total{platform="slack",status="404"}': 1,
       'imagine_platform_rest_errors_total{platform="slack",status="none"}': 1,
     });
+  });
+
+  it('keep the gauges right whatever order a job’s place, start and end are observed in', async () => {
+    const { metrics, registry } = createPrometheusMetrics();
+    let clock = 10_000;
+    const meter = new JobMeter(metrics, shippedPrices, () => clock);
+    const job = (id: string): Job => ({
+      id,
+      request: { prompt: 'p', model: 'dall-e-2', size: '256x256', count: 1 },
+      requester: requester('g', 'u'),
+      delivery,
+      submittedAt: 9_000,
+      deadlineAt: 99_000,
+    });
+    const gauges = async () => {
+      const now = await snapshot(registry);
+      return [now.get('imagine_jobs_waiting'), now.get('imagine_jobs_running')];
+    };
+    const cancelled = { type: 'cancelled', byUserId: 'u' } as const;
+    const failed = { type: 'failed', failure: { reason: 'upstream' } } as const;
+
+    // In order: queued, started, ended.
+    meter.observe(job('a'), { type: 'queued', position: 1 });
+    expect(await gauges()).toEqual([1, 0]);
+    meter.observe(job('a'), { type: 'started' });
+    expect(await gauges()).toEqual([0, 1]);
+    // The service reports a job's place once enqueue returns: a job may start first,
+    meter.observe(job('b'), { type: 'started' });
+    meter.observe(job('b'), { type: 'queued', position: 0 });
+    expect(await gauges()).toEqual([0, 2]);
+    // or even end first.
+    meter.observe(job('c'), cancelled);
+    meter.observe(job('c'), { type: 'queued', position: 3 });
+    expect(await gauges()).toEqual([0, 2]);
+    clock = 12_500;
+    meter.observe(job('a'), failed);
+    meter.observe(job('b'), cancelled);
+    expect(await gauges()).toEqual([0, 0]);
+
+    const after = await snapshot(registry);
+    const labels = 'model="dall-e-2",platform="discord"';
+    expect(after.get(`imagine_job_wait_seconds_count{${labels}}`)).toBe(2);
+    // Both started at 10 s, a second after they were submitted, and ended at 12.5 s.
+    expect(after.get(`imagine_job_wait_seconds_sum{${labels}}`)).toBe(2);
+    expect(after.get(`imagine_job_run_seconds_sum{${labels}}`)).toBe(5);
+    expect(after.get(`imagine_jobs_total{outcome="cancelled",${labels}}`)).toBe(2);
+    expect(after.get(`imagine_jobs_total{outcome="failed",${labels}}`)).toBe(1);
   });
 });
