@@ -73,7 +73,7 @@ export const startBot = async (config: Config): Promise<void> => {
   const running = [discordRunning, slackRunning].filter((adapter) => adapter !== undefined);
   const checks: ReadinessChecks = {
     store: () => core.store.ping().then(() => true),
-    ...(discordRunning && { discord: () => discordRunning.client.isReady() }),
+    ...(discordRunning && { discord: () => discordRunning.connected() }),
     ...(slackRunning && { slack: () => slackRunning.connected() }),
   };
   const ops =

@@ -139,7 +139,7 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
     expect(text.body).not.toContain(discordToken);
   });
 
-  it('/readyz is 503 naming the store while Redis does not answer, and 200 again once it does', async () => {
+  it('/readyz is 503 naming the store while Redis does not answer, or Discord while its gateway is gone, and 200 again after each', async () => {
     const redisPort = await freePort();
     const startRedis = async (): Promise<ChildProcess> => {
       const redis = spawn(
@@ -198,6 +198,17 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
     redis = await startRedis();
     await waitUntil(
       '/readyz to recover with a new Redis',
+      async () => (await get(port, '/readyz')).status === 200,
+    );
+
+    // The gateway connection drops; discord.js logs in again by itself.
+    discord.gateway.dropConnections();
+    await waitUntil('/readyz to name Discord', async () => {
+      const answer = await get(port, '/readyz');
+      return answer.status === 503 && answer.body === 'not ready: discord\n';
+    });
+    await waitUntil(
+      '/readyz to recover with Discord back',
       async () => (await get(port, '/readyz')).status === 200,
     );
     expect((await get(port, '/healthz')).status).toBe(200);
