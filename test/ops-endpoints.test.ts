@@ -1,7 +1,8 @@
 /**
  * The operator's endpoints on the real bot process (`npm start` with METRICS_PORT), scraped over
  * loopback HTTP: /metrics moves by exactly a delivered, a refused and a failed job, and /readyz
- * follows the store as a private Redis stops answering and comes back.
+ * follows the store as a private Redis stops answering and comes back, and Discord's gateway as
+ * it drops; the Slack adapter's readiness follows its Socket Mode connection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,6 +10,8 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startFakeDiscord, type InteractionOption } from './fakes/discord/index.js';
 import { startFakeImagesApi } from './fakes/images-api.js';
+import { startFakeSlack } from './fakes/slack/server.js';
+import { startSlackBot } from './fakes/slack/slack-bot.js';
 import { closeAfterEach } from './support/close-after-each.js';
 import { startBotProcess } from './support/process-bot.js';
 import { get, movedSeries, scrape, waitUntil } from './support/scrape.js';
@@ -212,5 +215,24 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
       async () => (await get(port, '/readyz')).status === 200,
     );
     expect((await get(port, '/healthz')).status).toBe(200);
+  });
+});
+
+describe('Slack readiness', () => {
+  it('is lost while the Socket Mode connection is down and back once Slack reconnects', async () => {
+    const slack = closeLater(await startFakeSlack(), (fake) => fake.close());
+    const bot = closeLater(await startSlackBot({ mode: 'socket', slack }), (running) =>
+      running.stop(),
+    );
+    expect(bot.adapter.connected()).toBe(true);
+    const before = slack.socket.connections;
+
+    slack.socket.dropConnections();
+
+    await waitUntil('the adapter to notice', async () => !bot.adapter.connected());
+    await waitUntil(
+      'Slack to be reconnected',
+      async () => bot.adapter.connected() && slack.socket.connections > before,
+    );
   });
 });

@@ -87,11 +87,13 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
 
   const started = await app.start();
   let connected = true;
-  // Bolt keeps its receiver private; the Socket Mode client reports each reconnection on it.
+  // Bolt keeps its receiver private. Its Socket Mode client emits `close` when the socket drops
+  // (it then waits before reconnecting), `disconnected` when it gives up, `connected` when back.
   const receiver: unknown = app['receiver'];
   if (receiver instanceof SocketModeReceiver) {
     receiver.client.on('connected', () => (connected = true));
-    receiver.client.on('disconnected', () => (connected = false));
+    for (const lost of ['close', 'disconnected'])
+      receiver.client.on(lost, () => (connected = false));
   }
   const port = started instanceof Server ? (started.address() as { port: number }).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port }, 'Slack adapter started');
