@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startFakeDiscord, type InteractionOption } from './fakes/discord/index.js';
+import { smallImageOptions, startFakeDiscord } from './fakes/discord/index.js';
 import { startFakeImagesApi } from './fakes/images-api.js';
 import { startFakeSlack } from './fakes/slack/server.js';
 import { startSlackBot } from './fakes/slack/slack-bot.js';
@@ -22,12 +22,6 @@ const closeLater = closeAfterEach();
 
 const key = 'sk-ops-test-key-51e0c9';
 const discordToken = 'discord-ops-token.Zk2.a81c';
-
-const smallImage = (prompt: string): InteractionOption[] => [
-  { name: 'prompt', type: 3, value: prompt },
-  { name: 'model', type: 3, value: 'dall-e-2' },
-  { name: 'size', type: 3, value: '256x256' },
-];
 
 const runningLine = (line: { msg?: string }) => line.msg === 'imagine-bot is running';
 
@@ -81,7 +75,7 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
       guild,
       user: owner,
       name: 'imagine',
-      options: smallImage(deliveredPrompt),
+      options: smallImageOptions(deliveredPrompt),
     });
     await discord.world.until(
       () => discord.world.messages.get(interaction.originalMessageId ?? '')?.attachments.length,
@@ -103,7 +97,12 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
     });
 
     // Refused: the same user is over the limit of one image; nothing runs, nothing goes upstream.
-    discord.runCommand({ guild, user: owner, name: 'imagine', options: smallImage('again') });
+    discord.runCommand({
+      guild,
+      user: owner,
+      name: 'imagine',
+      options: smallImageOptions('again'),
+    });
     await waitUntil('the refusal in /metrics', async () =>
       (await scrape(port)).has(series('imagine_jobs_total', { outcome: 'refused', ...dalle })),
     );
@@ -119,7 +118,7 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
       guild,
       user: discord.addUser('jun'),
       name: 'imagine',
-      options: smallImage('a storm'),
+      options: smallImageOptions('a storm'),
     });
     await waitUntil('the failure in /metrics', async () =>
       (await scrape(port)).has(series('imagine_jobs_total', { outcome: 'failed', ...dalle })),

@@ -16,6 +16,7 @@ import type { DailyUsage } from '#core/quota/types.js';
 import { startTestBot } from './fakes/discord/bot.js';
 import {
   adminPermissions,
+  smallImageOptions,
   startFakeDiscord,
   type InteractionOption,
 } from './fakes/discord/index.js';
@@ -133,12 +134,7 @@ describe('/quota-admin report', () => {
         guild,
         user,
         name: 'imagine',
-        options: [
-          { name: 'prompt', type: 3, value: 'a kite' },
-          { name: 'model', type: 3, value: 'dall-e-2' },
-          { name: 'size', type: 3, value: '256x256' },
-          { name: 'count', type: 4, value: count },
-        ],
+        options: smallImageOptions('a kite', count),
       });
       await discord.world.until(
         () => discord.world.messages.get(imagine.originalMessageId ?? '')?.embeds.length,
