@@ -22,84 +22,63 @@ export const createPrometheusMetrics = (): PrometheusMetrics => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: metricPrefix });
   const registers = [registry];
-  const name = (suffix: string) => metricPrefix + suffix;
+  const counter = <Label extends string>(
+    suffix: string,
+    help: string,
+    labelNames: readonly Label[] = [],
+  ) => new Counter({ name: metricPrefix + suffix, help, labelNames, registers });
+  const gauge = (suffix: string, help: string) =>
+    new Gauge({ name: metricPrefix + suffix, help, registers });
+  const histogram = (suffix: string, help: string, buckets: number[]) =>
+    new Histogram({
+      name: metricPrefix + suffix,
+      help,
+      labelNames: ['model', 'platform'] as const,
+      buckets,
+      registers,
+    });
 
-  const jobs = new Counter({
-    name: name('jobs_total'),
-    help: 'Jobs by how they ended: delivered, failed, cancelled, or refused at submit',
-    labelNames: ['outcome', 'model', 'platform'] as const,
-    registers,
-  });
-  const failures = new Counter({
-    name: name('job_failures_total'),
-    help: 'Failed jobs by reason',
-    labelNames: ['reason'] as const,
-    registers,
-  });
-  const waiting = new Gauge({
-    name: name('jobs_waiting'),
-    help: 'Jobs queued for their turn',
-    registers,
-  });
-  const running = new Gauge({
-    name: name('jobs_running'),
-    help: 'Jobs running against the Images API',
-    registers,
-  });
-  const waited = new Histogram({
-    name: name('job_wait_seconds'),
-    help: 'Time from submit to start',
-    labelNames: ['model', 'platform'] as const,
-    buckets: waitBuckets,
-    registers,
-  });
-  const ran = new Histogram({
-    name: name('job_run_seconds'),
-    help: 'Time from start to the job ending, retries included',
-    labelNames: ['model', 'platform'] as const,
-    buckets: runBuckets,
-    registers,
-  });
-  const refusals = new Counter({
-    name: name('refusals_total'),
-    help: 'Requests refused, by kind (quota, pending caps, options, content policy)',
-    labelNames: ['kind'] as const,
-    registers,
-  });
-  const upstream = new Counter({
-    name: name('upstream_requests_total'),
-    help: 'Images API attempts by HTTP status ("none" when no answer came)',
-    labelNames: ['status'] as const,
-    registers,
-  });
-  const retries = new Counter({
-    name: name('upstream_retries_total'),
-    help: 'Images API attempts that were retries',
-    registers,
-  });
-  const rateLimited = new Counter({
-    name: name('upstream_rate_limited_total'),
-    help: 'Images API attempts answered 429',
-    registers,
-  });
-  const tokens = new Counter({
-    name: name('tokens_total'),
-    help: 'Tokens reported by the Images API, by model and direction (in, out)',
-    labelNames: ['model', 'direction'] as const,
-    registers,
-  });
-  const cost = new Counter({
-    name: name('cost_usd_total'),
-    help: 'Estimated cost of delivered jobs in US dollars, by model',
-    labelNames: ['model'] as const,
-    registers,
-  });
-  const restErrors = new Counter({
-    name: name('platform_rest_errors_total'),
-    help: 'Chat platform REST calls answered with an error status ("none" when no answer came)',
-    labelNames: ['platform', 'status'] as const,
-    registers,
-  });
+  const jobs = counter(
+    'jobs_total',
+    'Jobs by how they ended: delivered, failed, cancelled, or refused at submit',
+    ['outcome', 'model', 'platform'],
+  );
+  const failures = counter('job_failures_total', 'Failed jobs by reason', ['reason']);
+  const waiting = gauge('jobs_waiting', 'Jobs queued for their turn');
+  const running = gauge('jobs_running', 'Jobs running against the Images API');
+  const waited = histogram('job_wait_seconds', 'Time from submit to start', waitBuckets);
+  const ran = histogram(
+    'job_run_seconds',
+    'Time from start to the job ending, retries included',
+    runBuckets,
+  );
+  const refusals = counter(
+    'refusals_total',
+    'Requests refused, by kind (quota, budget, pending caps, options, content policy)',
+    ['kind'],
+  );
+  const upstream = counter(
+    'upstream_requests_total',
+    'Images API attempts by HTTP status ("none" when no answer came)',
+    ['status'],
+  );
+  const retries = counter('upstream_retries_total', 'Images API attempts that were retries');
+  const rateLimited = counter('upstream_rate_limited_total', 'Images API attempts answered 429');
+  const tokens = counter(
+    'tokens_total',
+    'Tokens reported by the Images API, by model and direction (in, out)',
+    ['model', 'direction'],
+  );
+  const cost = counter(
+    'cost_usd_total',
+    'Estimated cost of delivered jobs in US dollars, by model',
+    ['model'],
+  );
+  const restErrors = counter(
+    'platform_rest_errors_total',
+    'Chat platform REST calls answered with an error status ("none" when no answer came)',
+    ['platform', 'status'],
+  );
 
   const statusLabel = (status: number | undefined) =>
     status === undefined ? 'none' : String(status);
