@@ -25,6 +25,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 COPY commands ./commands
+# `register` (slash commands) and `imagine` (a one-off generation, to check a key) run from the image.
+COPY scripts/register.ts scripts/imagine.ts ./scripts/
 # The SQLite store's directory, writable by the bot; mount a volume here to keep it.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME ["/app/data"]
