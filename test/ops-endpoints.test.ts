@@ -43,7 +43,7 @@ const series = (name: string, labels: Record<string, string> = {}) => {
 };
 
 describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
-  it('/metrics moves by exactly a delivered, a refused and a failed job', async () => {
+  it('/metrics moves by exactly a delivered, a refused and a failed job, and counts a Discord REST error', async () => {
     const api = closeLater(await startFakeImagesApi({ apiKey: key }), (fake) => fake.close());
     const discord = closeLater(await startFakeDiscord({ token: discordToken }), (fake) =>
       fake.close(),
@@ -133,6 +133,31 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
     });
     expect(afterFailed.get(series('imagine_jobs_waiting'))).toBe(0);
     expect(afterFailed.get(series('imagine_jobs_running'))).toBe(0);
+
+    // Discord answers one edit of a result with 503; discord.js retries it and the job is delivered.
+    discord.injectFault({
+      method: 'PATCH',
+      path: /\/messages\/@original$/,
+      fault: { kind: 'serverError', status: 503 },
+      times: 1,
+    });
+    const retried = discord.runCommand({
+      guild,
+      user: discord.addUser('sora'),
+      name: 'imagine',
+      options: smallImageOptions('a tide'),
+    });
+    await discord.world.until(
+      () => discord.world.messages.get(retried.originalMessageId ?? '')?.attachments.length,
+      'the image delivered after the retry',
+      15_000,
+    );
+    const afterRestError = await scrape(port);
+    expect(discord.faults).toHaveLength(1);
+    expect(movedSeries(afterFailed, afterRestError)).toMatchObject({
+      [series('imagine_platform_rest_errors_total', { platform: 'discord', status: '503' })]: 1,
+      [series('imagine_jobs_total', { outcome: 'delivered', ...dalle })]: 1,
+    });
 
     const text = await get(port, '/metrics');
     expect(text.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
