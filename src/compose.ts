@@ -1,6 +1,7 @@
 /**
  * The composition root's one wiring of the core: the store, the quotas, the result archive, the
- * Images client and the generation service over each platform's reporter. `bot.ts` calls it with
+ * job journal, the Images client and the generation service over each platform's reporter; then
+ * the jobs a restart interrupted are resumed. `bot.ts` calls it with
  * the configuration, the test harnesses with their fakes' addresses, so both run the same wiring.
  */
 import { shippedPrices, type PriceTable } from '#core/cost/price-table.js';
@@ -17,6 +18,7 @@ import type { ResultArchive } from '#core/result-archive.js';
 import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
 import type { GenerationService } from '#core/service-api.js';
 import { openStore, type Store } from '#store/open-store.js';
+import { createJobJournal } from '#store/job-journal.js';
 import { createResultArchive } from '#store/results.js';
 
 export interface CoreSettings {
@@ -70,12 +72,17 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     catalogue: settings.catalogue,
     defaultModel: settings.defaultModel,
     queue: settings.queue,
+    journal: createJobJournal(store.kv, (key, problem) =>
+      logger.warn({ key, problem }, 'dropped a damaged job record from the journal'),
+    ),
     reporters: settings.reporters(archive),
     userSalt: settings.userSalt,
     logger: logger.child({ component: 'service' }),
     observe: (job, event) => meter.observe(job, event),
     ...settings.service,
   });
+  // Jobs acknowledged before a restart continue before anything new arrives.
+  await generation.resume();
   const service = meteredService(generation, metrics);
   return {
     store,

@@ -48,7 +48,7 @@ const reasons: FailureReason[] = [
   'timeout',
   'upstream',
   'deadline',
-  'shutdown',
+  'undeliverable',
   'internal',
 ];
 

@@ -120,6 +120,13 @@ describe('Prometheus metrics', () => {
     meter.observe(job('c'), cancelled);
     meter.observe(job('c'), { type: 'queued', position: 3 });
     expect(await gauges()).toEqual([0, 2]);
+    // A shutdown suspends a running and a waiting job: they leave the gauges, to end after a restart.
+    meter.observe(job('d'), { type: 'queued', position: 1 });
+    meter.observe(job('e'), { type: 'queued', position: 2 });
+    meter.observe(job('d'), { type: 'started' });
+    expect(await gauges()).toEqual([1, 3]);
+    meter.observe(job('d'), { type: 'suspended' });
+    meter.observe(job('e'), { type: 'suspended' });
     clock = 12_500;
     meter.observe(job('a'), failed);
     meter.observe(job('b'), cancelled);
@@ -127,9 +134,10 @@ describe('Prometheus metrics', () => {
 
     const after = await snapshot(registry);
     const labels = 'model="dall-e-2",platform="discord"';
-    expect(after.get(`imagine_job_wait_seconds_count{${labels}}`)).toBe(2);
-    // Both started at 10 s, a second after they were submitted, and ended at 12.5 s.
-    expect(after.get(`imagine_job_wait_seconds_sum{${labels}}`)).toBe(2);
+    expect(after.get(`imagine_job_wait_seconds_count{${labels}}`)).toBe(3);
+    // a, b and d started at 10 s, a second after they were submitted; a and b ended at 12.5 s.
+    expect(after.get(`imagine_job_wait_seconds_sum{${labels}}`)).toBe(3);
+    expect(after.get(`imagine_job_run_seconds_count{${labels}}`)).toBe(2);
     expect(after.get(`imagine_job_run_seconds_sum{${labels}}`)).toBe(5);
     expect(after.get(`imagine_jobs_total{outcome="cancelled",${labels}}`)).toBe(2);
     expect(after.get(`imagine_jobs_total{outcome="failed",${labels}}`)).toBe(1);

@@ -21,7 +21,7 @@ const exitCode = () => {
 };
 
 describe('shutdown on a signal', () => {
-  it('shuts the service down (refunding queued jobs), then closes the store, then exits 0', async () => {
+  it('shuts the service down (suspending queued jobs), then closes the store, then exits 0', async () => {
     const harness = await startHarness({
       queue: { concurrency: 1, shutdownGraceMs: 5_000 },
       api: { latencyMs: 1_000 },
@@ -53,11 +53,9 @@ describe('shutdown on a signal', () => {
     expect(await exited).toBe(0);
     expect(closed).toEqual(['store', 'gateway']);
     expect(reporter.typesOf(running.job.id)).toEqual(['queued', 'started', 'completed']);
-    expect(reporter.eventsOf(queued.job.id).at(-1)).toEqual({
-      type: 'failed',
-      failure: { reason: 'shutdown' },
-    });
-    expect((await service.standing('g1', 'u2')).user.used).toBe(0);
+    expect(reporter.eventsOf(queued.job.id).at(-1)).toEqual({ type: 'suspended' });
+    // Suspended, not refunded: it resumes at the next start.
+    expect((await service.standing('g1', 'u2')).user.used).toBe(2);
   });
 
   it('still closes the rest when one closeable fails, and exits 1', async () => {
@@ -86,7 +84,7 @@ describe('shutdown on a signal', () => {
     expect(closed).toEqual(['second']);
   });
 
-  it('exits 1 at once on a second signal while the first is still shutting down', async () => {
+  it('exits 1 at once on a second signal after the first, past the window for copies', async () => {
     const harness = await startHarness({
       queue: { shutdownGraceMs: 5_000 },
       api: { latencyMs: 1_000 },
@@ -107,6 +105,7 @@ describe('shutdown on a signal', () => {
     });
     uninstall = installShutdownHandlers(harness.service, [], watching, {
       signals: ['SIGUSR2'],
+      repeatWindowMs: 0,
       exit: (code) => {
         codes.push(code);
         second(code);
@@ -117,5 +116,31 @@ describe('shutdown on a signal', () => {
     process.kill(process.pid, 'SIGUSR2');
     expect(await secondExit).toBe(1);
     expect(codes).toEqual([1]);
+  });
+
+  it('takes copies of one signal that arrive together (group and npm) as one orderly stop', async () => {
+    const harness = await startHarness({
+      queue: { shutdownGraceMs: 5_000 },
+      api: { latencyMs: 300 },
+    });
+    const { job } = await harness.service.submit(
+      smallRequest('finishes'),
+      requester('g1', 'u1'),
+      delivery,
+    );
+    const codes: number[] = [];
+    const { exited, exit } = exitCode();
+    uninstall = installShutdownHandlers(harness.service, [], logger, {
+      signals: ['SIGUSR2'],
+      exit: (code) => {
+        codes.push(code);
+        exit(code);
+      },
+    });
+    process.kill(process.pid, 'SIGUSR2');
+    process.kill(process.pid, 'SIGUSR2');
+    expect(await exited).toBe(0);
+    expect(codes).toEqual([0]);
+    expect(harness.reporter.typesOf(job.id)).toEqual(['queued', 'started', 'completed']);
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { UserError } from '#core/errors.js';
 import { delivery, requester, smallRequest } from './support/service-harness.js';
 import { harnessPerTest } from './support/harness-per-test.js';
+import { makeTempDir } from './support/tmp.js';
 
 const start = harnessPerTest({ quota: { userLimit: 20, guildLimit: 100 } });
 
@@ -111,7 +113,7 @@ describe('the job deadline', () => {
 });
 
 describe('shutdown', () => {
-  it('lets the running job finish, refunds and reports every queued one, and refuses new work', async () => {
+  it('lets the running job finish, suspends every queued one with its hold, and refuses new work', async () => {
     const { service, reporter, api } = await start({
       queue: { concurrency: 1, shutdownGraceMs: 5_000 },
       // Long enough that the other two are surely still waiting when shutdown begins.
@@ -126,16 +128,14 @@ describe('shutdown', () => {
     await service.shutdown();
     expect(reporter.typesOf(running.job.id)).toEqual(['queued', 'started', 'completed']);
     for (const { job } of queued) {
-      expect(reporter.eventsOf(job.id).at(-1)).toEqual({
-        type: 'failed',
-        failure: { reason: 'shutdown' },
-      });
+      expect(reporter.eventsOf(job.id).at(-1)).toEqual({ type: 'suspended' });
       expect(reporter.typesOf(job.id)).not.toContain('started');
     }
     expect(api.requests.map((request) => request.body?.prompt)).toEqual(['running']);
     expect((await service.standing('g1', 'u1')).user.used).toBe(1);
-    expect((await service.standing('g1', 'u2')).user.used).toBe(0);
-    expect((await service.standing('g2', 'u3')).user.used).toBe(0);
+    // Still held, not spent: the jobs run at the next start, or lapse at their deadline.
+    expect((await service.standing('g1', 'u2')).user.used).toBe(2);
+    expect((await service.standing('g2', 'u3')).user.used).toBe(3);
 
     const refusal = await service
       .submit(smallRequest('late'), requester('g1', 'u1'), delivery)
@@ -143,7 +143,7 @@ describe('shutdown', () => {
     expect(identifierOf(refusal)).toBe('shuttingDown');
   });
 
-  it('aborts a running job that outlasts the grace period, and refunds it', async () => {
+  it('suspends a running job that outlasts the grace period instead of refunding it', async () => {
     const { service, reporter } = await start({
       queue: { shutdownGraceMs: 100 },
       api: { latencyMs: 5_000 },
@@ -155,10 +155,79 @@ describe('shutdown', () => {
     );
     await reporter.next(job.id, 'started');
     await service.shutdown();
-    expect(reporter.eventsOf(job.id).at(-1)).toEqual({
-      type: 'failed',
-      failure: { reason: 'shutdown' },
+    expect(reporter.eventsOf(job.id).at(-1)).toEqual({ type: 'suspended' });
+    expect((await service.standing('g1', 'u1')).user.used).toBe(2);
+  });
+});
+
+describe('a restart on the same SQLite file', () => {
+  it('resumes suspended jobs in order, running again the one cut off, each charged once', async () => {
+    const storeUrl = `sqlite://${join(await makeTempDir('resume-'), 'bot.sqlite')}`;
+    const quota = { userLimit: 10, guildLimit: 100 };
+    const first = await start({
+      storeUrl,
+      quota,
+      queue: { concurrency: 1, shutdownGraceMs: 100 },
+      api: { latencyMs: 2_000 },
     });
-    expect((await service.standing('g1', 'u1')).user.used).toBe(0);
+    const cutOff = await first.service.submit(
+      smallRequest('cut off', 2),
+      requester('g1', 'u1'),
+      delivery,
+    );
+    const waiting = [
+      await first.service.submit(smallRequest('waiting a'), requester('g1', 'u2'), delivery),
+      await first.service.submit(smallRequest('waiting b', 3), requester('g2', 'u3'), delivery),
+    ];
+    await first.reporter.next(cutOff.job.id, 'started');
+    await first.close();
+
+    const second = await start({ storeUrl, quota });
+    const ids = [cutOff, ...waiting].map(({ job }) => job.id);
+    for (const id of ids) expect((await second.reporter.ending(id)).type).toBe('completed');
+    expect(
+      second.reporter.recorded
+        .filter(({ event }) => event.type === 'queued')
+        .map(({ job }) => job.id),
+    ).toEqual(ids);
+    expect(second.api.requests.map((request) => request.body?.prompt)).toEqual([
+      'cut off',
+      'waiting a',
+      'waiting b',
+    ]);
+    expect((await second.service.standing('g1', 'u1')).user.used).toBe(2);
+    expect((await second.service.standing('g1', 'u2')).user.used).toBe(1);
+    expect((await second.service.standing('g2', 'u3')).user.used).toBe(3);
+
+    // Ended jobs leave the journal: a third start has nothing to resume.
+    await second.close();
+    const third = await start({ storeUrl, quota });
+    expect(await third.service.resume()).toEqual({ resumed: 0, expired: 0 });
+  });
+
+  it('refunds a job whose deadline passed while the bot was down, and tells its owner', async () => {
+    const storeUrl = `sqlite://${join(await makeTempDir('resume-late-'), 'bot.sqlite')}`;
+    const first = await start({
+      storeUrl,
+      queue: { concurrency: 1, shutdownGraceMs: 100 },
+      api: { latencyMs: 2_000 },
+    });
+    await first.service.submit(smallRequest('running'), requester('g1', 'u1'), delivery);
+    const late = await first.service.submit(
+      smallRequest('late', 2),
+      requester('g1', 'u2'),
+      delivery,
+    );
+    await first.close();
+
+    // Back after the job deadline (10 s in these tests).
+    const later = { now: () => Date.now() + 60_000 };
+    const second = await start({ storeUrl, service: { clock: later } });
+    expect(await second.reporter.ending(late.job.id)).toEqual({
+      type: 'failed',
+      failure: { reason: 'deadline' },
+    });
+    expect(second.api.requests).toHaveLength(0);
+    expect((await second.service.standing('g1', 'u2')).user.used).toBe(0);
   });
 });

@@ -169,8 +169,8 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
     expectNoSecret(bot.stdout() + bot.stderr());
   });
 
-  it('on SIGTERM finishes the running job, reports the waiting ones as stopped by the shutdown, refunds them and exits 0', async () => {
-    const graceMs = 8_000;
+  /** A Discord guild with one member whose job runs long, and three whose jobs wait behind it. */
+  const startBusyBot = async (options: { graceMs: number; via?: 'node' | 'npm' }) => {
     const api = await startFakeImagesApi({ apiKey: secrets.IMAGES_API_KEY });
     // Long enough for the others to queue behind it on a busy runner, well inside the grace period.
     api.failNext(1, { type: 'latency', ms: 4_000 });
@@ -180,19 +180,17 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
     const owner = discord.addUser('mina');
     const guild = discord.addGuild('Garden', owner);
     const waiting = ['jun', 'sora', 'hana'].map((name) => discord.addUser(name));
-    const storeUrl = freshStoreUrl();
     const variables = {
       IMAGES_API_KEY: secrets.IMAGES_API_KEY,
       IMAGES_API_BASE_URL: api.baseUrl,
-      STORE_URL: storeUrl,
-      LOG_LEVEL: 'info',
+      STORE_URL: freshStoreUrl(),
+      LOG_LEVEL: 'debug',
       QUEUE_CONCURRENCY: '1',
-      QUEUE_SHUTDOWN_GRACE_MS: String(graceMs),
+      QUEUE_SHUTDOWN_GRACE_MS: String(options.graceMs),
       DISCORD_TOKEN: secrets.DISCORD_TOKEN,
       DISCORD_API_BASE_URL: discord.restApi,
     };
-
-    const bot = startBotProcess(variables);
+    const bot = startBotProcess(variables, { via: options.via ?? 'node' });
     await bot.waitForLog('the bot to be running', isRunning);
     const runningJob = discord.runCommand({
       guild,
@@ -226,29 +224,120 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
       'every waiting job to show its queue position',
       10_000,
     );
+    expect(upstreamFor(api, 'the one that runs')?.images, 'answered before the stop').toEqual([]);
+    return { api, discord, guild, owner, waiting, variables, bot, runningJob, queuedJobs };
+  };
 
-    expect(upstreamFor(api, 'the one that runs')?.images, 'answered before SIGTERM').toEqual([]);
-    bot.signal('SIGTERM');
-    // Bounded: the grace period for the running job, plus closing the platforms and the store.
-    expect(await bot.exit(graceMs + 10_000), bot.troubles()).toEqual({ code: 0, signal: null });
+  type BusyBot = Awaited<ReturnType<typeof startBusyBot>>;
 
-    const delivered = shownOn(discord, runningJob.id);
-    expect(delivered?.attachments.map((attachment) => attachment.bytes)).toEqual(
-      upstreamFor(api, 'the one that runs')?.images,
-    );
-    expect(api.requests).toHaveLength(1);
-    const stoppedByShutdown = english.failure({ reason: 'shutdown' });
-    for (const job of queuedJobs)
-      expect(shownOn(discord, job.id)?.history.at(-1)?.content).toContain(stoppedByShutdown);
+  /** Every job of the busy bot shows its own images, and upstream made each job's images once. */
+  const expectEachDeliveredOnce = async (busy: BusyBot, prompts: readonly string[]) => {
+    for (const [index, job] of [busy.runningJob, ...busy.queuedJobs].entries()) {
+      const prompt = prompts[index]!;
+      const shown = await busy.discord.world.until(
+        () => {
+          const message = shownOn(busy.discord, job.id);
+          return message !== undefined && message.attachments.length > 0 && message;
+        },
+        `the images of "${prompt}"`,
+        20_000,
+      );
+      // The last request for it is the one whose answer was awaited (a killed process's is not).
+      const answered = busy.api.requests.filter((request) => request.body?.prompt === prompt);
+      expect(shown.attachments.map((attachment) => attachment.bytes)).toEqual(
+        answered.at(-1)?.images,
+      );
+      // One result message per job: the interaction's reply, no second copy anywhere.
+      const copies = [...busy.discord.world.messages.values()].filter(
+        (message) => message.attachments.length > 0 && message.embeds[0]?.description === prompt,
+      );
+      expect(copies, prompt).toHaveLength(1);
+    }
+  };
 
-    // Reopened as the next start would: only the delivered images count, the waiting holds are gone.
-    const store = await openStore(storeUrl);
+  /** Reopens the store as the next start would, and reads each member's images used. */
+  const usedImages = async (busy: BusyBot) => {
+    const store = await openStore(busy.variables.STORE_URL);
     closers.push(() => store.close());
-    const quotas = createQuotas({ ledger: store.ledger, defaults: parseConfig(variables).quota });
-    const ownerStanding = await quotas.standing(guild.id, owner.id);
-    expect(ownerStanding.guild.used).toBe(2);
-    expect(ownerStanding.user.used).toBe(2);
-    for (const user of waiting)
-      expect((await quotas.standing(guild.id, user.id)).user.used).toBe(0);
+    const quotas = createQuotas({
+      ledger: store.ledger,
+      defaults: parseConfig(busy.variables).quota,
+    });
+    return Promise.all(
+      [busy.owner, ...busy.waiting].map(
+        async (user) => (await quotas.standing(busy.guild.id, user.id)).user.used,
+      ),
+    );
+  };
+
+  const prompts = ['the one that runs', 'waiting 1', 'waiting 2', 'waiting 3'];
+
+  it('on SIGTERM finishes the running job, keeps the waiting ones queued, and runs them at the next start, each charged once', async () => {
+    const graceMs = 8_000;
+    const busy = await startBusyBot({ graceMs });
+
+    busy.bot.signal('SIGTERM');
+    // Bounded: the grace period for the running job, plus closing the platforms and the store.
+    expect(await busy.bot.exit(graceMs + 10_000), busy.bot.troubles()).toEqual({
+      code: 0,
+      signal: null,
+    });
+    expect(shownOn(busy.discord, busy.runningJob.id)?.attachments).toHaveLength(2);
+    for (const job of busy.queuedJobs)
+      expect(shownOn(busy.discord, job.id)?.content).toContain(english.suspended());
+    expect(busy.api.requests).toHaveLength(1);
+
+    const next = startBotProcess(busy.variables);
+    await next.waitForLog('the bot to be running', isRunning);
+    await expectEachDeliveredOnce(busy, prompts);
+    next.signal('SIGTERM');
+    expect(await next.exit(), next.troubles()).toEqual({ code: 0, signal: null });
+    expect(await usedImages(busy)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('after kill -9 with jobs running and waiting, the next start delivers every one once, charged once', async () => {
+    const busy = await startBusyBot({ graceMs: 8_000 });
+
+    busy.bot.signalGroup('SIGKILL');
+    expect(await busy.bot.exit()).toEqual({ code: null, signal: 'SIGKILL' });
+    for (const job of busy.queuedJobs)
+      expect(shownOn(busy.discord, job.id)?.attachments ?? []).toHaveLength(0);
+
+    const next = startBotProcess(busy.variables);
+    await next.waitForLog('the bot to be running', isRunning);
+    await expectEachDeliveredOnce(busy, prompts);
+    // The job cut off mid-call was asked again: upstream saw it twice, answered it once.
+    expect(busy.api.requests.filter((request) => request.body?.prompt === prompts[0])).toHaveLength(
+      2,
+    );
+    next.signal('SIGTERM');
+    expect(await next.exit(), next.troubles()).toEqual({ code: 0, signal: null });
+    expect(await usedImages(busy)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('takes SIGTERM to the process group of `npm start` as one orderly stop', async () => {
+    const busy = await startBusyBot({ graceMs: 8_000, via: 'npm' });
+
+    busy.bot.signalGroup('SIGTERM');
+    // npm itself ends on the signal at once; its end is seen once the bot, holding its output, has.
+    await busy.bot.exit(18_000);
+    const lines = parseLogLines(busy.bot.stdout());
+    expect(lines.filter((line) => line.msg === 'shutting down')).toHaveLength(1);
+    expect(lines.some((line) => line.msg === 'second signal: exiting without waiting')).toBe(false);
+    expect(lines.at(-1)?.msg, busy.bot.troubles()).toBe('shut down');
+    // The running job was finished and delivered, not abandoned.
+    expect(shownOn(busy.discord, busy.runningJob.id)?.attachments).toHaveLength(2);
+  });
+
+  it('takes SIGTERM sent to npm alone as the same orderly stop', async () => {
+    const busy = await startBusyBot({ graceMs: 8_000, via: 'npm' });
+
+    busy.bot.signal('SIGTERM');
+    // npm ends without passing the signal on; the bot notices it is orphaned and stops in order.
+    await busy.bot.exit(18_000);
+    const lines = parseLogLines(busy.bot.stdout());
+    expect(lines.filter((line) => line.msg === 'shutting down')).toHaveLength(1);
+    expect(lines.at(-1)?.msg, busy.bot.troubles()).toBe('shut down');
+    expect(shownOn(busy.discord, busy.runningJob.id)?.attachments).toHaveLength(2);
   });
 });

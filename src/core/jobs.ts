@@ -26,7 +26,6 @@ export type FailureReason =
   | 'timeout'
   | 'upstream'
   | 'deadline'
-  | 'shutdown'
   | 'undeliverable'
   | 'internal';
 
@@ -50,13 +49,18 @@ export type JobEvent =
       quota: QuotaStanding;
     }
   | { type: 'failed'; failure: JobFailure }
-  | { type: 'cancelled'; byUserId: string };
+  | { type: 'cancelled'; byUserId: string }
+  /** This process stops before the job ended; the job keeps its place and resumes at the next start. */
+  | { type: 'suspended' };
 
 /** Events that only show progress: a newer one of these makes an older undelivered one moot. */
 export type ProgressEvent = Extract<JobEvent, { type: 'queued' | 'started' | 'partial' }>;
 export type CompletedEvent = Extract<JobEvent, { type: 'completed' }>;
+export type SuspendedEvent = Extract<JobEvent, { type: 'suspended' }>;
 /** The one event that ends a job. */
-export type FinalEvent = Exclude<JobEvent, ProgressEvent>;
+export type FinalEvent = Exclude<JobEvent, ProgressEvent | SuspendedEvent>;
+/** The last event one process delivers for a job: its ending, or its suspension at shutdown. */
+export type LastEvent = FinalEvent | SuspendedEvent;
 
 export const isProgress = (event: JobEvent): event is ProgressEvent =>
   event.type === 'queued' || event.type === 'started' || event.type === 'partial';

@@ -7,7 +7,7 @@
 import { actualMicros } from './cost/estimate.js';
 import type { PriceTable } from './cost/price-table.js';
 import { isUserError } from './errors.js';
-import type { Job, JobEvent } from './jobs.js';
+import type { Job, JobEvent, LastEvent } from './jobs.js';
 import type { JobLabels, Metrics } from './metrics.js';
 import type { GenerationService } from './service-api.js';
 
@@ -63,11 +63,7 @@ export class JobMeter {
     }
   }
 
-  #end(
-    job: Job,
-    event: Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>,
-    tracked: Tracked,
-  ): void {
+  #end(job: Job, event: LastEvent, tracked: Tracked): void {
     const { metrics } = this;
     const labels = labelsOf(job);
     // A job that ended before its place was reported is remembered until that report comes.
@@ -77,8 +73,10 @@ export class JobMeter {
       if (tracked.queued) metrics.waiting(-1);
     } else {
       metrics.running(-1);
-      metrics.ran((this.now() - tracked.startedAt) / 1000, labels);
+      // A suspended job did not finish here: it runs again, and is measured, after the restart.
+      if (event.type !== 'suspended') metrics.ran((this.now() - tracked.startedAt) / 1000, labels);
     }
+    if (event.type === 'suspended') return;
     if (event.type === 'completed') {
       metrics.jobEnded('delivered', labels);
       const { usage } = event;

@@ -39,6 +39,15 @@ export interface GenerationService {
   cancel(jobId: string, by: { userId: string; isAdmin: boolean }): Promise<void>;
   standing(guildId: string, userId: string): Promise<QuotaStanding>;
   readonly quotaAdmin: QuotaAdmin;
-  /** Stops taking work, lets running jobs finish within the grace period, refunds and reports the rest. */
+  /**
+   * Takes up every job the journal holds from before a restart, in the order they were submitted:
+   * each runs again (its quota hold is still there, so it is charged once), or, past its deadline,
+   * is refunded and its owner told.
+   */
+  resume(): Promise<{ resumed: number; expired: number }>;
+  /**
+   * Stops taking work and lets running jobs finish within the grace period. Jobs still waiting, or
+   * running past it, are suspended: their owners are told, and they resume at the next start.
+   */
   shutdown(): Promise<void>;
 }

@@ -15,10 +15,10 @@ import { hashUser } from './images/user-hash.js';
 import {
   isProgress,
   UndeliverableError,
-  type FinalEvent,
   type Job,
   type JobEvent,
   type JobReporter,
+  type LastEvent,
 } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
 import type { ModelCatalogue } from './models.js';
@@ -105,13 +105,16 @@ class Service implements GenerationService {
     let position: number;
     let line: JobLine;
     try {
-      // Shutdown may have begun while the quota store answered; a job queued now would never run.
+      // Recorded before anyone is told it is queued: from here on a restart resumes it.
+      await this.#options.journal.record(job);
+      // Shutdown may have begun while the store answered; a job queued now would never run.
       this.#refuseWhenShuttingDown();
       line = this.#track(job);
       position = await this.#queue.enqueue(job);
     } catch (error) {
       this.#untrack(job.id);
       await this.#refund(job);
+      await this.#forget(job);
       throw error;
     }
     // Opened through the job's own line, not a lookup: a job that ended before its submitter
@@ -133,6 +136,31 @@ class Service implements GenerationService {
     await this.#queue.withdraw(jobId, { kind: 'cancelled', byUserId: by.userId });
   }
 
+  async resume(): Promise<{ resumed: number; expired: number }> {
+    const jobs = await this.#options.journal.unfinished();
+    let expired = 0;
+    for (const job of jobs) {
+      const line = this.#track(job);
+      if (job.deadlineAt <= this.#clock.now()) {
+        // Its hold lapsed with the deadline; the refund only makes that explicit.
+        expired += 1;
+        line.open();
+        await this.#stop(job, { kind: 'deadline' });
+        continue;
+      }
+      try {
+        line.open(
+          this.#observed(job, { type: 'queued', position: await this.#queue.enqueue(job) }),
+        );
+      } catch (error) {
+        line.open();
+        await this.#stop(job, error);
+      }
+    }
+    this.#logger.info({ resumed: jobs.length - expired, expired }, 'resumed unfinished jobs');
+    return { resumed: jobs.length - expired, expired };
+  }
+
   standing(guildId: string, userId: string): Promise<QuotaStanding> {
     return this.#options.quotas.standing(guildId, userId, this.#clock.now());
   }
@@ -144,7 +172,7 @@ class Service implements GenerationService {
 
   async #windDown(): Promise<void> {
     const { shutdownGraceMs } = this.#options.queue;
-    this.#logger.info({ graceMs: shutdownGraceMs }, 'shutting down: refunding queued jobs');
+    this.#logger.info({ graceMs: shutdownGraceMs }, 'shutting down: waiting jobs stay queued');
     await this.#queue.drain({ kind: 'shutdown' });
     const grace = new AbortController();
     const finished = await Promise.race([
@@ -153,7 +181,9 @@ class Service implements GenerationService {
     ]);
     grace.abort();
     if (!finished) {
-      this.#logger.warn('shutdown grace period over: aborting running jobs');
+      this.#logger.warn(
+        'shutdown grace period over: running jobs will run again at the next start',
+      );
       await this.#queue.abortRunning({ kind: 'shutdown' });
     }
     await this.#queue.onIdle();
@@ -195,14 +225,18 @@ class Service implements GenerationService {
     }
   }
 
-  /** Ends a job that did not succeed: refund first, so the requester is told only once it holds. */
+  /**
+   * Ends a job that did not succeed: refund first, so the requester is told only once it holds.
+   * A shutdown only suspends it: it keeps its hold and its record, and resumes at the next start.
+   */
   async #stop(job: Job, reason: unknown): Promise<void> {
     if (!this.#active.has(job.id)) return;
-    await this.#refund(job);
-    await this.#end(job, this.#endingOf(job, reason));
+    const ending = this.#endingOf(job, reason);
+    if (ending.type !== 'suspended') await this.#refund(job);
+    await this.#end(job, ending);
   }
 
-  #endingOf(job: Job, reason: unknown): FinalEvent {
+  #endingOf(job: Job, reason: unknown): LastEvent {
     if (isStopReason(reason)) {
       this.#logger.info({ jobId: job.id, stop: reason.kind }, 'job stopped');
       return stopEvent(reason);
@@ -223,18 +257,34 @@ class Service implements GenerationService {
     return { type: 'failed', failure: { reason: 'internal', incidentId } };
   }
 
-  /** Delivers the job's last event and forgets it; a second ending for the same job is ignored. */
-  async #end(job: Job, ending: FinalEvent): Promise<void> {
+  /**
+   * Delivers the job's last event here and stops tracking it; a second one is ignored. An ended
+   * job leaves the journal once its ending is delivered; a suspended one stays for the next start.
+   */
+  async #end(job: Job, ending: LastEvent): Promise<void> {
     const active = this.#active.get(job.id);
     if (active === undefined) return;
     this.#untrack(job.id);
     await active.line.end(this.#observed(job, ending));
+    if (ending.type !== 'suspended') await this.#forget(job);
   }
 
   /** Shows the observer (metrics) each event as it happens, before progress is coalesced. */
   #observed<Event extends JobEvent>(job: Job, event: Event): Event {
     this.#options.observe?.(job, event);
     return event;
+  }
+
+  async #forget(job: Job): Promise<void> {
+    try {
+      await this.#options.journal.forget(job.id);
+    } catch (error) {
+      // Left in the journal, the job is resumed at the next start and ends there, past its deadline.
+      this.#logger.error(
+        { jobId: job.id, err: error },
+        'could not remove an ended job from the journal',
+      );
+    }
   }
 
   async #refund(job: Job): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * Runs the bot as operators do (`npm start` runs `src/main.ts` through tsx) in a child process whose
- * environment the test controls completely, and watches what it prints and how it ends.
+ * Runs the bot as operators do (`npm start`, which runs `src/main.ts` on node with tsx's loader) in
+ * a child process whose environment the test controls completely, and watches what it prints and
+ * how it ends.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,7 +33,18 @@ export interface BotProcess {
   waitForLog(what: string, match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Resolves when the process has ended; rejects if that takes longer than `timeoutMs` (20 s by default). */
   exit(timeoutMs?: number): Promise<Exit>;
+  /** Sends `signal` to the process started (node itself, or npm with `via: 'npm'`). */
   signal(signal: NodeJS.Signals): void;
+  /** Sends `signal` to the whole process group, as systemd and a terminal's Ctrl-C do. */
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+export interface StartOptions {
+  /**
+   * `node`: `node --import tsx src/main.ts`, what `npm start` runs; `npm`: `npm start` itself.
+   * Either way the child leads its own process group. @default 'node'
+   */
+  via?: 'node' | 'npm';
 }
 
 /**
@@ -69,19 +81,35 @@ export const parseLogLines = (stdout: string): LogLine[] =>
 
 const running = new Set<ChildProcessWithoutNullStreams>();
 
+const killGroup = (pid: number, signal: NodeJS.Signals) => {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+};
+
 // A failed test must not leave a bot running (it would hold the fakes' sockets open).
 afterEach(async () => {
   for (const child of running) {
-    child.kill('SIGKILL');
-    await once(child, 'close');
+    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'close');
   }
 });
 
 /** Starts `src/main.ts` with exactly `variables` (see {@link botEnvironment}), from the repo root. */
-export const startBotProcess = (variables: Record<string, string>): BotProcess => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export const startBotProcess = (
+  variables: Record<string, string>,
+  options: StartOptions = {},
+): BotProcess => {
+  const [command, args] =
+    options.via === 'npm'
+      ? ['npm', ['start', '--silent']]
+      : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+  const child = spawn(command, args, {
     cwd: repo,
     env: botEnvironment(variables),
+    detached: true,
   });
   running.add(child);
   let stdout = '';
@@ -141,6 +169,9 @@ export const startBotProcess = (variables: Record<string, string>): BotProcess =
     exit: (timeoutMs = 20_000) => withTimeout('exit', timeoutMs, ended),
     signal: (signal) => {
       child.kill(signal);
+    },
+    signalGroup: (signal) => {
+      if (child.pid !== undefined) killGroup(child.pid, signal);
     },
   };
 };

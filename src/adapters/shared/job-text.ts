@@ -28,6 +28,8 @@ export const statusLine = (
       return messages.failure(event.failure);
     case 'cancelled':
       return messages.cancelled();
+    case 'suspended':
+      return messages.suspended();
   }
 };
 

@@ -37,6 +37,8 @@ export interface Messages {
   started(): string;
   preview(): string;
   cancelled(): string;
+  /** The bot stops for a restart before the job ended; the job resumes when it is back. */
+  suspended(): string;
   /** The settings line under a result, without the prompt (platforms quote the prompt their own way). */
   resultDetails(caption: ResultCaption): string;
   remaining(standing: QuotaStanding): string;
@@ -48,8 +50,6 @@ export interface Messages {
   resetDone(who: string | undefined): string;
   usage(usageLines: readonly string[]): string;
   resultExpired(): string;
-  /** The bot may not post where the command was given (a private channel it was not added to). */
-  cannotPostHere(): string;
   /** Images were made (and counted) but the platform refused them. */
   deliveryFailed(incidentId: string): string;
   /** A reply with files went to the user's direct messages (Slack). */
@@ -166,10 +166,8 @@ const english = (format: MessageFormat): Messages => {
           return 'The image service failed to produce the image. Nothing was charged; try again.';
         case 'deadline':
           return 'This request waited too long and was dropped. Nothing was charged; try again.';
-        case 'shutdown':
-          return 'The bot restarted before this request could run. Nothing was charged; please send it again.';
         case 'undeliverable':
-          return messages.cannotPostHere();
+          return "I can't post in this channel. Add the bot to it, then try again. This request was cancelled. Nothing was charged.";
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }
@@ -180,6 +178,8 @@ const english = (format: MessageFormat): Messages => {
     started: () => 'Generating…',
     preview: () => 'Generating… (preview)',
     cancelled: () => 'Cancelled. Nothing was charged.',
+    suspended: () =>
+      'The bot is restarting. This request keeps its place and continues when the bot is back; nothing has been charged yet.',
     resultDetails: (caption) =>
       [
         caption.model,
@@ -230,8 +230,6 @@ const english = (format: MessageFormat): Messages => {
     usage: (lines) => `Usage:\n${lines.join('\n')}`,
     resultExpired: () =>
       "That image's settings are no longer kept (results are remembered for 30 days).",
-    cannotPostHere: () =>
-      "I can't post in this channel. Add the bot to it, then try again; this request was cancelled and nothing was charged.",
     deliveryFailed: (incidentId) =>
       `The images were made but could not be posted here (error id ${incidentId}).`,
     sentPrivately: () => 'Sent to your direct messages with the bot.',
@@ -331,10 +329,8 @@ const korean = (format: MessageFormat): Messages => {
           return '이미지 서비스가 이미지를 만들지 못했습니다. 차감된 것은 없습니다. 다시 시도하세요.';
         case 'deadline':
           return '요청이 너무 오래 기다려 취소되었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
-        case 'shutdown':
-          return '요청이 실행되기 전에 봇이 다시 시작되었습니다. 차감된 것은 없습니다. 다시 보내 주세요.';
         case 'undeliverable':
-          return messages.cannotPostHere();
+          return '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.';
         case 'internal':
           return messages.unexpected(failure.incidentId ?? 'unknown');
       }
@@ -345,6 +341,8 @@ const korean = (format: MessageFormat): Messages => {
     started: () => '생성하는 중…',
     preview: () => '생성하는 중… (미리보기)',
     cancelled: () => '취소했습니다. 차감된 것은 없습니다.',
+    suspended: () =>
+      '봇이 다시 시작하는 중입니다. 이 요청은 순서를 유지하며 봇이 돌아오면 이어서 진행합니다. 아직 차감된 것은 없습니다.',
     resultDetails: (caption) =>
       [
         caption.model,
@@ -394,8 +392,6 @@ const korean = (format: MessageFormat): Messages => {
     usage: (lines) => `사용법:\n${lines.join('\n')}`,
     resultExpired: () =>
       '이 이미지의 설정은 더 이상 보관되지 않습니다 (결과는 30일 동안 기억합니다).',
-    cannotPostHere: () =>
-      '이 채널에는 글을 올릴 수 없습니다. 봇을 채널에 추가한 뒤 다시 시도하세요. 이 요청은 취소되었고 차감된 것은 없습니다.',
     deliveryFailed: (incidentId) =>
       `이미지는 만들었지만 이곳에 올리지 못했습니다 (오류 ID ${incidentId}).`,
     sentPrivately: () => '봇과의 개인 메시지로 보냈습니다.',

@@ -122,6 +122,7 @@ export class SlackReporter implements JobReporter {
           return;
         case 'failed':
         case 'cancelled':
+        case 'suspended':
           await this.#setStatus(job, state, markup, statusLine(event, messages)).catch(
             async (error: unknown) => {
               // How a job ended must reach the requester somehow, even where the bot may not post.

@@ -1,5 +1,5 @@
 import type { Clock } from '../queue/types.js';
-import type { FinalEvent, JobEvent, ProgressEvent } from '../jobs.js';
+import type { JobEvent, LastEvent, ProgressEvent } from '../jobs.js';
 
 /**
  * One job's events on their way to its reporter: one at a time, in the order they happened, with
@@ -17,7 +17,7 @@ export class JobLine {
   #opened = false;
   #busy = false;
   #pending: ProgressEvent | undefined;
-  #ending: { event: FinalEvent; delivered: () => void } | undefined;
+  #ending: { event: LastEvent; delivered: () => void } | undefined;
   #ended: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastDeliveredAt = Number.NEGATIVE_INFINITY;
@@ -29,8 +29,13 @@ export class JobLine {
     this.#clock = clock;
   }
 
-  /** Delivers the first event, then lets everything sent so far follow. */
-  open(first: ProgressEvent): void {
+  /** Delivers the first event, if any, then lets everything sent so far follow. */
+  open(first?: ProgressEvent): void {
+    if (first === undefined) {
+      this.#opened = true;
+      this.#pump();
+      return;
+    }
     this.#busy = true;
     void this.#deliver(first).then(() => {
       this.#opened = true;
@@ -45,8 +50,8 @@ export class JobLine {
     this.#pump();
   }
 
-  /** The job's ending; resolves once delivered. A second ending is ignored. */
-  end(event: FinalEvent): Promise<void> {
+  /** The job's ending (or suspension); resolves once delivered. A second one is ignored. */
+  end(event: LastEvent): Promise<void> {
     this.#ended ??= new Promise((resolve) => {
       this.#ending = { event, delivered: resolve };
       this.#pending = undefined;

@@ -1,4 +1,5 @@
 import type { ImagesClient } from '../images/types.js';
+import type { JobJournal } from '../journal.js';
 import type { Job, JobEvent, JobReporters } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { ModelCatalogue } from '../models.js';
@@ -16,6 +17,8 @@ export interface GenerationServiceOptions {
   defaultModel: string;
   /** Concurrency, images per minute, pending caps, deadline and grace (the QUEUE_* settings). */
   queue: QueueSettings;
+  /** Keeps every acknowledged job until its ending is delivered, so a restart resumes it. */
+  journal: JobJournal;
   /** Where each platform's job events go; a submit from a platform without one is refused. */
   reporters: JobReporters;
   /** Salt for the hashed `user` sent upstream (IMAGES_USER_SALT). */

@@ -3,7 +3,7 @@
  * the quota. Pure, so each mapping is tested on its own.
  */
 import { ImagesApiError, type ImagesErrorKind } from '../images/types.js';
-import type { FinalEvent, Job, JobFailure } from '../jobs.js';
+import type { Job, JobFailure, LastEvent } from '../jobs.js';
 import type { StopReason } from '../queue/types.js';
 import type { QuotaHold } from '../quota/types.js';
 
@@ -29,17 +29,20 @@ export const isStopReason = (value: unknown): value is StopReason =>
   value !== null &&
   stopKinds.has(String((value as { kind?: unknown }).kind));
 
-/** The event that tells the requester how a stopped job ended. */
-export const stopEvent = (reason: StopReason): FinalEvent => {
+/**
+ * The event that tells the requester how a stopped job ended. A shutdown does not end a job: it is
+ * suspended, and resumes at the next start.
+ */
+export const stopEvent = (reason: StopReason): LastEvent => {
   switch (reason.kind) {
     case 'cancelled':
       return { type: 'cancelled', byUserId: reason.byUserId };
     case 'deadline':
       return { type: 'failed', failure: { reason: 'deadline' } };
-    case 'shutdown':
-      return { type: 'failed', failure: { reason: 'shutdown' } };
     case 'undeliverable':
       return { type: 'failed', failure: { reason: 'undeliverable' } };
+    case 'shutdown':
+      return { type: 'suspended' };
   }
 };
 

@@ -1,0 +1,65 @@
+/**
+ * The job journal over a store's keyv: one record per unfinished job under `job:<id>`, listed by
+ * the keyv iterator at start (SQLite and Redis both scan their namespace; the journal is read only
+ * then). Records are read back through a schema: a damaged one is dropped and logged, not run.
+ */
+import type { Keyv } from 'keyv';
+import { z } from 'zod';
+import type { JobJournal } from '#core/journal.js';
+import type { Job } from '#core/jobs.js';
+
+const prefix = 'job:';
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const storedJob = z.object({
+  id: z.string().min(1),
+  request: z.object({
+    prompt: z.string(),
+    model: z.string(),
+    size: z.string(),
+    count: z.number().int().positive(),
+    quality: z.string().optional(),
+    background: z.string().optional(),
+    style: z.string().optional(),
+    moderation: z.string().optional(),
+    outputFormat: z.string().optional(),
+  }),
+  requester: z.object({
+    platform: z.string().min(1),
+    guildId: z.string().min(1),
+    userId: z.string().min(1),
+    channelId: z.string(),
+    locale: z.enum(['en', 'ko']),
+    isAdmin: z.boolean().optional(),
+  }),
+  delivery: z.record(z.string(), scalar),
+  submittedAt: z.number(),
+  deadlineAt: z.number(),
+});
+
+export const createJobJournal = (
+  kv: Keyv,
+  onDamaged: (key: string, problem: string) => void = () => {},
+): JobJournal => ({
+  async record(job) {
+    await kv.set(prefix + job.id, job);
+  },
+  async forget(jobId) {
+    await kv.delete(prefix + jobId);
+  },
+  async unfinished() {
+    const jobs: Job[] = [];
+    if (kv.iterator === undefined) return jobs;
+    for await (const [key, value] of kv.iterator(undefined)) {
+      if (typeof key !== 'string' || !key.startsWith(prefix)) continue;
+      const parsed = storedJob.safeParse(value);
+      if (parsed.success) jobs.push(parsed.data);
+      else {
+        onDamaged(key, parsed.error.message);
+        await kv.delete(key);
+      }
+    }
+    return jobs.sort((a, b) => a.submittedAt - b.submittedAt);
+  },
+});
