@@ -59,17 +59,16 @@ export const startBot = async (config: Config): Promise<void> => {
       return reporters;
     },
   });
-  const { service, archive } = core;
+  const { service, archive, intake } = core;
+  const parts = { service, archive, intake, commands, logger };
   const stopCounting =
     prometheus &&
     countPlatformRestErrors(
       { discord: discord?.apiBaseUrl, slack: slack?.apiUrl },
       prometheus.metrics,
     );
-  const discordRunning =
-    discord && (await startDiscordAdapter({ config: discord, service, archive, commands, logger }));
-  const slackRunning =
-    slack && (await startSlackAdapter({ config: slack, service, archive, commands, logger }));
+  const discordRunning = discord && (await startDiscordAdapter({ config: discord, ...parts }));
+  const slackRunning = slack && (await startSlackAdapter({ config: slack, ...parts }));
   const running = [discordRunning, slackRunning].filter((adapter) => adapter !== undefined);
   const checks: ReadinessChecks = {
     store: () => core.store.ping().then(() => true),
@@ -79,7 +78,7 @@ export const startBot = async (config: Config): Promise<void> => {
   const ops =
     prometheus &&
     (await startOpsServer({ port: config.metricsPort!, registry: prometheus.registry, checks }));
-  // The service shuts down first (refusing new work and reporting refunds through REST), then the
+  // The service shuts down first (refusing new work and suspending what cannot finish), then the
   // platforms disconnect, and the store closes last so no refund writes to a closed store.
   installShutdownHandlers(
     service,

@@ -6,6 +6,7 @@
  */
 import { shippedPrices, type PriceTable } from '#core/cost/price-table.js';
 import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
+import type { IntakeRegister } from '#core/intake.js';
 import type { JobReporters } from '#core/jobs.js';
 import { createLogger, type Logger } from '#core/log.js';
 import { JobMeter, meteredService } from '#core/metered.js';
@@ -44,6 +45,7 @@ export interface CoreSettings {
 
 export interface Core {
   store: Store;
+  intake: IntakeRegister;
   quotas: Quotas;
   archive: ResultArchive;
   service: GenerationService;
@@ -86,6 +88,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const service = meteredService(generation, metrics);
   return {
     store,
+    intake: store.intake,
     quotas,
     archive,
     service,

@@ -266,6 +266,37 @@ describe.each(['socket', 'http'] as const)('Slack adapter in %s mode', (mode) =>
     expect(sharedFiles()[1]?.shared?.channel).toBe('C3');
   });
 
+  it('takes a command and a :repeat: once when Slack retries or replays them, charging once', async () => {
+    // No in-memory window: only the store's record of Slack's own ids stands between the copies.
+    const running = await start({ regenerateDedupeMs: 0 });
+    const logged = (message: string) =>
+      slack.waitFor(message, () =>
+        running.logLines.some((line) => JSON.parse(line).msg === message),
+      );
+    await imagine(running, `a replayed request ${small}`, 'U1', 'C3');
+    await running.send.repeatLast(1);
+    await logged('a repeat of a command already taken: ignored');
+    await uploadCount(1);
+    const [result] = statusMessages();
+    await slack.waitFor('the :repeat: affordance', () => result?.reactions.has('repeat'));
+
+    await running.send.reaction({
+      userId: 'U2',
+      reaction: 'repeat',
+      channelId: 'C3',
+      messageTs: result?.ts ?? '',
+    });
+    await running.send.repeatLast(1);
+    await running.send.repeatLast(2);
+    await logged('a repeat of an event already taken: ignored');
+    await uploadCount(2);
+
+    expect(running.core.api.requests).toHaveLength(2);
+    const team = slack.workspace.teamId;
+    expect((await running.core.service.standing(team, 'U1')).user.used).toBe(1);
+    expect((await running.core.service.standing(team, 'U2')).user.used).toBe(1);
+  });
+
   it('ignores other reactions and :repeat: on messages that are not results', async () => {
     const running = await start();
     await imagine(running, `a tree ${small}`, 'U1', 'C1');

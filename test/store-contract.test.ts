@@ -325,6 +325,21 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
       });
     });
 
+    describe('intake', () => {
+      it('admits each id once among concurrent arrivals, and again once its window passed', async () => {
+        const { intake } = await open();
+        const arrivals = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            intake.firstTime(index % 2 === 0 ? 'Ev0001' : 'Ev0002', briefTtlMs),
+          ),
+        );
+        expect(arrivals.filter(Boolean)).toHaveLength(2);
+        expect(await intake.firstTime('Ev0001', briefTtlMs)).toBe(false);
+        await pastBriefTtl();
+        expect(await intake.firstTime('Ev0001', briefTtlMs)).toBe(true);
+      });
+    });
+
     it('admits exactly 50 of 200 concurrent reserves against a limit of 50', async () => {
       const quotas = createQuotas({
         ledger: (await open()).ledger,

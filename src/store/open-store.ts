@@ -8,7 +8,9 @@ import { dirname } from 'node:path';
 import { createKeyv as createRedisKeyv, createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { CodedError } from '#core/errors.js';
+import type { IntakeRegister } from '#core/intake.js';
 import type { QuotaLedger } from '#core/quota/ledger.js';
+import { keyvIntake, redisIntake } from './intake.js';
 import { defaultRetentionMs, KeyvLedger } from './keyv-ledger.js';
 import { RedisLedger } from './redis-ledger.js';
 import { BatchingKeyvSqlite } from './sqlite-adapter.js';
@@ -19,6 +21,8 @@ export interface Store {
   ledger: QuotaLedger;
   /** Resolves when the store answers a trivial query now; rejects (or hangs, on a frozen server) when not. */
   ping(): Promise<void>;
+  /** Admits each platform request once, across every process sharing the store. */
+  intake: IntakeRegister;
   close(): Promise<void>;
 }
 
@@ -63,6 +67,7 @@ const openMemory = (options: ParsedOptions): Store => {
     kv,
     ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
     ping: () => Promise.resolve(),
+    intake: keyvIntake(kv),
     close: () => kv.disconnect(),
   };
 };
@@ -97,6 +102,7 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
     ping: async () => {
       await sqlite.query('SELECT 1');
     },
+    intake: keyvIntake(kv),
     close: () => kv.disconnect(),
   };
 };
@@ -133,6 +139,7 @@ const openRedis = async (url: string, options: ParsedOptions): Promise<Store> =>
       if (!client.isReady) throw unavailable('Redis', 'not connected');
       await client.ping();
     },
+    intake: redisIntake(client, `${options.namespace}:`),
     close: async () => {
       if (client.isOpen) await client.close();
     },

@@ -57,6 +57,7 @@ export const startDiscordAdapter = async (
   });
   const onReaction = regenerateListener({
     service,
+    intake: options.intake,
     archive: options.archive,
     recent: new RecentOnce(options.regenerateDedupeMs ?? 5000),
     logger,
@@ -65,8 +66,9 @@ export const startDiscordAdapter = async (
     if (!interaction.isChatInputCommand()) return;
     const definition = commands.find((command) => command.name === interaction.commandName);
     const invocation = interactionInvocation(interaction, definition, acknowledgements);
-    runCommand(invocation, definition, { service, logger }).catch((error: unknown) =>
-      logger.error({ err: error, interactionId: interaction.id }, 'command handling failed'),
+    runCommand(invocation, definition, { service, intake: options.intake, logger }).catch(
+      (error: unknown) =>
+        logger.error({ err: error, interactionId: interaction.id }, 'command handling failed'),
     );
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {

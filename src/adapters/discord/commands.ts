@@ -53,6 +53,7 @@ export const interactionInvocation = (
   const responder = new InteractionResponder(interaction, definition?.ephemeral ?? false);
   return {
     commandName: interaction.commandName,
+    intakeId: `discord:interaction:${interaction.id}`,
     logContext: { interactionId: interaction.id },
     format: discordFormat,
     delivery: toAddress(interactionDelivery(interaction)),

@@ -1,3 +1,4 @@
+import type { IntakeRegister } from '#core/intake.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
 import type { GenerationService } from '#core/service-api.js';
@@ -10,5 +11,7 @@ export interface AdapterParts {
   archive: ResultArchive;
   /** The shared command definitions, loaded once by the caller. */
   commands: readonly CommandDefinition[];
+  /** Where each platform request is admitted once. */
+  intake: IntakeRegister;
   logger: Logger;
 }

@@ -3,6 +3,7 @@
  * Slack today), charged to the person who asked. Settings come from the result archive, so this
  * works after a restart and in any process. Each platform supplies only its transport.
  */
+import { intakeMemoryMs, type IntakeRegister } from '#core/intake.js';
 import type { Logger } from '#core/log.js';
 import type { DeliveryAddress, Locale, Platform, Requester } from '#core/request.js';
 import type { ResultArchive } from '#core/result-archive.js';
@@ -17,6 +18,8 @@ export interface ResultReuse {
   /** The archive key of the message (see each platform's result id). */
   messageId: string;
   userId: string;
+  /** The platform's own id for this event, where it has one: the same on a retry of it. */
+  intakeId?: string;
   /** Whether the message is the bot's own, so an expired result is worth a word. */
   onBotMessage: boolean;
   format: MessageFormat;
@@ -30,6 +33,7 @@ export interface ResultReuse {
 
 export interface ResultReuser {
   service: GenerationService;
+  intake: IntakeRegister;
   archive: ResultArchive;
   /** Repeats from one user on one message within its window count once. */
   recent: RecentOnce;
@@ -38,10 +42,15 @@ export interface ResultReuser {
 
 export const reuseResult = async (
   reuse: ResultReuse,
-  { service, archive, recent, logger }: ResultReuser,
+  { service, intake, archive, recent, logger }: ResultReuser,
 ): Promise<void> => {
-  // A double click, or a platform redelivering an event it thinks was lost, queues one job.
+  // A double click queues one job; so does a platform redelivering an event it thinks was lost,
+  // however late and to whichever process.
   if (!recent.admit(`${reuse.userId}/${reuse.messageId}`)) return;
+  if (reuse.intakeId !== undefined && !(await intake.firstTime(reuse.intakeId, intakeMemoryMs))) {
+    logger.info({ intakeId: reuse.intakeId }, 'a repeat of an event already taken: ignored');
+    return;
+  }
   const messages = messagesFor(await reuse.locale(), reuse.format);
   try {
     const request = await archive.load(reuse.platform, reuse.messageId);

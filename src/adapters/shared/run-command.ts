@@ -5,6 +5,7 @@
  * Each platform supplies only its transport, as a {@link CommandInvocation}.
  */
 import { CodedError } from '#core/errors.js';
+import { intakeMemoryMs, type IntakeRegister } from '#core/intake.js';
 import type { Logger } from '#core/log.js';
 import type { DeliveryAddress, Locale, Requester } from '#core/request.js';
 import type { GenerationService } from '#core/service-api.js';
@@ -16,6 +17,8 @@ import { messagesFor, type MessageFormat } from './messages.js';
 export interface CommandInvocation {
   /** As the user typed it, for the log and the unknown-command error. */
   readonly commandName: string;
+  /** The platform's own id for this delivery, the same on a retry or replay of it. */
+  readonly intakeId: string;
   /** Fields that find this command in the log (never a token). */
   readonly logContext: Readonly<Record<string, unknown>>;
   /** How this platform shows times. */
@@ -37,19 +40,25 @@ export interface CommandInvocation {
 
 export interface CommandRunner {
   service: GenerationService;
+  intake: IntakeRegister;
   logger: Logger;
 }
 
 export const runCommand = async (
   invocation: CommandInvocation,
   definition: CommandDefinition | undefined,
-  { service, logger }: CommandRunner,
+  { service, intake, logger }: CommandRunner,
 ): Promise<void> => {
   const logContext = { command: invocation.commandName, ...invocation.logContext };
   try {
     await invocation.acknowledge();
   } catch (error) {
     logger.warn({ err: error, ...logContext }, 'could not acknowledge a command');
+    return;
+  }
+  // Acknowledged either way, so the platform stops retrying; only the first copy runs.
+  if (!(await intake.firstTime(invocation.intakeId, intakeMemoryMs))) {
+    logger.info(logContext, 'a repeat of a command already taken: ignored');
     return;
   }
   const messages = messagesFor(await invocation.locale(), invocation.format);

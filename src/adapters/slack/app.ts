@@ -68,6 +68,7 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
     app.command(`/${definition.name}`, async (args) => {
       await runCommand(slashCommandInvocation(args, people, service.catalogue), definition, {
         service,
+        intake: options.intake,
         logger,
       });
     });
@@ -76,6 +77,7 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
     'reaction_added',
     regenerateListener(people, {
       service,
+      intake: options.intake,
       archive: options.archive,
       recent: new RecentOnce(options.regenerateDedupeMs ?? 5_000),
       logger,

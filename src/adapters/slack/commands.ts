@@ -43,6 +43,7 @@ export const slashCommandInvocation = (
   const markup = createSlackMarkup();
   return {
     commandName: command.command.replace(/^\//, ''),
+    intakeId: `slack:trigger:${command.trigger_id}`,
     logContext: { userId: command.user_id },
     format: utcFormat,
     delivery: slackDeliveryAddress({

@@ -25,6 +25,7 @@ export const regenerateListener =
         platform: 'slack',
         messageId: resultMessageId(channel, ts),
         userId: event.user,
+        intakeId: `slack:event:${body.event_id}`,
         onBotMessage: event.item_user === context.botUserId,
         format: utcFormat,
         delivery: slackDeliveryAddress({ teamId, channelId: channel }),

@@ -14,7 +14,7 @@ import type { FakeDiscord } from './index.js';
 export interface TestBotOptions {
   harness?: Omit<HarnessOptions, 'reporters' | 'logger'>;
   adapter?: Partial<
-    Omit<DiscordAdapterOptions, 'config' | 'logger' | 'service' | 'archive' | 'commands'>
+    Omit<DiscordAdapterOptions, 'config' | 'logger' | 'service' | 'archive' | 'intake' | 'commands'>
   >;
   logger?: Logger;
 }
@@ -45,6 +45,7 @@ export const startTestBot = async (
     config,
     service: harness.service,
     archive: harness.archive,
+    intake: harness.intake,
     commands: await loadCommands(),
     logger,
     ...fastAdapter,

@@ -11,6 +11,8 @@ export interface CommandInput {
   userName?: string;
 }
 
+let triggerSequence = 0;
+
 /** A slash command as Slack sends it: the same flat string fields in HTTP and Socket Mode. */
 export const slashCommandPayload = (input: CommandInput): Record<string, string> => ({
   token: 'legacy-verification-token',
@@ -25,7 +27,7 @@ export const slashCommandPayload = (input: CommandInput): Record<string, string>
   api_app_id: 'AFAKE',
   is_enterprise_install: 'false',
   response_url: input.responseUrl,
-  trigger_id: `${Date.now()}.trigger`,
+  trigger_id: `${Date.now()}.${(triggerSequence += 1)}.trigger`,
 });
 
 export interface ReactionInput {

@@ -49,6 +49,11 @@ export interface SlackSender {
     channelId: string;
     messageTs: string;
   }): Promise<SocketAck | HttpAck>;
+  /**
+   * Sends the last command or event again, byte for byte: Slack's retry of what it thinks went
+   * unanswered (with its retry number), or a replay of a captured request.
+   */
+  repeatLast(retryNumber?: number): Promise<SocketAck | HttpAck>;
 }
 
 const readBody = async (request: IncomingMessage): Promise<Buffer> => {
@@ -248,25 +253,35 @@ export class FakeSlack {
 
   /** Delivers commands and events as signed HTTP posts to the app's request URL. */
   viaHttp(url: string, signing: SignedPostOptions): SlackSender {
-    return this.#sender((type, payload) =>
+    return this.#sender((type, payload, retryNumber) =>
       postSigned(
         url,
         type === 'slash_commands'
           ? { kind: 'form', fields: payload as Record<string, string> }
           : { kind: 'json', value: payload },
-        signing,
+        { ...signing, ...(retryNumber !== undefined && { retryNumber }) },
       ),
     );
   }
 
   #sender(
-    deliver: (
+    send: (
       type: 'slash_commands' | 'events_api',
       payload: unknown,
+      retryNumber?: number,
     ) => Promise<SocketAck | HttpAck>,
   ): SlackSender {
     const { teamId, botUserId } = this.workspace;
+    let last: { type: 'slash_commands' | 'events_api'; payload: unknown } | undefined;
+    const deliver = (type: 'slash_commands' | 'events_api', payload: unknown) => {
+      last = { type, payload };
+      return send(type, payload);
+    };
     return {
+      repeatLast: (retryNumber) => {
+        if (last === undefined) throw new Error('fake Slack: nothing was sent yet to repeat');
+        return send(last.type, last.payload, retryNumber);
+      },
       command: (input) =>
         deliver(
           'slash_commands',

@@ -17,6 +17,8 @@ export interface SignedPostOptions {
   signatureOverride?: string;
   /** Slack gives up on a command after 3 seconds. @default 3000 */
   timeoutMs?: number;
+  /** Marks the post as Slack's retry number N of an event (`x-slack-retry-num`). */
+  retryNumber?: number;
 }
 
 export interface HttpAck {
@@ -51,6 +53,10 @@ export const postSigned = async (
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature':
         options.signatureOverride ?? slackSignature(options.signingSecret, timestamp, text),
+      ...(options.retryNumber !== undefined && {
+        'x-slack-retry-num': String(options.retryNumber),
+        'x-slack-retry-reason': 'http_timeout',
+      }),
     },
     body: text,
     signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),

@@ -34,6 +34,8 @@ export interface SlackBotOptions {
   api?: FakeImagesApiOptions;
   /** SLACK_ADMIN_USER_IDS. @default [] */
   adminUserIds?: string[];
+  /** Repeated `:repeat:` within this window count once, before the store is asked. @default 5000 */
+  regenerateDedupeMs?: number;
 }
 
 export interface SlackBot {
@@ -86,9 +88,13 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     config,
     service: core.service,
     archive: core.archive,
+    intake: core.intake,
     commands: await loadCommands(),
     logger,
     retry: testRetry,
+    ...(options.regenerateDedupeMs !== undefined && {
+      regenerateDedupeMs: options.regenerateDedupeMs,
+    }),
   });
   const send =
     mode === 'socket'

@@ -1,0 +1,12 @@
+/**
+ * The intake register port: platforms deliver some requests more than once (Slack retries an event
+ * it thinks went unanswered, and a signed request can be replayed within its five minutes), so
+ * each is admitted once by the platform's own id, in the store every process shares.
+ */
+export interface IntakeRegister {
+  /** True the first time `id` is seen within `ttlMs`; false for every repeat. */
+  firstTime(id: string, ttlMs: number): Promise<boolean>;
+}
+
+/** Longer than every platform's retry and replay window (Slack's last retry comes ~5 minutes on). */
+export const intakeMemoryMs = 15 * 60_000;
