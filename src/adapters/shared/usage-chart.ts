@@ -78,7 +78,8 @@ export const usageChartSpec = (
   size: ChartSize,
   labels: { images: string; spend: string; day: string },
 ): TopLevelSpec => {
-  const series = [...data.topUsers.map((_, rank) => seriesName(rank)), othersSeries];
+  const others = data.bars.some((bar) => bar.series === othersSeries) ? [othersSeries] : [];
+  const series = [...data.topUsers.map((_, rank) => seriesName(rank)), ...others];
   const x = {
     field: 'date',
     type: 'ordinal' as const,
