@@ -36,6 +36,7 @@ const refusals: Record<UserErrorId, UserError> = {
   tooManyPendingInGuild: new UserError('tooManyPendingInGuild', { limit: 50, pending: 50 }),
   tooManyPendingForUser: new UserError('tooManyPendingForUser', { limit: 5, pending: 5 }),
   shuttingDown: new UserError('shuttingDown'),
+  storeUnavailable: new UserError('storeUnavailable'),
   notAllowed: new UserError('notAllowed', { command: '/quota-admin' }),
   guildOnly: new UserError('guildOnly'),
   unknownJob: new UserError('unknownJob'),

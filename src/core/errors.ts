@@ -20,6 +20,7 @@ export type UserErrorId =
   | 'tooManyPendingInGuild'
   | 'tooManyPendingForUser'
   | 'shuttingDown'
+  | 'storeUnavailable'
   | 'notAllowed'
   | 'guildOnly'
   | 'unknownJob';
@@ -51,6 +52,30 @@ export class CodedError extends Error {
 }
 
 export const isUserError = (error: unknown): error is UserError => error instanceof UserError;
+
+/**
+ * `work`, or a `UserError('storeUnavailable')` once `ms` have passed without it: a request whose
+ * store does not answer is refused in time for its owner to hear about it. `late` runs with the
+ * result if the work finishes after all, to undo what the refused request still did.
+ */
+export const withinTime = async <T>(
+  work: Promise<T>,
+  ms: number,
+  late: (value: T) => unknown = () => {},
+): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      work.then(late, () => {});
+      reject(new UserError('storeUnavailable'));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 /**
  * A short id logged with an unexpected failure's stack and shown to the user, so a report from a

@@ -8,5 +8,11 @@ export interface IntakeRegister {
   firstTime(id: string, ttlMs: number): Promise<boolean>;
 }
 
+/**
+ * How long the intake check waits on the store: with the submission's own budget after it, a user
+ * hears within 10 seconds when the store does not answer.
+ */
+export const intakeWaitMs = 4_000;
+
 /** Longer than every platform's retry and replay window (Slack's last retry comes ~5 minutes on). */
 export const intakeMemoryMs = 15 * 60_000;

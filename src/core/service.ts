@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CodedError, newIncidentId, UserError } from './errors.js';
+import { CodedError, newIncidentId, UserError, withinTime } from './errors.js';
 import { JobLine } from './generation/job-line.js';
 import type { GenerationServiceOptions } from './generation/options.js';
 import { failureOf, holdOf, isStopReason, stopEvent } from './generation/outcome.js';
@@ -47,6 +47,7 @@ class Service implements GenerationService {
   readonly #logger: Logger;
   readonly #partialImages: number;
   readonly #progressIntervalMs: number;
+  readonly #storeWaitMs: number;
   readonly #newJobId: () => string;
   readonly #queue: JobQueue;
   readonly #active = new Map<string, Active>();
@@ -61,6 +62,7 @@ class Service implements GenerationService {
     this.#logger = options.logger ?? createLogger({ level: 'silent' });
     this.#partialImages = options.partialImages ?? 2;
     this.#progressIntervalMs = options.progressIntervalMs ?? 1_000;
+    this.#storeWaitMs = options.storeWaitMs ?? 5_000;
     this.#newJobId = options.newJobId ?? randomUUID;
     this.#queue = createFairQueue({
       ...options.queue,
@@ -101,20 +103,25 @@ class Service implements GenerationService {
       submittedAt: now,
       deadlineAt: now + queue.jobDeadlineMs,
     };
-    await quotas.reserve(holdOf(job), now);
+    const { journal } = this.#options;
+    // One budget for every store call of this request; what finishes after it is undone.
+    const storeBudgetEnds = Date.now() + this.#storeWaitMs;
+    const waitOnStore = <T>(work: Promise<T>, undo: () => Promise<unknown>) =>
+      withinTime(work, storeBudgetEnds - Date.now(), () => void undo().catch(() => {}));
+    await waitOnStore(quotas.reserve(holdOf(job), now), () => this.#refund(job));
     let position: number;
     let line: JobLine;
     try {
       // Recorded before anyone is told it is queued: from here on a restart resumes it.
-      await this.#options.journal.record(job);
+      await waitOnStore(journal.record(job), () => this.#forget(job));
       // Shutdown may have begun while the store answered; a job queued now would never run.
       this.#refuseWhenShuttingDown();
       line = this.#track(job);
       position = await this.#queue.enqueue(job);
     } catch (error) {
       this.#untrack(job.id);
-      await this.#refund(job);
-      await this.#forget(job);
+      // Not awaited: when the store is what failed, the owner must hear now, not when it is back.
+      void this.#refund(job).then(() => this.#forget(job));
       throw error;
     }
     // Opened through the job's own line, not a lookup: a job that ended before its submitter

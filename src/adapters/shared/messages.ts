@@ -142,6 +142,8 @@ const english = (format: MessageFormat): Messages => {
           return `You already have ${c.pending} requests waiting (the most is ${c.limit}). Try again when one finishes.`;
         case 'shuttingDown':
           return 'The bot is restarting. Try again in a minute; nothing was charged.';
+        case 'storeUnavailable':
+          return "The bot can't take requests right now: its storage is not answering. Try again in a minute; nothing was charged.";
         case 'notAllowed':
           return `Only server managers can use ${c.command ?? 'this command'}.`;
         case 'guildOnly':
@@ -305,6 +307,8 @@ const korean = (format: MessageFormat): Messages => {
           return `이미 대기 중인 요청이 ${c.pending}개 있습니다(최대 ${c.limit}개). 하나가 끝난 뒤 다시 시도하세요.`;
         case 'shuttingDown':
           return '봇이 다시 시작하는 중입니다. 잠시 후 다시 시도하세요. 차감된 것은 없습니다.';
+        case 'storeUnavailable':
+          return '지금은 요청을 받을 수 없습니다: 저장소가 응답하지 않습니다. 잠시 후 다시 시도하세요. 차감된 것은 없습니다.';
         case 'notAllowed':
           return `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
         case 'guildOnly':

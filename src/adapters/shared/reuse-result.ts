@@ -3,7 +3,8 @@
  * Slack today), charged to the person who asked. Settings come from the result archive, so this
  * works after a restart and in any process. Each platform supplies only its transport.
  */
-import { intakeMemoryMs, type IntakeRegister } from '#core/intake.js';
+import { withinTime } from '#core/errors.js';
+import { intakeMemoryMs, intakeWaitMs, type IntakeRegister } from '#core/intake.js';
 import type { Logger } from '#core/log.js';
 import type { DeliveryAddress, Locale, Platform, Requester } from '#core/request.js';
 import type { ResultArchive } from '#core/result-archive.js';
@@ -47,12 +48,15 @@ export const reuseResult = async (
   // A double click queues one job; so does a platform redelivering an event it thinks was lost,
   // however late and to whichever process.
   if (!recent.admit(`${reuse.userId}/${reuse.messageId}`)) return;
-  if (reuse.intakeId !== undefined && !(await intake.firstTime(reuse.intakeId, intakeMemoryMs))) {
-    logger.info({ intakeId: reuse.intakeId }, 'a repeat of an event already taken: ignored');
-    return;
-  }
   const messages = messagesFor(await reuse.locale(), reuse.format);
   try {
+    if (reuse.intakeId !== undefined) {
+      const first = intake.firstTime(reuse.intakeId, intakeMemoryMs);
+      if (!(await withinTime(first, intakeWaitMs))) {
+        logger.info({ intakeId: reuse.intakeId }, 'a repeat of an event already taken: ignored');
+        return;
+      }
+    }
     const request = await archive.load(reuse.platform, reuse.messageId);
     if (request === undefined) {
       // Someone else's message, or a result older than the store keeps: only the latter is worth a word.

@@ -4,8 +4,8 @@
  * definition, run its logic, and answer any refusal or failure privately in the user's language.
  * Each platform supplies only its transport, as a {@link CommandInvocation}.
  */
-import { CodedError } from '#core/errors.js';
-import { intakeMemoryMs, type IntakeRegister } from '#core/intake.js';
+import { CodedError, withinTime } from '#core/errors.js';
+import { intakeMemoryMs, intakeWaitMs, type IntakeRegister } from '#core/intake.js';
 import type { Logger } from '#core/log.js';
 import type { DeliveryAddress, Locale, Requester } from '#core/request.js';
 import type { GenerationService } from '#core/service-api.js';
@@ -56,14 +56,15 @@ export const runCommand = async (
     logger.warn({ err: error, ...logContext }, 'could not acknowledge a command');
     return;
   }
-  // Acknowledged either way, so the platform stops retrying; only the first copy runs.
-  if (!(await intake.firstTime(invocation.intakeId, intakeMemoryMs))) {
-    logger.info(logContext, 'a repeat of a command already taken: ignored');
-    return;
-  }
   const messages = messagesFor(await invocation.locale(), invocation.format);
   const privately = definition?.ephemeral ?? false;
   try {
+    // Acknowledged either way, so the platform stops retrying; only the first copy runs.
+    const first = intake.firstTime(invocation.intakeId, intakeMemoryMs);
+    if (!(await withinTime(first, intakeWaitMs))) {
+      logger.info(logContext, 'a repeat of a command already taken: ignored');
+      return;
+    }
     if (definition === undefined)
       throw new CodedError('command.unknown', `no definition for /${invocation.commandName}`);
     await definition.execute({

@@ -34,6 +34,11 @@ export interface GenerationServiceOptions {
    * message, which platforms rate-limit); newer progress replaces older meanwhile. @default 1000
    */
   progressIntervalMs?: number;
+  /**
+   * The longest a submission waits on the store (quota and journal together) before its owner is
+   * told the bot cannot take it now. @default 5000
+   */
+  storeWaitMs?: number;
   /** @default Date */
   clock?: Clock;
   /** @default a silent logger */
