@@ -4,15 +4,13 @@
  * follows the store as a private Redis stops answering and comes back, and Discord's gateway as
  * it drops; the Slack adapter's readiness follows its Socket Mode connection.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { smallImageOptions, startFakeDiscord } from './fakes/discord/index.js';
 import { startFakeImagesApi } from './fakes/images-api.js';
 import { startFakeSlack } from './fakes/slack/server.js';
 import { startSlackBot } from './fakes/slack/slack-bot.js';
 import { closeAfterEach } from './support/close-after-each.js';
+import { startPrivateRedis } from './support/private-redis.js';
 import { startBotProcess } from './support/process-bot.js';
 import { get, movedSeries, scrape, waitUntil } from './support/scrape.js';
 import { makeTempDir } from './support/tmp.js';
@@ -24,16 +22,6 @@ const key = 'sk-ops-test-key-51e0c9';
 const discordToken = 'discord-ops-token.Zk2.a81c';
 
 const runningLine = (line: { msg?: string }) => line.msg === 'imagine-bot is running';
-
-const freePort = async (): Promise<number> => {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-};
 
 const series = (name: string, labels: Record<string, string> = {}) => {
   const inner = Object.entries(labels)
@@ -167,35 +155,14 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
   });
 
   it('/readyz is 503 naming the store while Redis does not answer, or Discord while its gateway is gone, and 200 again after each', async () => {
-    const redisPort = await freePort();
-    const startRedis = async (): Promise<ChildProcess> => {
-      const redis = spawn(
-        'redis-server',
-        ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        { stdio: 'ignore' },
-      );
-      await waitUntil('the private Redis to listen', async () => {
-        const socket = await new Promise<boolean>((resolve) => {
-          const probe = createServer();
-          // Listening fails once redis-server has the port.
-          probe.once('error', () => resolve(true));
-          probe.listen(redisPort, '127.0.0.1', () => probe.close(() => resolve(false)));
-        });
-        return socket;
-      });
-      return redis;
-    };
-    let redis = await startRedis();
-    closeLater(null, async () => {
-      redis.kill('SIGCONT');
-      redis.kill('SIGKILL');
-    });
+    let redis = await startPrivateRedis();
+    closeLater(null, () => redis.stop());
     const discord = closeLater(await startFakeDiscord({ token: discordToken }), (fake) =>
       fake.close(),
     );
     const bot = startBotProcess({
       IMAGES_API_KEY: key,
-      STORE_URL: `redis://127.0.0.1:${redisPort}`,
+      STORE_URL: redis.url,
       DISCORD_TOKEN: discordToken,
       DISCORD_API_BASE_URL: discord.restApi,
       METRICS_PORT: '0',
@@ -205,24 +172,23 @@ describe.sequential('operator endpoints', { timeout: 60_000 }, () => {
     expect(await get(port, '/readyz')).toMatchObject({ status: 200, body: 'ready\n' });
 
     // Frozen: the connection stays open but nothing answers.
-    redis.kill('SIGSTOP');
+    redis.hang();
     expect(await get(port, '/readyz')).toMatchObject({ status: 503, body: 'not ready: store\n' });
     expect((await get(port, '/healthz')).status).toBe(200);
-    redis.kill('SIGCONT');
+    redis.resume();
     await waitUntil(
-      '/readyz to recover after SIGCONT',
+      '/readyz to recover once Redis resumes',
       async () => (await get(port, '/readyz')).status === 200,
     );
 
     // Gone: the server exits, and a new one takes its port.
-    redis.kill('SIGKILL');
-    await once(redis, 'exit');
+    await redis.stop();
     await waitUntil(
       '/readyz to notice Redis is gone',
       async () => (await get(port, '/readyz')).status === 503,
     );
     expect((await get(port, '/readyz')).body).toBe('not ready: store\n');
-    redis = await startRedis();
+    redis = await startPrivateRedis(Number(new URL(redis.url).port));
     await waitUntil(
       '/readyz to recover with a new Redis',
       async () => (await get(port, '/readyz')).status === 200,
