@@ -1,8 +1,12 @@
 import { UserError } from '#core/errors.js';
 import { quotaPeriods, type QuotaPeriod } from '#core/quota/types.js';
 import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
+import { MalformedCommandError } from '#adapters/shared/command-problems.js';
 import { usageLines } from '#adapters/shared/text-options.js';
 import { renderUsageChart, usageChartData, usageChartSpec } from '#adapters/shared/usage-chart.js';
+
+/** Far above any real quota, and far below where stores lose precision. */
+const mostImages = 1_000_000;
 
 const limit: OptionDefinition = {
   name: 'limit',
@@ -11,6 +15,7 @@ const limit: OptionDefinition = {
   required: true,
   positional: true,
   min: 0,
+  max: mostImages,
   description: { en: 'Images allowed per period', ko: '기간당 허용 이미지 수' },
 };
 const period: OptionDefinition = {
@@ -81,6 +86,7 @@ const quotaAdmin: CommandDefinition = {
           required: true,
           positional: true,
           min: 1,
+          max: mostImages,
           description: { en: 'How many extra images', ko: '추가할 이미지 수' },
         },
       ],
@@ -183,10 +189,14 @@ const quotaAdmin: CommandDefinition = {
       }
       default:
         // Reached only from a platform still showing an older registration of this command.
-        throw new UserError('malformedCommand', {
-          problem: `unknown subcommand ${options.subcommand ?? '(none)'}`,
-          usage: usageLines(quotaAdmin),
-        });
+        throw new MalformedCommandError(
+          {
+            kind: 'unknownSubcommand',
+            value: options.subcommand ?? '',
+            allowed: quotaAdmin.subcommands?.map((sub) => sub.name) ?? [],
+          },
+          usageLines(quotaAdmin),
+        );
     }
   },
 };

@@ -5,10 +5,12 @@
 import type { Config } from './config.js';
 import { secretValues } from './config.js';
 import { composeCore } from './compose.js';
+import { jobShare } from '#core/images/inflight-budget.js';
 import type { JobReporter } from '#core/jobs.js';
 import { createLogger } from '#core/log.js';
 import { ModelCatalogue } from '#core/models.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
+import { displayUrl } from '#store/open-store.js';
 import { startDiscordAdapter } from '#adapters/discord/adapter.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
@@ -30,6 +32,14 @@ export const startBot = async (config: Config): Promise<void> => {
       apiKey: config.images.apiKey,
       timeoutMs: config.images.timeoutMs,
       maxRetries: config.images.maxRetries,
+      downloadHosts: config.images.downloadHosts,
+      maxInflightBytes: config.images.maxInflightBytes,
+      maxJobBytes: jobShare(config.images.maxInflightBytes, config.queue.concurrency),
+    },
+    // Quotas and results would silently start again from nothing: better down than wrong.
+    onStoreLost: (error) => {
+      logger.error({ err: error, store: displayUrl(config.storeUrl) }, `${error.message}: exiting`);
+      process.exit(1);
     },
     catalogue: new ModelCatalogue(config.images.extraModels),
     defaultModel: config.images.defaultModel,

@@ -18,7 +18,7 @@ import type { QuotaDefaults } from '#core/quota/types.js';
 import type { ResultArchive } from '#core/result-archive.js';
 import { createGenerationService, type GenerationServiceOptions } from '#core/service.js';
 import type { GenerationService } from '#core/service-api.js';
-import { openStore, type Store } from '#store/open-store.js';
+import { openStore, type Store, type StoreError } from '#store/open-store.js';
 import { createJobJournal } from '#store/job-journal.js';
 import { createResultArchive } from '#store/results.js';
 
@@ -39,6 +39,8 @@ export interface CoreSettings {
   metrics?: Metrics;
   /** Prices for spend, budgets and the cost metric (IMAGES_PRICES_FILE). @default the shipped table */
   prices?: PriceTable;
+  /** Told when a SQLite store's file is lost or fails; see `StoreOptions.onLost`. @default ignored */
+  onStoreLost?: (error: StoreError) => void;
   /** Service options a test or benchmark changes (shorter intervals, a clock). */
   service?: Partial<GenerationServiceOptions>;
 }
@@ -57,6 +59,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const logger = settings.logger ?? createLogger({ level: 'silent' });
   const store = await openStore(settings.storeUrl, {
     onError: (error) => logger.error({ err: error }, 'store connection error'),
+    ...(settings.onStoreLost && { onLost: settings.onStoreLost }),
   });
   const metrics = settings.metrics ?? noMetrics;
   const prices = settings.prices ?? shippedPrices;

@@ -33,6 +33,10 @@ export interface Config {
     userSalt: string;
     /** USD prices per model. @default the shipped table (src/core/cost/prices.json) */
     prices: PriceTable;
+    /** Hosts url items may be downloaded from whatever their address. @default [] */
+    downloadHosts: string[];
+    /** Image bytes all running requests may hold in memory at once. @default 268435456 */
+    maxInflightBytes: number;
   };
   /** Port of /healthz, /readyz and /metrics; undefined (the default) serves none. */
   metricsPort?: number;
@@ -118,6 +122,17 @@ const schema = z.object({
   IMAGES_MAX_RETRIES: int(3, 0, 10),
   IMAGES_USER_SALT: optionalString,
   IMAGES_PRICES_FILE: optionalString,
+  IMAGES_DOWNLOAD_HOSTS: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^[^/:@]*$/, {
+        error: 'must be host names separated by commas, without scheme or port',
+      })
+      .default(''),
+  ),
+  // Below 1 MiB not even one small image fits.
+  IMAGES_MAX_INFLIGHT_BYTES: int(256 * 1024 * 1024, 1024 * 1024),
   STORE_URL: z.preprocess(
     blankAsUnset,
     z
@@ -281,6 +296,8 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
       maxRetries: v.IMAGES_MAX_RETRIES,
       userSalt: v.IMAGES_USER_SALT ?? defaultSalt(v.IMAGES_API_KEY),
       prices,
+      downloadHosts: v.IMAGES_DOWNLOAD_HOSTS.split(/[\s,]+/).filter(Boolean),
+      maxInflightBytes: v.IMAGES_MAX_INFLIGHT_BYTES,
     },
     ...(v.METRICS_PORT !== undefined && { metricsPort: v.METRICS_PORT }),
     storeUrl: v.STORE_URL,

@@ -63,6 +63,33 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the download hosts and the in-flight image budget, and names bad values', () => {
+    expect(parseConfig(minimal).images).toMatchObject({
+      downloadHosts: [],
+      maxInflightBytes: 256 * 1024 * 1024,
+    });
+    expect(
+      parseConfig({
+        ...minimal,
+        IMAGES_DOWNLOAD_HOSTS: 'storage.internal, minio.lan',
+        IMAGES_MAX_INFLIGHT_BYTES: '67108864',
+      }).images,
+    ).toMatchObject({
+      downloadHosts: ['storage.internal', 'minio.lan'],
+      maxInflightBytes: 67108864,
+    });
+    expect(
+      problemsOf({
+        ...minimal,
+        IMAGES_DOWNLOAD_HOSTS: 'http://storage.internal:9000',
+        IMAGES_MAX_INFLIGHT_BYTES: '1000',
+      }),
+    ).toEqual([
+      'IMAGES_DOWNLOAD_HOSTS must be host names separated by commas, without scheme or port (got "http://storage.internal:9000")',
+      'IMAGES_MAX_INFLIGHT_BYTES must be at least 1048576 (got "1000")',
+    ]);
+  });
+
   it('refuses a timer setting longer than Node can wait, naming the variable', () => {
     const problems = problemsOf({ ...minimal, QUEUE_JOB_DEADLINE_MS: String(2 ** 31) });
     expect(problems).toEqual([

@@ -118,12 +118,16 @@ describe('fitWithin', () => {
 describe('readOptions', () => {
   it('reads the chosen subcommand and its typed options by name', async () => {
     const admin = (await loadCommands()).find((command) => command.name === 'quota-admin')!;
-    const parsed = readOptions(admin, {
-      getSubcommand: () => 'user-limit',
-      getString: (name) => (name === 'period' ? 'week' : null),
-      getInteger: (name) => (name === 'limit' ? 3 : null),
-      getUser: (name) => (name === 'user' ? { id: '42' } : null),
-    });
+    const sent: Record<string, { type: number; value?: unknown; user?: { id: string } }> = {
+      period: { type: 3, value: 'week' },
+      limit: { type: 4, value: 3 },
+      user: { type: 6, value: '42', user: { id: '42' } },
+    };
+    const parsed = readOptions(
+      admin,
+      { getSubcommand: () => 'user-limit', get: (name) => sent[name] ?? null },
+      new ModelCatalogue(),
+    );
 
     expect(parsed).toEqual({
       subcommand: 'user-limit',

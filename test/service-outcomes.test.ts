@@ -173,6 +173,15 @@ describe('a job the Images API refuses', () => {
     { fault: { type: 'rateLimited', retryAfter: '1' }, failure: { reason: 'rateLimited' } },
     { fault: { type: 'serverError', status: 503 }, failure: { reason: 'upstream' } },
     { fault: { type: 'malformedJson' }, failure: { reason: 'upstream' } },
+    {
+      fault: { type: 'notAnImage', bytes: Buffer.from('<html>not an image</html>') },
+      failure: { reason: 'upstream' },
+    },
+    {
+      fault: { type: 'endless' },
+      failure: { reason: 'tooLarge' },
+      client: { maxJobBytes: 1 << 20 },
+    },
     { fault: { type: 'hang' }, failure: { reason: 'timeout' }, client: { timeoutMs: 200 } },
   ];
 

@@ -169,6 +169,28 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
     expectNoSecret(bot.stdout() + bot.stderr());
   });
 
+  it('refuses to start a second process on the SQLite file another one is using, naming redis://', async () => {
+    const discord = await startFakeDiscord({ token: secrets.DISCORD_TOKEN });
+    closers.push(() => discord.close());
+    const variables = {
+      IMAGES_API_KEY: secrets.IMAGES_API_KEY,
+      STORE_URL: freshStoreUrl(),
+      DISCORD_TOKEN: secrets.DISCORD_TOKEN,
+      DISCORD_API_BASE_URL: discord.restApi,
+    };
+    const first = startBotProcess(variables);
+    await first.waitForLog('the first bot to be running', isRunning);
+
+    const second = startBotProcess(variables);
+    expect(await second.exit(), second.troubles()).toEqual({ code: 1, signal: null });
+    expect(second.stderr()).toContain('in use by another bot process');
+    expect(second.stderr()).toContain('STORE_URL=redis://');
+
+    // The first carries on untouched, and stops in order.
+    first.signal('SIGTERM');
+    expect(await first.exit(), first.troubles()).toEqual({ code: 0, signal: null });
+  });
+
   /** A Discord guild with one member whose job runs long, and three whose jobs wait behind it. */
   const startBusyBot = async (options: { graceMs: number; via?: 'node' | 'npm' }) => {
     const api = await startFakeImagesApi({ apiKey: secrets.IMAGES_API_KEY });

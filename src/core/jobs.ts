@@ -25,6 +25,7 @@ export type FailureReason =
   | 'misconfigured'
   | 'timeout'
   | 'upstream'
+  | 'tooLarge'
   | 'deadline'
   | 'undeliverable'
   | 'internal';

@@ -1,6 +1,8 @@
 /**
- * Logging through pino, with every known secret scrubbed from every line. Redaction by value, not
- * by field path: a key can hide inside an error message or a URL, where path rules never look.
+ * Logging through pino, with every known secret scrubbed from every line, and every bearer-like URL
+ * (a `response_url`, a Socket Mode ticket, a webhook or signed download) cut down to what is safe to
+ * show. Redaction of the written text, not by field path: a secret can hide inside an error message,
+ * a URL or a payload a library logs as one string, where path rules never look.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -34,11 +36,68 @@ export const secretScrubber = (secrets: readonly string[]): ((text: string) => s
   return (text) => text.replace(pattern, '[redacted]');
 };
 
+/** Quotes as they appear inside a JSON string inside a JSON line: `"`, `\"`, `\\\"`. */
+const quote = String.raw`(?:\\*")?`;
+/** Where a URL or a value ends, at any depth of JSON escaping. */
+const valueChars = String.raw`[^\s"'\\&,}<>]+`;
+
+/** Query parameters that carry a credential: whoever holds the URL holds the access. */
+const secretParameters = [
+  'ticket',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'sig',
+  'signature',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'x-goog-signature',
+  'x-goog-credential',
+  'key',
+  'api_key',
+  'apikey',
+  'code',
+  'secret',
+  'client_secret',
+  'password',
+  'auth',
+];
+
+const bearerUrlRules: ReadonlyArray<[RegExp, string]> = [
+  // A response_url (Slack) or webhook URL, whatever its host, when a field names it.
+  [
+    new RegExp(
+      String.raw`((?:response_?url|webhook_?url)${quote}\s*[:=]\s*${quote})${valueChars}`,
+      'gi',
+    ),
+    '$1[redacted]',
+  ],
+  [
+    new RegExp(String.raw`([?&](?:${secretParameters.join('|')})=)${valueChars}`, 'gi'),
+    '$1[redacted]',
+  ],
+  [
+    new RegExp(String.raw`(https?://hooks\.slack(?:-gov)?\.com/)${valueChars}`, 'gi'),
+    '$1[redacted]',
+  ],
+  // Discord's webhook and interaction tokens sit in the path: /webhooks/<id>/<token>.
+  [/(\/(?:webhooks|interactions)\/\d+\/)[\w.-]+/g, '$1[redacted]'],
+];
+
+/** Cuts the credential out of every bearer-like URL in a text. Pure. */
+export const redactBearerUrls = (text: string): string =>
+  bearerUrlRules.reduce(
+    (redacted, [pattern, replacement]) => redacted.replace(pattern, replacement),
+    text,
+  );
+
 export const createLogger = (options: LoggerOptions = {}): Logger => {
   const scrub = secretScrubber(options.secrets ?? []);
   const scrubbingStream: DestinationStream = {
     write: (line: string) => {
-      (options.destination ?? process.stdout).write(scrub(line));
+      (options.destination ?? process.stdout).write(scrub(redactBearerUrls(line)));
     },
   };
   return pino({ level: options.level ?? 'info', base: undefined }, scrubbingStream);

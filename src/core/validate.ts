@@ -36,6 +36,11 @@ export type ValidationResult =
   { ok: true; request: ImageRequest } | { ok: false; problems: Problem[] };
 
 const sizePattern = /^(\d{2,5})x(\d{2,5})$/;
+/**
+ * Text that shows nothing: blanks, format characters (zero-width space, joiners, direction marks),
+ * combining marks with nothing to combine with, and the fillers that render as empty space.
+ */
+const invisiblePattern = /^[\p{White_Space}\p{Cf}\p{Cc}\p{M}\u115F\u1160\u3164\uFFA0\u2800]*$/u;
 /** Output formats that keep transparency. */
 export const alphaFormats: readonly string[] = ['png', 'webp'];
 
@@ -108,7 +113,7 @@ const checkSize = (raw: string | undefined, rules: ModelRules, problems: Problem
 /**
  * Turns what a user typed into a request the model accepts, or into every problem at once, so the
  * user fixes them in one go. Pure: no I/O, no clock. The prompt is kept byte-for-byte (only a
- * prompt that is entirely blank counts as missing).
+ * prompt without one visible character counts as missing).
  */
 export const validateRequest = (
   input: ImageOptionsInput,
@@ -126,7 +131,7 @@ export const validateRequest = (
   }
 
   const prompt = input.prompt ?? '';
-  if (prompt.trim() === '') problems.push({ option: 'prompt', kind: 'missing' });
+  if (invisiblePattern.test(prompt)) problems.push({ option: 'prompt', kind: 'missing' });
   // Length in code points, as providers count characters; a surrogate pair is one character.
   const length = [...prompt].length;
   if (length > rules.maxPromptLength) {

@@ -3,7 +3,7 @@
  * that fits the backend (a locked read-modify-write in one process for memory and SQLite, Lua on
  * Redis for many processes).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createKeyv as createRedisKeyv, createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
@@ -35,6 +35,14 @@ export interface StoreOptions {
   connectTimeoutMs?: number;
   /** Told about connection errors after start (Redis reconnects on its own). @default ignore them */
   onError?: (error: unknown) => void;
+  /**
+   * Told once when a SQLite store can no longer be trusted: its file was deleted or replaced, or
+   * SQLite reported an I/O error or corruption. The caller should stop, since carrying on would
+   * serve an empty or broken store. @default ignore it
+   */
+  onLost?: (error: StoreError) => void;
+  /** How often a SQLite store checks that its file is still the one it opened. @default 1000 */
+  fileCheckMs?: number;
 }
 
 type ParsedOptions = Required<StoreOptions>;
@@ -72,15 +80,71 @@ const openMemory = (options: ParsedOptions): Store => {
   };
 };
 
+/** SQLite's answers that mean the file itself failed, not the statement. */
+const fileFailures = new Set([
+  'SQLITE_IOERR',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+]);
+
+/**
+ * Watches an open SQLite file. A deleted file stays open and keeps answering from an inode no one
+ * will ever find again, so the path is checked on a timer, and every statement's error is looked at.
+ */
+const watchSqliteFile = async (
+  path: string,
+  adapter: BatchingKeyvSqlite,
+  options: ParsedOptions,
+): Promise<() => void> => {
+  const opened = await stat(path);
+  let reported = false;
+  const lost = (what: string, cause?: unknown) => {
+    if (reported) return;
+    reported = true;
+    clearInterval(timer);
+    options.onLost(new StoreError('store.lost', `The SQLite store at ${path} ${what}`, { cause }));
+  };
+  const timer = setInterval(() => {
+    stat(path).then(
+      (now) => {
+        if (now.ino !== opened.ino || now.dev !== opened.dev) lost('was replaced by another file');
+      },
+      (error: NodeJS.ErrnoException) =>
+        lost(error.code === 'ENOENT' ? 'was deleted' : `cannot be checked (${error.code})`, error),
+    );
+  }, options.fileCheckMs);
+  timer.unref();
+  const query = adapter.query;
+  adapter.query = async (...args) => {
+    try {
+      return await query(...args);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && fileFailures.has(code))
+        lost(`failed: ${(error as Error).message}`, error);
+      throw error;
+    }
+  };
+  return () => clearInterval(timer);
+};
+
 const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> => {
   const path = url.slice('sqlite://'.length);
   let adapter: BatchingKeyvSqlite | undefined;
+  let stopWatching = () => {};
   try {
     await mkdir(dirname(path), { recursive: true });
     adapter = new BatchingKeyvSqlite({
       uri: `sqlite://${path}`,
       busyTimeout: options.connectTimeoutMs,
     });
+    // One process owns the file (several processes share Redis instead). Exclusive locking also
+    // keeps WAL's index in memory instead of a mapped -shm file, whose truncation by anyone else
+    // would kill the process with a bus error that nothing can log.
+    await adapter.query('PRAGMA locking_mode = EXCLUSIVE');
     // WAL lets readers run during a write; NORMAL syncs at checkpoints instead of every commit,
     // which is safe with WAL (a power cut may lose the last commits, never corrupt the file).
     await adapter.query('PRAGMA journal_mode = WAL');
@@ -90,8 +154,15 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
       `DELETE FROM ${adapter.opts.table} WHERE json_extract(value, '$.expires') < ?`,
       Date.now(),
     );
+    stopWatching = await watchSqliteFile(path, adapter, options);
   } catch (error) {
     await adapter?.close().catch(() => {});
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY')
+      throw new StoreError(
+        'store.inUse',
+        `The SQLite store at ${path} is in use by another bot process: one SQLite file serves one process. To run several processes, give them all STORE_URL=redis://…`,
+        { cause: error },
+      );
     throw unavailable(`Could not open the SQLite store at ${path}`, error);
   }
   const sqlite = adapter;
@@ -103,7 +174,10 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
       await sqlite.query('SELECT 1');
     },
     intake: keyvIntake(kv),
-    close: () => kv.disconnect(),
+    close: () => {
+      stopWatching();
+      return kv.disconnect();
+    },
   };
 };
 
@@ -156,6 +230,8 @@ export const openStore = async (url: string, options: StoreOptions = {}): Promis
     retentionMs: options.retentionMs ?? defaultRetentionMs,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     onError: options.onError ?? (() => {}),
+    onLost: options.onLost ?? (() => {}),
+    fileCheckMs: options.fileCheckMs ?? 1_000,
   };
   if (url === 'memory://') return openMemory(parsed);
   if (/^sqlite:\/\/.+/.test(url)) return openSqlite(url, parsed);

@@ -39,7 +39,16 @@ export type Fault =
   /** Answers with a url whose download never answers. */
   | { type: 'hangDownload' }
   /** Answers with exactly this body (status 200 unless given), for shapes no good server sends. */
-  | { type: 'customBody'; body: string; status?: number };
+  | { type: 'customBody'; body: string; status?: number }
+  /** Sends these bytes in place of every image, as b64_json or behind a url as the mode says. */
+  | { type: 'notAnImage'; bytes: Buffer }
+  /** Answers with urls that redirect (302) to `location`. */
+  | { type: 'redirectDownload'; location: string }
+  /**
+   * Never stops sending: as b64_json, a JSON body whose base64 goes on forever; as url, a download
+   * that does. Ends only when the client hangs up or the fake closes.
+   */
+  | { type: 'endless' };
 
 export interface FakeImagesApiOptions {
   /** The key expected as `Authorization: Bearer <key>`; unset accepts any key. @default undefined */
@@ -106,6 +115,8 @@ export interface FakeImagesApi {
 
 const generationPaths = new Set(['/v1/images/generations', '/images/generations']);
 const downloadPath = /^(?:\/v1)?\/files\/([\w-]+)\.png$/;
+/** What an endless answer repeats: valid base64, so only its length can give it away. */
+const endlessChunk = Buffer.alloc(64 * 1024, 'A');
 /** Downloads expire like OpenAI's urls, so a long-running operator fake does not grow forever. */
 const downloadLifetimeMs = 60 * 60 * 1000;
 
@@ -166,7 +177,7 @@ class FakeImagesApiServer implements FakeImagesApi {
   readonly #latencyMs: number;
   readonly #closing = new AbortController();
   readonly #queuedFaults: Fault[] = [];
-  readonly #files = new Map<string, { bytes: Buffer; hang: boolean; expires: number }>();
+  readonly #files = new Map<string, { bytes: Buffer; fault: Fault | undefined; expires: number }>();
   readonly #arrivalWaiters: Array<{ count: number; arrived: () => void }> = [];
   #fault: Fault | undefined;
   #responseMode: ResponseMode;
@@ -374,6 +385,9 @@ class FakeImagesApiServer implements FakeImagesApi {
       case 'truncatedBody':
       case 'oversizeImage':
       case 'hangDownload':
+      case 'notAnImage':
+      case 'redirectDownload':
+      case 'endless':
         return false;
     }
   }
@@ -381,24 +395,46 @@ class FakeImagesApiServer implements FakeImagesApi {
   #finalImages(body: GenerationBody, fault: Fault | undefined): Buffer[] {
     if (fault?.type === 'oversizeImage') return [noisyPng(fault.bytes)];
     const count = typeof body.n === 'number' && body.n >= 1 ? Math.floor(body.n) : 1;
+    if (fault?.type === 'notAnImage') return Array.from({ length: count }, () => fault.bytes);
     const dimensions = parseSize(typeof body.size === 'string' ? body.size : undefined);
     const prompt = String(body.prompt);
     return Array.from({ length: count }, (_, index) => solidPng(dimensions, `${prompt}|${index}`));
   }
 
   #modeFor(body: GenerationBody, fault: Fault | undefined): ResponseMode {
-    if (fault?.type === 'oversizeImage' || fault?.type === 'hangDownload') return 'url';
+    if (
+      fault?.type === 'oversizeImage' ||
+      fault?.type === 'hangDownload' ||
+      fault?.type === 'redirectDownload'
+    )
+      return 'url';
     if (body.response_format === 'url' || body.response_format === 'b64_json')
       return body.response_format;
     return this.#responseMode;
   }
 
-  #publish(bytes: Buffer, hang: boolean): string {
+  #publish(bytes: Buffer, fault: Fault | undefined): string {
     const now = Date.now();
     for (const [id, file] of this.#files) if (file.expires < now) this.#files.delete(id);
     const id = randomUUID();
-    this.#files.set(id, { bytes, hang, expires: now + downloadLifetimeMs });
+    this.#files.set(id, { bytes, fault, expires: now + downloadLifetimeMs });
     return `${this.#origin}/files/${id}.png`;
+  }
+
+  /** Writes `head`, then base64 until the client hangs up or the fake closes; never ends the body. */
+  async #endless(response: ServerResponse, contentType: string, head: string): Promise<void> {
+    response.writeHead(200, { 'content-type': contentType });
+    response.write(head);
+    while (!response.destroyed && !this.#closing.signal.aborted) {
+      if (!response.write(endlessChunk))
+        await new Promise<void>((resume) => {
+          const done = () => {
+            response.off('drain', done).off('close', done);
+            resume();
+          };
+          response.once('drain', done).once('close', done);
+        });
+    }
   }
 
   #answer(
@@ -410,11 +446,17 @@ class FakeImagesApiServer implements FakeImagesApi {
     const model = text(body.model, 'gpt-image-1.5');
     const prompt = String(body.prompt);
     const mode = this.#modeFor(body, fault);
+    if (fault?.type === 'endless' && mode === 'b64_json')
+      return void this.#endless(
+        response,
+        'application/json',
+        '{"created": 1, "data": [{"b64_json": "',
+      );
     const images = this.#finalImages(body, fault);
     recorded.images = images;
     const data = images.map((bytes) => ({
       ...(mode !== 'url' && { b64_json: bytes.toString('base64') }),
-      ...(mode !== 'b64_json' && { url: this.#publish(bytes, fault?.type === 'hangDownload') }),
+      ...(mode !== 'b64_json' && { url: this.#publish(bytes, fault) }),
       ...(model === 'dall-e-3' && { revised_prompt: `A detailed illustration of: ${prompt}` }),
     }));
     const gptImage = model.startsWith('gpt-image');
@@ -504,7 +546,12 @@ class FakeImagesApiServer implements FakeImagesApi {
         404,
         errorBody('This url has expired.', 'invalid_request_error', null, null),
       );
-    if (file.hang) return;
+    if (file.fault?.type === 'hangDownload') return;
+    if (file.fault?.type === 'endless') return void this.#endless(response, 'image/png', '');
+    if (file.fault?.type === 'redirectDownload') {
+      response.writeHead(302, { location: file.fault.location }).end();
+      return;
+    }
     response.writeHead(200, { 'content-type': 'image/png', 'content-length': file.bytes.length });
     response.end(file.bytes);
   }

@@ -65,7 +65,12 @@ export const startDiscordAdapter = async (
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isChatInputCommand()) return;
     const definition = commands.find((command) => command.name === interaction.commandName);
-    const invocation = interactionInvocation(interaction, definition, acknowledgements);
+    const invocation = interactionInvocation(
+      interaction,
+      definition,
+      acknowledgements,
+      service.catalogue,
+    );
     runCommand(invocation, definition, { service, intake: options.intake, logger }).catch(
       (error: unknown) =>
         logger.error({ err: error, interactionId: interaction.id }, 'command handling failed'),

@@ -4,43 +4,74 @@
  * acknowledgements are out of the way (see `AcknowledgementsFirst`). An accepted /imagine says
  * nothing here: its deferred reply is filled in by the job's reporter.
  */
-import { PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  ApplicationCommandOptionType,
+  PermissionFlagsBits,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { UserError } from '#core/errors.js';
+import type { ModelCatalogue } from '#core/models.js';
 import {
   optionsOf,
   type CommandDefinition,
   type OptionValue,
   type ParsedOptions,
 } from '#adapters/shared/command-context.js';
+import { MalformedCommandError } from '#adapters/shared/command-problems.js';
 import { localeFrom } from '#adapters/shared/messages.js';
+import { checkOptionValue } from '#adapters/shared/option-values.js';
 import type { CommandInvocation } from '#adapters/shared/run-command.js';
 import type { AcknowledgementsFirst } from './acknowledgements.js';
 import { interactionDelivery, toAddress } from './delivery.js';
 import { InteractionResponder } from './responder.js';
 import { discordFormat, mention } from './text.js';
 
-/** The option readers discord.js offers, as far as the shared definitions need them. */
+/** The options of an interaction as discord.js resolves them, as far as the definitions need. */
 export interface OptionReader {
   getSubcommand(required: false): string | null;
-  getString(name: string): string | null;
-  getInteger(name: string): number | null;
-  getUser(name: string): { id: string } | null;
+  /** The option as sent, of whatever type Discord (or a stale registration) gave it. */
+  get(name: string): { type: number; value?: unknown; user?: { id: string } } | null;
 }
 
-/** Reads the options a definition declares (those of the chosen subcommand, if any). */
-export const readOptions = (definition: CommandDefinition, reader: OptionReader): ParsedOptions => {
+const optionTypes = {
+  string: ApplicationCommandOptionType.String,
+  integer: ApplicationCommandOptionType.Integer,
+  user: ApplicationCommandOptionType.User,
+} as const;
+
+/**
+ * Reads and checks the options a definition declares (those of the chosen subcommand, if any).
+ * Discord checks types and limits against the registration, which may be older than the
+ * definition: a value of another type or out of range is refused here, naming the option.
+ */
+export const readOptions = (
+  definition: CommandDefinition,
+  reader: OptionReader,
+  catalogue: ModelCatalogue,
+): ParsedOptions => {
   const subcommand = definition.subcommands
     ? (reader.getSubcommand(false) ?? undefined)
     : undefined;
   const values: Record<string, OptionValue> = {};
   for (const option of optionsOf(definition, subcommand)) {
-    const value =
-      option.type === 'string'
-        ? reader.getString(option.name)
-        : option.type === 'integer'
-          ? reader.getInteger(option.name)
-          : reader.getUser(option.name)?.id;
-    if (value !== null && value !== undefined) values[option.name] = value;
+    const sent = reader.get(option.name);
+    if (sent === null) continue;
+    const checked =
+      sent.type === optionTypes[option.type]
+        ? checkOptionValue(
+            option,
+            option.type === 'user' ? (sent.user?.id ?? sent.value) : sent.value,
+            catalogue,
+            {
+              lengthChecked: true,
+            },
+          )
+        : ({
+            ok: false,
+            problem: { kind: 'wrongType', option: option.name, expected: option.type },
+          } as const);
+    if (!checked.ok) throw new MalformedCommandError(checked.problem);
+    values[option.name] = checked.value;
   }
   return subcommand === undefined ? { values } : { subcommand, values };
 };
@@ -49,6 +80,7 @@ export const interactionInvocation = (
   interaction: ChatInputCommandInteraction,
   definition: CommandDefinition | undefined,
   acknowledgements: AcknowledgementsFirst,
+  catalogue: ModelCatalogue,
 ): CommandInvocation => {
   const responder = new InteractionResponder(interaction, definition?.ephemeral ?? false);
   return {
@@ -74,7 +106,7 @@ export const interactionInvocation = (
         isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
       };
     },
-    readOptions: (command) => readOptions(command, interaction.options),
+    readOptions: (command) => readOptions(command, interaction.options, catalogue),
     mention,
     reply: (text, options) => responder.reply(text, options),
   };

@@ -25,10 +25,15 @@ export interface OptionDefinition {
   choices?: (catalogue: ModelCatalogue) => readonly string[];
   min?: number;
   max?: number;
+  /**
+   * Discord's ceiling on a string option, registered and checked there. Text commands leave the
+   * length to the core, which knows each model's own limit.
+   */
   maxLength?: number;
   /**
-   * In a text command, a positional option is taken from the words before any flag, in definition
-   * order; the last positional string option takes the rest of the text (a prompt with spaces).
+   * In a text command, a positional option is taken from the words before the trailing flags, in
+   * definition order; the last positional string option takes the rest of the text (a prompt with
+   * spaces).
    * @default false
    */
   positional?: boolean;

@@ -16,6 +16,7 @@ import type { Locale } from '#core/request.js';
 import { InvalidOptionsError } from '#core/service-api.js';
 import { alphaFormats, type Problem } from '#core/validate.js';
 import type { UsageChartData } from './usage-chart.js';
+import { MalformedCommandError, type CommandProblem } from './command-problems.js';
 
 export interface ResultCaption {
   prompt: string;
@@ -30,6 +31,8 @@ export interface ResultCaption {
 export interface Messages {
   locale: Locale;
   problem(problem: Problem): string;
+  /** What is wrong with a command as typed or sent, naming the option and what it allows. */
+  commandProblem(problem: CommandProblem): string;
   refusal(error: UserError): string;
   failure(failure: JobFailure): string;
   unexpected(incidentId: string): string;
@@ -68,6 +71,10 @@ export interface MessageFormat {
 const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 const seconds = (elapsedMs: number): string => (elapsedMs / 1000).toFixed(1);
+
+/** The usage under a refusal, on its own lines; nothing where the platform shows the form itself. */
+const usageOf = (error: MalformedCommandError, messages: Messages): string =>
+  error.usage.length > 0 ? `\n${messages.usage(error.usage)}` : '';
 
 /** `a, b, c or d`: the list in the order given. */
 export const orList = (items: readonly string[], or = 'or'): string =>
@@ -118,9 +125,49 @@ const english = (format: MessageFormat): Messages => {
     spend.limit === null
       ? dollars(spend.used)
       : `${dollars(spend.used)} of its ${dollars(spend.limit)} budget`;
+  const range = (min: number | undefined, max: number | undefined) =>
+    min !== undefined && max !== undefined
+      ? `from ${min} to ${max}`
+      : min !== undefined
+        ? `at least ${min}`
+        : `at most ${max ?? Number.MAX_SAFE_INTEGER}`;
+  const typeName = { string: 'text', integer: 'a whole number', user: 'a user' } as const;
+  const commandProblem = (p: CommandProblem): string => {
+    switch (p.kind) {
+      case 'missingSubcommand':
+        return `a subcommand is required: choose ${orList(p.allowed)}`;
+      case 'unknownSubcommand':
+        return `unknown subcommand "${p.value}": choose ${orList(p.allowed)}`;
+      case 'unknownFlag':
+        return p.allowed.length > 0
+          ? `unknown option ${p.flag}: use ${orList(p.allowed)}`
+          : `unknown option ${p.flag}: this command takes no options after a --`;
+      case 'repeatedFlag':
+        return `${p.flag} is given more than once: give it once`;
+      case 'missingValue':
+        return `${p.flag} needs a value`;
+      case 'notWholeNumber':
+        return `${p.option} must be a whole number in plain digits, not "${p.value}"`;
+      case 'outOfRange':
+        return `${p.option} must be ${range(p.min, p.max)}, not ${p.value}`;
+      case 'notAChoice':
+        return `${p.option} "${p.value}" is not available: choose ${orList(p.allowed)}`;
+      case 'notAMention':
+        return `${p.option} must be a user mention such as @name, not "${p.value}"`;
+      case 'tooLong':
+        return `${p.option} is longer than ${p.max} characters`;
+      case 'wrongType':
+        return `${p.option} must be ${typeName[p.expected]}`;
+      case 'missing':
+        return `missing ${orList(p.options, 'and')}`;
+      case 'unexpected':
+        return `unexpected "${p.text}"`;
+    }
+  };
   const messages: Messages = {
     locale: 'en',
     problem: englishProblem,
+    commandProblem,
     refusal(error) {
       const c = error.context;
       switch (error.identifier) {
@@ -129,7 +176,9 @@ const english = (format: MessageFormat): Messages => {
             ? `That request can't be made:\n${error.problems.map((p) => `• ${messages.problem(p)}`).join('\n')}`
             : 'That request has invalid options.';
         case 'malformedCommand':
-          return `${c.problem}.\n${messages.usage((c.usage as readonly string[] | undefined) ?? [])}`;
+          return error instanceof MalformedCommandError
+            ? [`${commandProblem(error.problem)}.`, usageOf(error, messages)].join('')
+            : 'That command is not valid.';
         case 'quotaExceeded':
           return `${c.scope === 'guild' ? 'This server has' : 'You have'} ${c.remaining ?? 0} of ${c.limit} images left ${period(c.period as QuotaPeriod)} and this request needs ${c.requested}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
         case 'tokenBudgetExceeded':
@@ -166,6 +215,8 @@ const english = (format: MessageFormat): Messages => {
           return 'The image service took too long to answer. Nothing was charged; try again.';
         case 'upstream':
           return 'The image service failed to produce the image. Nothing was charged; try again.';
+        case 'tooLarge':
+          return 'The image service sent more image data than the bot may hold for one request. Nothing was charged; ask for fewer images or a smaller size.';
         case 'deadline':
           return 'This request waited too long and was dropped. Nothing was charged; try again.';
         case 'undeliverable':
@@ -283,9 +334,49 @@ const korean = (format: MessageFormat): Messages => {
         return `투명 배경에는 알파 채널이 있는 형식이 필요합니다. ${p.outputFormat} 대신 png 또는 webp를 고르세요`;
     }
   };
+  const range = (min: number | undefined, max: number | undefined) =>
+    min !== undefined && max !== undefined
+      ? `${min}부터 ${max}까지`
+      : min !== undefined
+        ? `${min} 이상`
+        : `${max ?? Number.MAX_SAFE_INTEGER} 이하`;
+  const typeName = { string: '텍스트', integer: '정수', user: '사용자' } as const;
+  const commandProblem = (p: CommandProblem): string => {
+    switch (p.kind) {
+      case 'missingSubcommand':
+        return `하위 명령이 필요합니다. ${optionList(p.allowed)} 중에서 고르세요`;
+      case 'unknownSubcommand':
+        return `"${p.value}"은(는) 없는 하위 명령입니다. ${optionList(p.allowed)} 중에서 고르세요`;
+      case 'unknownFlag':
+        return p.allowed.length > 0
+          ? `${p.flag}은(는) 없는 옵션입니다. ${optionList(p.allowed)}을(를) 쓰세요`
+          : `${p.flag}은(는) 없는 옵션입니다. 이 명령에는 -- 옵션이 없습니다`;
+      case 'repeatedFlag':
+        return `${p.flag}을(를) 두 번 이상 썼습니다. 한 번만 쓰세요`;
+      case 'missingValue':
+        return `${p.flag}에 값이 필요합니다`;
+      case 'notWholeNumber':
+        return `${p.option}은(는) 숫자로만 쓴 정수여야 합니다 ("${p.value}"은(는) 안 됩니다)`;
+      case 'outOfRange':
+        return `${p.option}은(는) ${range(p.min, p.max)}의 정수여야 합니다 (${p.value}은(는) 안 됩니다)`;
+      case 'notAChoice':
+        return `${p.option} "${p.value}"은(는) 사용할 수 없습니다. ${optionList(p.allowed)} 중에서 고르세요`;
+      case 'notAMention':
+        return `${p.option}에는 @이름 같은 사용자 멘션을 쓰세요 ("${p.value}"은(는) 안 됩니다)`;
+      case 'tooLong':
+        return `${p.option}이(가) ${p.max}자보다 깁니다`;
+      case 'wrongType':
+        return `${p.option}은(는) ${typeName[p.expected]}여야 합니다`;
+      case 'missing':
+        return `${orList(p.options, '및')}이(가) 빠졌습니다`;
+      case 'unexpected':
+        return `"${p.text}"은(는) 알 수 없는 입력입니다`;
+    }
+  };
   const messages: Messages = {
     locale: 'ko',
     problem,
+    commandProblem,
     refusal(error) {
       const c = error.context;
       switch (error.identifier) {
@@ -294,7 +385,12 @@ const korean = (format: MessageFormat): Messages => {
             ? `요청을 처리할 수 없습니다:\n${error.problems.map((p) => `• ${problem(p)}`).join('\n')}`
             : '요청 옵션이 올바르지 않습니다.';
         case 'malformedCommand':
-          return `명령 형식이 올바르지 않습니다: ${c.problem}.\n${messages.usage((c.usage as readonly string[] | undefined) ?? [])}`;
+          return error instanceof MalformedCommandError
+            ? [
+                `명령 형식이 올바르지 않습니다: ${commandProblem(error.problem)}.`,
+                usageOf(error, messages),
+              ].join('')
+            : '명령 형식이 올바르지 않습니다.';
         case 'quotaExceeded':
           return `${c.scope === 'guild' ? '이 서버는' : '회원님은'} ${period(c.period as QuotaPeriod)} ${c.limit}장 중 ${c.remaining ?? 0}장이 남았고, 이 요청에는 ${c.requested}장이 필요합니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
         case 'tokenBudgetExceeded':
@@ -331,6 +427,8 @@ const korean = (format: MessageFormat): Messages => {
           return '이미지 서비스의 응답이 너무 늦었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
         case 'upstream':
           return '이미지 서비스가 이미지를 만들지 못했습니다. 차감된 것은 없습니다. 다시 시도하세요.';
+        case 'tooLarge':
+          return '이미지 서비스가 한 요청에 허용되는 것보다 많은 이미지 데이터를 보냈습니다. 차감된 것은 없습니다. 개수를 줄이거나 더 작은 크기로 요청하세요.';
         case 'deadline':
           return '요청이 너무 오래 기다려 취소되었습니다. 차감된 것은 없습니다. 다시 시도하세요.';
         case 'undeliverable':

@@ -1,11 +1,18 @@
 /**
- * Parses a text command (Slack sends one string) against the same definitions Discord registers,
- * so both platforms accept the same options with the same names, choices and limits.
+ * The one strict parser of text commands (Slack sends one string), against the same definitions
+ * Discord registers, so every text command gets the same rules:
+ *
+ * - An optional subcommand word, then positional words, then flags. Flags are only a trailing run:
+ *   the run starts at the first flag after which every word is a flag or the one value of the flag
+ *   before it. Anything before the run is taken verbatim, so "a poster that says --count=2 in big
+ *   letters" is all prompt, while "a poster --count 2" asks for two.
+ * - `--name value` and `--name=value`; `—` and `–` (what phones and macOS make of `--`) count as
+ *   `--`; names ignore case.
+ * - Numbers are plain decimal integers. A repeated or unknown flag is refused, naming it.
+ *
  * `/imagine a cat --size 1024x1024 --count 2`, `/quota-admin user-limit 10 day <@U123>`.
  */
 import type { ModelCatalogue } from '#core/models.js';
-import { UserError } from '#core/errors.js';
-import { orList } from './messages.js';
 import {
   optionsOf,
   type CommandDefinition,
@@ -13,10 +20,46 @@ import {
   type OptionValue,
   type ParsedOptions,
 } from './command-context.js';
+import { MalformedCommandError, type CommandProblem } from './command-problems.js';
+import { checkTextValue } from './option-values.js';
 
-const flagPattern = /(^|\s)--([a-z][a-z-]*)(?:=(\S+)|\s+(?!--)(\S+))?/g;
-/** Slack sends mentions as `<@U123>` or `<@U123|name>` when the command escapes them. */
-const userMentionPattern = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+/** `--size`, `—size`, `–size=auto`: the dash, the name, and the value when written with `=`. */
+const flagPattern = /^(?:--|\u2014|\u2013)([A-Za-z][A-Za-z0-9-]*)(?:=(.*))?$/su;
+
+interface Word {
+  text: string;
+  /** Where it starts in the text, so what precedes it can be kept as typed. */
+  index: number;
+  flag?: { name: string; inline?: string };
+}
+
+const wordsOf = (text: string): Word[] =>
+  [...text.matchAll(/\S+/gu)].map((match) => {
+    const flag = flagPattern.exec(match[0]);
+    return {
+      text: match[0],
+      index: match.index,
+      ...(flag && { flag: { name: (flag[1] ?? '').toLowerCase(), inline: flag[2] } }),
+    };
+  });
+
+/**
+ * Where the trailing run of flags starts (`words.length` when there is none). From the end
+ * backwards, `runs[i]` says whether words i.. are flags each followed by at most one value.
+ */
+const flagRunStart = (words: readonly Word[]): number => {
+  const runs: boolean[] = new Array<boolean>(words.length + 1).fill(false);
+  runs[words.length] = true;
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i]!;
+    if (word.flag === undefined) continue;
+    const takesNext =
+      word.flag.inline === undefined && i + 1 < words.length && words[i + 1]!.flag === undefined;
+    runs[i] = runs[takesNext ? i + 2 : i + 1] ?? false;
+  }
+  const start = words.findIndex((word, i) => word.flag !== undefined && runs[i]);
+  return start === -1 ? words.length : start;
+};
 
 const placeholder = (option: OptionDefinition): string =>
   option.type === 'user' ? '@user' : `<${option.name}>`;
@@ -39,118 +82,73 @@ export const usageLines = (command: CommandDefinition): string[] =>
         `/${command.name} ${sub.name} ${usageOfOptions(sub.options)}`.trimEnd(),
       );
 
-const refuse = (command: CommandDefinition, problem: string): never => {
-  throw new UserError('malformedCommand', { problem, usage: usageLines(command) });
-};
-
-const convert = (
-  command: CommandDefinition,
-  option: OptionDefinition,
-  raw: string,
-  catalogue: ModelCatalogue,
-): OptionValue => {
-  if (option.type === 'user') {
-    const match = userMentionPattern.exec(raw);
-    if (match?.[1] === undefined)
-      return refuse(command, `${option.name} must be a user mention such as @name, not "${raw}"`);
-    return match[1];
-  }
-  if (option.type === 'integer') {
-    const value = Number(raw);
-    if (!Number.isInteger(value))
-      return refuse(command, `${option.name} must be a whole number, not "${raw}"`);
-    if (
-      (option.min !== undefined && value < option.min) ||
-      (option.max !== undefined && value > option.max)
-    ) {
-      return refuse(
-        command,
-        `${option.name} must be from ${option.min ?? '…'} to ${option.max ?? '…'}, not ${value}`,
-      );
-    }
-    return value;
-  }
-  const choices = option.choices?.(catalogue);
-  if (choices !== undefined && choices.length > 0) {
-    const choice = choices.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
-    if (choice === undefined)
-      return refuse(command, `${option.name} "${raw}" is not available: choose ${orList(choices)}`);
-    return choice;
-  }
-  if (option.maxLength !== undefined && [...raw].length > option.maxLength) {
-    return refuse(command, `${option.name} is longer than ${option.maxLength} characters`);
-  }
-  return raw;
-};
-
 /**
- * Returns the parsed options, or throws `UserError('malformedCommand', { problem, usage })` naming
- * what is wrong and showing the correct forms. Free text is kept as typed, apart from the
- * surrounding blanks: a prompt reaches the API byte-for-byte.
+ * Returns the parsed options, or throws a {@link MalformedCommandError} naming what is wrong and
+ * showing the correct forms. Free text is kept as typed, apart from the surrounding blanks: a
+ * prompt reaches the API byte-for-byte.
  */
 export const parseTextCommand = (
   command: CommandDefinition,
   text: string,
   catalogue: ModelCatalogue,
 ): ParsedOptions => {
-  let rest = text;
+  const refuse = (problem: CommandProblem): never => {
+    throw new MalformedCommandError(problem, usageLines(command));
+  };
+  let words = wordsOf(text);
   let subcommand: string | undefined;
   if (command.subcommands !== undefined) {
-    const [word = ''] = rest.trim().split(/\s+/, 1);
+    const allowed = command.subcommands.map((sub) => sub.name);
+    const [first] = words;
+    if (first === undefined) return refuse({ kind: 'missingSubcommand', allowed });
     const sub = command.subcommands.find(
-      (candidate) => candidate.name === word.toLowerCase() || candidate.nameKo === word,
+      (candidate) => candidate.name === first.text.toLowerCase() || candidate.nameKo === first.text,
     );
-    if (sub === undefined) {
-      return refuse(
-        command,
-        word === ''
-          ? 'a subcommand is required'
-          : `unknown subcommand "${word}": choose ${orList(command.subcommands.map((s) => s.name))}`,
-      );
-    }
+    if (sub === undefined) return refuse({ kind: 'unknownSubcommand', value: first.text, allowed });
     subcommand = sub.name;
-    rest = rest.trim().slice(word.length);
+    words = words.slice(1);
   }
   const options = optionsOf(command, subcommand);
   const values: Record<string, OptionValue | undefined> = {};
+  const take = (option: OptionDefinition, raw: string) => {
+    const checked = checkTextValue(option, raw, catalogue);
+    if (!checked.ok) return refuse(checked.problem);
+    values[option.name] = checked.value;
+  };
 
-  rest = rest.replace(
-    flagPattern,
-    (_match, _lead: string, name: string, inline?: string, spaced?: string) => {
-      const option = options.find((candidate) => candidate.name === name && !candidate.positional);
-      if (option === undefined) {
-        const flags = options
-          .filter((candidate) => !candidate.positional)
-          .map((candidate) => `--${candidate.name}`);
-        return refuse(
-          command,
-          flags.length > 0
-            ? `unknown option --${name}: use ${orList(flags)}`
-            : `/${command.name} takes no --${name}`,
-        );
-      }
-      const raw = inline ?? spaced;
-      if (raw === undefined) return refuse(command, `--${name} needs a value`);
-      values[name] = convert(command, option, raw, catalogue);
-      // The blank before the flag goes with it, so the words around it close up as typed.
-      return '';
-    },
-  );
+  const runStart = flagRunStart(words);
+  const flags = options.filter((option) => !option.positional);
+  for (let i = runStart; i < words.length; i++) {
+    const { name, inline } = words[i]!.flag!;
+    const option = flags.find((candidate) => candidate.name === name);
+    if (option === undefined)
+      return refuse({
+        kind: 'unknownFlag',
+        flag: `--${name}`,
+        allowed: flags.map((candidate) => `--${candidate.name}`),
+      });
+    if (values[name] !== undefined) return refuse({ kind: 'repeatedFlag', flag: `--${name}` });
+    const next = words[i + 1];
+    const raw = inline ?? (next?.flag === undefined ? next?.text : undefined);
+    if (raw === undefined || raw === '') return refuse({ kind: 'missingValue', flag: `--${name}` });
+    if (inline === undefined) i += 1;
+    take(option, raw);
+  }
 
+  const end = words[runStart]?.index ?? text.length;
+  let remaining = text.slice(words[0]?.index ?? end, end).trim();
   const positionals = options.filter((option) => option.positional);
-  let remaining = rest.trim();
   positionals.forEach((option, index) => {
     if (remaining === '') return;
     const takesRest = index === positionals.length - 1 && option.type === 'string';
-    const [word = ''] = remaining.split(/\s+/, 1);
+    const [word = ''] = remaining.split(/\s+/u, 1);
     const raw = takesRest ? remaining : word;
     remaining = takesRest ? '' : remaining.slice(word.length).trim();
-    values[option.name] = convert(command, option, raw, catalogue);
+    take(option, raw);
   });
-  if (remaining !== '') return refuse(command, `unexpected "${remaining}"`);
+  if (remaining !== '') return refuse({ kind: 'unexpected', text: remaining });
 
   const missing = options.filter((option) => option.required && values[option.name] === undefined);
-  if (missing.length > 0)
-    return refuse(command, `missing ${orList(missing.map(placeholder), 'and')}`);
+  if (missing.length > 0) return refuse({ kind: 'missing', options: missing.map(placeholder) });
   return subcommand === undefined ? { values } : { subcommand, values };
 };

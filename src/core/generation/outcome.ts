@@ -52,6 +52,7 @@ const reasonOfKind: Record<ImagesErrorKind, JobFailure['reason'] | undefined> = 
   rateLimited: 'rateLimited',
   authentication: 'misconfigured',
   upstream: 'upstream',
+  tooLarge: 'tooLarge',
   timeout: 'timeout',
   // An abort the service did not ask for is not the user's doing: treat it as internal.
   aborted: undefined,

@@ -2,14 +2,20 @@
  * The Images API client: one generation call with bounded retries, returning decoded images.
  * Built on the official `openai` SDK for the request, the error shapes and the event stream parsing.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import type { ImageGenerateParamsBase, ImagesResponse } from 'openai/resources/images';
 import { secretScrubber, type Logger } from '../log.js';
 import { ModelCatalogue } from '../models.js';
 import type { ImageRequest } from '../request.js';
-import { decodeBase64Image, downloadImage, ImageDataError, sniffContentType } from './decode.js';
+import { downloadRules, hostOf, type DownloadRules } from './address-rules.js';
+import { decodeBase64Image, ImageDataError } from './decode.js';
+import { downloadImage } from './download.js';
 import { describeFailure, type AttemptFailure } from './errors.js';
+import { checkImage } from './image-check.js';
+import { InflightBudget, jobShare, type JobBytes } from './inflight-budget.js';
 import { buildParams } from './params.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import {
@@ -40,6 +46,17 @@ export interface ImagesClientOptions {
   maxDownloadBytes?: number;
   /** Per url download. @default 60000 */
   downloadTimeoutMs?: number;
+  /** Hosts url items may be downloaded from whatever their address (IMAGES_DOWNLOAD_HOSTS). @default [] */
+  downloadHosts?: readonly string[];
+  /**
+   * Where downloads may go. @default public addresses, the API's own host, `downloadHosts`, and the
+   * API's own kind of network (loopback, private, link-local) when it is on one
+   */
+  downloadRules?: DownloadRules;
+  /** Image bytes all running attempts may hold at once (IMAGES_MAX_INFLIGHT_BYTES). @default 268435456 (256 MiB) */
+  maxInflightBytes?: number;
+  /** Image bytes one attempt may hold; see `jobShare`. @default `maxInflightBytes` / 4 */
+  maxJobBytes?: number;
   /** Which models stream previews. @default the built-in catalogue */
   catalogue?: ModelCatalogue;
   /** @default no logging */
@@ -56,10 +73,15 @@ const defaults = {
   retryMaxDelayMs: 20_000,
   maxDownloadBytes: 25 * 1024 * 1024,
   downloadTimeoutMs: 60_000,
+  maxInflightBytes: 256 * 1024 * 1024,
+  /** QUEUE_CONCURRENCY's default. */
+  concurrency: 4,
 };
 
-/** Options with each default filled in. */
-type Settings = Required<Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'onAttempt'>>;
+/** Options with each default filled in; the download rules and a job's share have computed ones. */
+type Settings = Required<
+  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt'>
+>;
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
 export const mapUsage = (raw: unknown): ImageUsage | undefined => {
@@ -92,15 +114,38 @@ const addUsage = (
   };
 };
 
-const decoded = (bytes: Buffer, revisedPrompt?: unknown): DecodedImage => ({
-  bytes,
-  contentType: sniffContentType(bytes),
-  ...(typeof revisedPrompt === 'string' && revisedPrompt !== '' && { revisedPrompt }),
-});
+/**
+ * Every byte of an answer counted against the attempt's share as it arrives, whatever the SDK
+ * then does with it: the SDK reads a whole JSON body before it parses, and would otherwise read an
+ * endless one until the timeout.
+ */
+const countingFetch =
+  (attemptBytes: AsyncLocalStorage<JobBytes>): typeof fetch =>
+  async (input, init) => {
+    const response = await fetch(input, init);
+    const bytes = attemptBytes.getStore();
+    if (bytes === undefined || response.body === null) return response;
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          bytes.take(chunk.byteLength);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
 
 class OpenAIImagesClient implements ImagesClient {
   readonly #openai: OpenAI;
   readonly #settings: Settings;
+  readonly #budget: InflightBudget;
+  readonly #attemptBytes = new AsyncLocalStorage<JobBytes>();
+  #rules: Promise<DownloadRules> | undefined;
   readonly #policy: RetryPolicy;
   readonly #catalogue: ModelCatalogue;
   readonly #logger: Logger | undefined;
@@ -118,6 +163,8 @@ class OpenAIImagesClient implements ImagesClient {
       retryMaxDelayMs: options.retryMaxDelayMs ?? defaults.retryMaxDelayMs,
       maxDownloadBytes: options.maxDownloadBytes ?? defaults.maxDownloadBytes,
       downloadTimeoutMs: options.downloadTimeoutMs ?? defaults.downloadTimeoutMs,
+      downloadHosts: options.downloadHosts ?? [],
+      maxInflightBytes: options.maxInflightBytes ?? defaults.maxInflightBytes,
     };
     this.#policy = {
       maxRetries: this.#settings.maxRetries,
@@ -129,7 +176,13 @@ class OpenAIImagesClient implements ImagesClient {
     this.#logger = options.logger?.child({ component: 'images' });
     this.#scrub = secretScrubber([options.apiKey]);
     this.#onAttempt = options.onAttempt;
+    this.#budget = new InflightBudget(
+      this.#settings.maxInflightBytes,
+      options.maxJobBytes ?? jobShare(this.#settings.maxInflightBytes, defaults.concurrency),
+    );
+    if (options.downloadRules) this.#rules = Promise.resolve(options.downloadRules);
     this.#openai = new OpenAI({
+      fetch: countingFetch(this.#attemptBytes),
       baseURL: this.#settings.baseUrl,
       apiKey: this.#settings.apiKey,
       // Our own retry loop instead of the SDK's: the SDK retries any connection failure and any
@@ -203,10 +256,13 @@ class OpenAIImagesClient implements ImagesClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#settings.timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    const bytes = this.#budget.forJob();
     try {
-      const result = streaming
-        ? await this.#stream(params, attemptSignal, onPartialImage)
-        : await this.#once(params, attemptSignal);
+      const result = await this.#attemptBytes.run(bytes, () =>
+        streaming
+          ? this.#stream(params, attemptSignal, onPartialImage)
+          : this.#once(params, attemptSignal, bytes),
+      );
       return { ok: true, result };
     } catch (error) {
       const failure = describeFailure(error, {
@@ -218,10 +274,11 @@ class OpenAIImagesClient implements ImagesClient {
       return { ok: false, failure };
     } finally {
       clearTimeout(timer);
+      bytes.release();
     }
   }
 
-  async #once(params: ImageGenerateParamsBase, signal: AbortSignal) {
+  async #once(params: ImageGenerateParamsBase, signal: AbortSignal, bytes: JobBytes) {
     const response: unknown = await this.#openai.images.generate(
       { ...params, stream: false },
       { signal },
@@ -231,30 +288,48 @@ class OpenAIImagesClient implements ImagesClient {
       throw new ImageDataError('upstream', 'the Images API answered without any image');
     }
     const images = await Promise.all(
-      data.map((item, index) => this.#decodeItem(item, index, signal)),
+      data.map((item, index) => this.#decodeItem(item, index, signal, bytes)),
     );
     return { images, usage: mapUsage((response as ImagesResponse).usage) };
   }
 
   /** An item may carry `b64_json`, `url` or both; the bytes at hand are preferred to a download. */
-  async #decodeItem(item: unknown, index: number, signal: AbortSignal): Promise<DecodedImage> {
+  async #decodeItem(
+    item: unknown,
+    index: number,
+    signal: AbortSignal,
+    bytes: JobBytes,
+  ): Promise<DecodedImage> {
     const { b64_json, url, revised_prompt } = (
       typeof item === 'object' && item !== null ? item : {}
     ) as Record<string, unknown>;
     if (typeof b64_json === 'string' && b64_json !== '')
-      return decoded(decodeBase64Image(b64_json), revised_prompt);
+      return checkImage(decodeBase64Image(b64_json), revised_prompt);
     if (typeof url === 'string' && url !== '') {
-      const bytes = await downloadImage(url, {
+      const downloaded = await downloadImage(url, {
         maxBytes: this.#settings.maxDownloadBytes,
         timeoutMs: this.#settings.downloadTimeoutMs,
         signal,
+        rules: await this.#downloadRules(),
+        bytes,
       });
-      return decoded(bytes, revised_prompt);
+      return checkImage(downloaded, revised_prompt);
     }
     throw new ImageDataError(
       'upstream',
       `image ${index + 1} from the Images API has neither b64_json nor url`,
     );
+  }
+
+  /** Resolved once: whether the API's host is on a private kind of network decides what is trusted. */
+  #downloadRules(): Promise<DownloadRules> {
+    this.#rules ??= lookup(hostOf(new URL(this.#settings.baseUrl)), { all: true })
+      .then((found) => found.map((entry) => entry.address))
+      .catch(() => [])
+      .then((addresses) =>
+        downloadRules(this.#settings.baseUrl, this.#settings.downloadHosts, addresses),
+      );
+    return this.#rules;
   }
 
   async #stream(
@@ -265,20 +340,21 @@ class OpenAIImagesClient implements ImagesClient {
     const stream = await this.#openai.images.generate({ ...params, stream: true }, { signal });
     const images: DecodedImage[] = [];
     let usage: ImageUsage | undefined;
+    let previews = Promise.resolve();
     for await (const event of stream) {
       if (event.type === 'image_generation.partial_image') {
         // Events carry no image number: previews belong to the image the next completed event ends.
-        this.#preview(onPartialImage, {
-          ...decoded(decodeBase64Image(event.b64_json)),
-          imageIndex: images.length,
-          partialIndex: event.partial_image_index,
-        });
+        const place = { imageIndex: images.length, partialIndex: event.partial_image_index };
+        const b64 = event.b64_json;
+        previews = previews.then(() => this.#preview(onPartialImage, b64, place));
       } else if (event.type === 'image_generation.completed') {
-        images.push(decoded(decodeBase64Image(event.b64_json)));
+        images.push(await checkImage(decodeBase64Image(event.b64_json)));
         // Each completed event reports the tokens of its own image, so they add up to the request's.
         usage = addUsage(usage, mapUsage(event.usage));
       }
     }
+    // Checked in order and all before the result is returned, so no preview lands after it.
+    await previews;
     // The SDK ends the iteration quietly on abort; it must not pass for a finished stream.
     signal.throwIfAborted();
     if (images.length === 0)
@@ -286,11 +362,25 @@ class OpenAIImagesClient implements ImagesClient {
     return { images, usage };
   }
 
-  /** A preview that fails to show must not fail the generation, whether the callback throws or rejects. */
-  #preview(onPartialImage: GenerateOptions['onPartialImage'], image: PartialImage): void {
+  /**
+   * A preview that is not an image, or fails to show, must not fail the generation: one that is
+   * not an image is dropped, and the callback is not awaited, whether it throws or rejects.
+   */
+  async #preview(
+    onPartialImage: GenerateOptions['onPartialImage'],
+    b64: unknown,
+    place: Pick<PartialImage, 'imageIndex' | 'partialIndex'>,
+  ): Promise<void> {
     if (!onPartialImage) return;
+    let image: DecodedImage;
+    try {
+      image = await checkImage(decodeBase64Image(b64));
+    } catch (error) {
+      this.#logger?.warn({ err: error }, 'images: dropped a preview that is not an image');
+      return;
+    }
     Promise.resolve()
-      .then(() => onPartialImage(image))
+      .then(() => onPartialImage({ ...image, ...place }))
       .catch((error: unknown) =>
         this.#logger?.warn({ err: error }, 'images: showing a preview failed'),
       );

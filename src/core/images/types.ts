@@ -3,8 +3,8 @@ import type { ImageRequest } from '../request.js';
 
 export interface DecodedImage {
   bytes: Buffer;
-  /** Found from the bytes' signature, not from what the server claimed. */
-  contentType: 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif' | 'application/octet-stream';
+  /** Found by decoding the bytes, not from what the server claimed. */
+  contentType: 'image/png' | 'image/jpeg' | 'image/webp';
   revisedPrompt?: string;
 }
 
@@ -49,6 +49,8 @@ export type ImagesErrorKind =
   | 'rateLimited'
   | 'authentication'
   | 'upstream'
+  /** More image bytes than one request, or the process, may hold in memory. */
+  | 'tooLarge'
   | 'timeout'
   | 'aborted';
 

@@ -4,6 +4,7 @@
  * `response_url`s, and Slack's side of both delivery modes (Socket Mode over WebSocket, signed
  * HTTP posts). It records every call, and can answer chosen methods with 429 + `Retry-After`.
  */
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +100,8 @@ const uploadedBytes = async (request: IncomingMessage, body: Buffer): Promise<Bu
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   readonly responses: RecordedResponse[] = [];
+  /** Every `response_url` and Socket Mode ticket handed out: bearer secrets that logs must not show. */
+  readonly issuedSecrets: string[] = [];
   readonly workspace: FakeWorkspace;
   readonly socket: SocketHub;
   readonly botToken: string;
@@ -156,7 +159,9 @@ export class FakeSlack {
   /** A fresh `response_url` for one command. */
   newResponseUrl(): string {
     this.#responseSequence += 1;
-    return `${this.baseUrl}/respond/${this.#responseSequence}`;
+    const url = `${this.baseUrl}/respond/${this.#responseSequence}`;
+    this.issuedSecrets.push(url);
+    return url;
   }
 
   /**
@@ -240,7 +245,13 @@ export class FakeSlack {
       return;
     }
     if (method === 'apps.connections.open') {
-      sendJson(response, 200, { ok: true, url: `${this.baseUrl.replace('http', 'ws')}/socket` });
+      // Shaped like Slack's: the ticket alone lets whoever holds it receive the app's events.
+      const ticket = randomUUID();
+      this.issuedSecrets.push(ticket);
+      sendJson(response, 200, {
+        ok: true,
+        url: `${this.baseUrl.replace('http', 'ws')}/socket/link/?ticket=${ticket}&app_id=AFAKE`,
+      });
       return;
     }
     sendJson(response, 200, this.workspace.call(method, params));

@@ -9,6 +9,7 @@ import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapter
 import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
 import { loadCommands } from '#commands/registry.js';
+import type { ImagesClientOptions } from '#core/images/client.js';
 import type { FakeImagesApiOptions } from '../images-api.js';
 import { startHarness, type Harness } from '../../support/service-harness.js';
 import type { FakeSlack, SlackSender } from './server.js';
@@ -32,6 +33,8 @@ export interface SlackBotOptions {
   quota?: Partial<Config['quota']>;
   queue?: Partial<Config['queue']>;
   api?: FakeImagesApiOptions;
+  /** Overrides of the Images client options (download rules, byte caps). @default none */
+  client?: Partial<ImagesClientOptions>;
   /** SLACK_ADMIN_USER_IDS. @default [] */
   adminUserIds?: string[];
   /** Repeated `:repeat:` within this window count once, before the store is asked. @default 5000 */
@@ -69,6 +72,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
     quota: options.quota,
     queue: options.queue,
     api: options.api,
+    client: options.client,
     logger,
     reporters: (archive) =>
       new Map([
