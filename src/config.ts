@@ -52,6 +52,10 @@ export interface Config {
     devGuildId?: string;
     /** @default 'https://discord.com/api' */
     apiBaseUrl: string;
+    /** Shards in all, across every process; `undefined` takes Discord's recommendation. */
+    shardCount?: number;
+    /** The shards this process runs; `undefined` runs all of them. */
+    shardIds?: number[];
   };
   slack?: {
     botToken: string;
@@ -200,6 +204,27 @@ const schema = z.object({
       .optional(),
   ),
   DISCORD_API_BASE_URL: url('https://discord.com/api'),
+  DISCORD_SHARD_COUNT: z.preprocess(
+    (value) => {
+      const unset = blankAsUnset(value);
+      return typeof unset === 'string' && unset.toLowerCase() === 'auto' ? undefined : unset;
+    },
+    z.coerce
+      .number({ error: 'must be "auto" or a whole number from 1' })
+      .int({ error: 'must be "auto" or a whole number from 1' })
+      .min(1, { error: 'must be "auto" or a whole number from 1' })
+      .optional(),
+  ),
+  DISCORD_SHARD_IDS: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, {
+        error: 'must be shard ids separated by commas, such as 0,1',
+      })
+      .transform((ids) => [...new Set(ids.split(',').map((id) => Number(id.trim())))])
+      .optional(),
+  ),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -283,6 +308,17 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
       'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN: set the app token for Socket Mode, or the signing secret for HTTP mode',
     );
   }
+  if (parsed.success && parsed.data.DISCORD_SHARD_IDS !== undefined) {
+    const count = parsed.data.DISCORD_SHARD_COUNT;
+    if (count === undefined)
+      problems.push(
+        'DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT set to the number of shards in all, so that every process counts the same',
+      );
+    else if (parsed.data.DISCORD_SHARD_IDS.some((id) => id >= count))
+      problems.push(
+        `DISCORD_SHARD_IDS must each be below DISCORD_SHARD_COUNT (${count}): shards are numbered from 0 (got ${env.DISCORD_SHARD_IDS})`,
+      );
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const v = parsed.data;
@@ -323,6 +359,8 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
         applicationId: v.DISCORD_APPLICATION_ID,
         devGuildId: v.DISCORD_DEV_GUILD_ID,
         apiBaseUrl: v.DISCORD_API_BASE_URL.replace(/\/+$/, ''),
+        ...(v.DISCORD_SHARD_COUNT !== undefined && { shardCount: v.DISCORD_SHARD_COUNT }),
+        ...(v.DISCORD_SHARD_IDS !== undefined && { shardIds: v.DISCORD_SHARD_IDS }),
       },
     }),
     ...(v.SLACK_BOT_TOKEN && {

@@ -90,6 +90,27 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the Discord shards this process runs, and names shard settings that cannot work', () => {
+    const base = { IMAGES_API_KEY: 'key', DISCORD_TOKEN: 'token' };
+    expect(parseConfig(base).discord).not.toHaveProperty('shardCount');
+    expect(
+      parseConfig({ ...base, DISCORD_SHARD_COUNT: '4', DISCORD_SHARD_IDS: '2, 3' }).discord,
+    ).toMatchObject({ shardCount: 4, shardIds: [2, 3] });
+    expect(parseConfig({ ...base, DISCORD_SHARD_COUNT: 'auto' }).discord?.shardCount).toBe(
+      undefined,
+    );
+    expect(problemsOf({ ...base, DISCORD_SHARD_IDS: '0' })).toEqual([
+      expect.stringMatching(/^DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT/),
+    ]);
+    expect(problemsOf({ ...base, DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '1,2' })).toEqual([
+      expect.stringMatching(/^DISCORD_SHARD_IDS must each be below DISCORD_SHARD_COUNT \(2\)/),
+    ]);
+    expect(problemsOf({ ...base, DISCORD_SHARD_COUNT: '0', DISCORD_SHARD_IDS: 'one' })).toEqual([
+      expect.stringMatching(/^DISCORD_SHARD_COUNT must be "auto" or a whole number from 1/),
+      expect.stringMatching(/^DISCORD_SHARD_IDS must be shard ids separated by commas/),
+    ]);
+  });
+
   it('refuses a timer setting longer than Node can wait, naming the variable', () => {
     const problems = problemsOf({ ...minimal, QUEUE_JOB_DEADLINE_MS: String(2 ** 31) });
     expect(problems).toEqual([

@@ -23,8 +23,11 @@ const discordIntents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessage
 const discordPartials = [Partials.Message, Partials.Reaction];
 
 export interface DiscordAdapterOptions extends AdapterParts {
-  /** DISCORD_TOKEN and DISCORD_API_BASE_URL (the gateway address comes from the REST API). */
-  config: Pick<DiscordConfig, 'token' | 'apiBaseUrl'>;
+  /**
+   * DISCORD_TOKEN, DISCORD_API_BASE_URL (the gateway address comes from the REST API), and the
+   * shards this process runs.
+   */
+  config: Pick<DiscordConfig, 'token' | 'apiBaseUrl' | 'shardCount' | 'shardIds'>;
   /** Repeated 🔁 from one user on one message within this window count once. @default 5000 */
   regenerateDedupeMs?: number;
   /**
@@ -33,6 +36,10 @@ export interface DiscordAdapterOptions extends AdapterParts {
    */
   maxWorkDelayMs?: number;
 }
+
+/** The shards this process runs: those named, else all of a set count, else Discord's advice. */
+const shardsOf = ({ shardCount, shardIds }: Pick<DiscordConfig, 'shardCount' | 'shardIds'>) =>
+  shardIds ?? (shardCount === undefined ? 'auto' : [...Array(shardCount).keys()]);
 
 export interface RunningDiscordAdapter {
   client: Client<true>;
@@ -51,6 +58,9 @@ export const startDiscordAdapter = async (
   const client = new Client({
     intents: discordIntents,
     partials: discordPartials,
+    // discord.js identifies its shards no faster than session_start_limit.max_concurrency allows.
+    shards: shardsOf(config),
+    ...(config.shardCount !== undefined && { shardCount: config.shardCount }),
     rest: { api: config.apiBaseUrl },
     // Belt and braces: every send also sets this explicitly.
     allowedMentions: noPings,

@@ -3,7 +3,11 @@
  * reporter) logged in to the fake Discord, on the real generation service with the fake Images
  * API and a real store, wired by the same `composeCore` as `npm start`.
  */
-import { startDiscordAdapter, type DiscordAdapterOptions } from '#adapters/discord/adapter.js';
+import {
+  startDiscordAdapter,
+  type DiscordAdapterOptions,
+  type DiscordConfig,
+} from '#adapters/discord/adapter.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
 import { createLogger, type Logger } from '#core/log.js';
 import { loadCommands } from '#commands/registry.js';
@@ -17,6 +21,8 @@ export interface TestBotOptions {
     Omit<DiscordAdapterOptions, 'config' | 'logger' | 'service' | 'archive' | 'intake' | 'commands'>
   >;
   logger?: Logger;
+  /** DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS as parsed. @default every shard Discord recommends */
+  shards?: Pick<DiscordConfig, 'shardCount' | 'shardIds'>;
 }
 
 export interface TestBot {
@@ -33,7 +39,13 @@ export const startTestBot = async (
   options: TestBotOptions = {},
 ): Promise<TestBot> => {
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  const config = { token: discord.token, apiBaseUrl: discord.restApi };
+  // Only the shard settings are taken from the caller: the addresses are always the fake's.
+  const config = {
+    token: discord.token,
+    apiBaseUrl: discord.restApi,
+    shardCount: options.shards?.shardCount,
+    shardIds: options.shards?.shardIds,
+  };
   const harness = await startHarness({
     ...options.harness,
     service: { progressIntervalMs: 20, ...options.harness?.service },

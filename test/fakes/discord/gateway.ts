@@ -1,7 +1,8 @@
 /**
  * The fake gateway: a real WebSocket endpoint speaking Discord's protocol in plain JSON frames
  * (HELLO, IDENTIFY, READY, heartbeats), dispatching only the events each session's intents allow,
- * so a bot that forgets an intent never sees the event, exactly as on Discord.
+ * so a bot that forgets an intent never sees the event, exactly as on Discord. Each session is one
+ * shard: a guild's events go only to the shard `(guild_id >> 22) % shard_count`, as on Discord.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -21,6 +22,21 @@ interface Session {
   socket: WebSocket;
   sequence: number;
   intents?: number;
+  /** `[shard id, shard count]` from IDENTIFY. */
+  shard: [number, number];
+}
+
+/** The shard Discord sends a guild's events to. Pure. */
+export const shardOf = (guildId: string, shardCount: number): number =>
+  Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+
+const servesGuild = (session: Session, guildId: string | undefined): boolean =>
+  guildId === undefined || shardOf(guildId, session.shard[1]) === session.shard[0];
+
+interface Identify {
+  token: string;
+  intents: number;
+  shard?: [number, number];
 }
 
 export interface GatewayOptions {
@@ -34,6 +50,8 @@ export class FakeGateway {
   private readonly sessions = new Set<Session>();
   /** Each IDENTIFY's intents, in order; a test can check what the bot asked for. */
   readonly identifies: number[] = [];
+  /** Each IDENTIFY's shard and when it arrived (ms since the epoch), in order. */
+  readonly identifyLog: Array<{ shard: [number, number]; at: number }> = [];
   /** Events not delivered to a session because its intents did not cover them. */
   readonly withheld: Array<{ event: string; intents: number }> = [];
 
@@ -57,8 +75,9 @@ export class FakeGateway {
    */
   dispatch(event: string, data: unknown, requiredIntent?: number): number {
     let delivered = 0;
+    const guildId = (data as { guild_id?: string }).guild_id;
     for (const session of this.sessions) {
-      if (session.intents === undefined) continue;
+      if (session.intents === undefined || !servesGuild(session, guildId)) continue;
       if (requiredIntent !== undefined && (session.intents & requiredIntent) === 0) {
         this.withheld.push({ event, intents: session.intents });
         continue;
@@ -82,7 +101,7 @@ export class FakeGateway {
   }
 
   private open(socket: WebSocket, wsUrl: string): void {
-    const session: Session = { socket, sequence: 0 };
+    const session: Session = { socket, sequence: 0, shard: [0, 1] };
     this.sessions.add(session);
     socket.on('close', () => this.sessions.delete(session));
     socket.on('message', (raw) => this.receive(session, raw.toString(), wsUrl));
@@ -99,7 +118,7 @@ export class FakeGateway {
         this.send(session, { op: GatewayOpcodes.HeartbeatAck });
         return;
       case GatewayOpcodes.Identify:
-        this.identify(session, payload.d as { token: string; intents: number }, wsUrl);
+        this.identify(session, payload.d as Identify, wsUrl);
         return;
       case GatewayOpcodes.Resume:
         // No session survives here: Discord answers a stale resume with "invalid, not resumable".
@@ -110,7 +129,7 @@ export class FakeGateway {
     }
   }
 
-  private identify(session: Session, data: { token: string; intents: number }, wsUrl: string) {
+  private identify(session: Session, data: Identify, wsUrl: string) {
     if (data.token !== this.options.token) {
       session.socket.close(GatewayCloseCodes.AuthenticationFailed, 'Authentication failed.');
       return;
@@ -120,15 +139,19 @@ export class FakeGateway {
       return;
     }
     this.identifies.push(data.intents);
+    session.shard = data.shard ?? [0, 1];
+    this.identifyLog.push({ shard: session.shard, at: Date.now() });
     session.intents = data.intents;
-    const guilds = [...this.world.guilds.values()];
+    const guilds = [...this.world.guilds.values()].filter((guild) =>
+      servesGuild(session, guild.id),
+    );
     this.sendDispatch(session, 'READY', {
       v: 10,
       user: userPayload(this.world.botUser),
       guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
       session_id: randomUUID(),
       resume_gateway_url: wsUrl,
-      shard: [0, 1],
+      shard: session.shard,
       application: { id: this.world.applicationId, flags: 0 },
       private_channels: [],
       presences: [],

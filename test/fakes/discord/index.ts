@@ -48,6 +48,10 @@ export interface FakeDiscordOptions {
   defaultUploadLimit?: number;
   /** @default 41250 */
   heartbeatIntervalMs?: number;
+  /** The shard count GET /gateway/bot recommends. @default 1 */
+  shardCount?: number;
+  /** `session_start_limit.max_concurrency`: shards that may identify together. @default 1 */
+  maxConcurrency?: number;
 }
 
 export interface CommandInvocation {
@@ -112,6 +116,8 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
     defaultUploadLimit: options.defaultUploadLimit ?? 10 * 1024 * 1024,
     origin,
     wsUrl,
+    shardCount: options.shardCount ?? 1,
+    maxConcurrency: options.maxConcurrency ?? 1,
   });
   const server = createServer((request, response) => {
     rest.handle(request, response).catch((error: unknown) => {

@@ -21,6 +21,9 @@ export interface RestOptions {
   /** `http://127.0.0.1:PORT`, for attachment URLs. */
   origin: () => string;
   wsUrl: () => string;
+  /** What GET /gateway/bot recommends. */
+  shardCount: number;
+  maxConcurrency: number;
 }
 
 export interface RecordedRequest {
@@ -175,12 +178,12 @@ export const createRestHandler = (
       handle: ({ response }) =>
         sendJson(response, 200, {
           url: options.wsUrl(),
-          shards: 1,
+          shards: options.shardCount,
           session_start_limit: {
             total: 1000,
             remaining: 999,
             reset_after: 14_400_000,
-            max_concurrency: 1,
+            max_concurrency: options.maxConcurrency,
           },
         }),
     },
