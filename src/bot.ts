@@ -12,7 +12,9 @@ import { ModelCatalogue } from '#core/models.js';
 import { installShutdownHandlers } from '#core/shutdown.js';
 import { displayUrl } from '#store/open-store.js';
 import { startDiscordAdapter } from '#adapters/discord/adapter.js';
+import { discordRedactions } from '#adapters/discord/log.js';
 import { DiscordReporter } from '#adapters/discord/reporter.js';
+import { slackRedactions } from '#adapters/slack/bolt-logger.js';
 import { startSlackAdapter } from '#adapters/slack/app.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
 import { loadCommands } from '#commands/registry.js';
@@ -21,7 +23,11 @@ import { countPlatformRestErrors } from './ops/rest-errors.js';
 import { startOpsServer, type ReadinessChecks } from './ops/server.js';
 
 export const startBot = async (config: Config): Promise<void> => {
-  const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: secretValues(config),
+    redactions: [...discordRedactions, ...slackRedactions],
+  });
   const commands = await loadCommands();
   const { discord, slack } = config;
   const prometheus = config.metricsPort === undefined ? undefined : createPrometheusMetrics();

@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { discordRedactions } from '#adapters/discord/log.js';
+import { slackRedactions } from '#adapters/slack/bolt-logger.js';
 import { createLogger, redactBearerUrls, secretScrubber } from '#core/log.js';
 
 const capture = () => {
@@ -56,7 +58,11 @@ describe('logger with unusual secrets', () => {
 describe('bearer-like URLs in logs', () => {
   it('cuts the credential out of every kind at every level, however deeply escaped', () => {
     const { lines, destination } = capture();
-    const logger = createLogger({ level: 'trace', destination });
+    const logger = createLogger({
+      level: 'trace',
+      destination,
+      redactions: [...discordRedactions, ...slackRedactions],
+    });
     const payload = JSON.stringify({
       command: '/imagine',
       response_url: 'https://hooks.slack.com/commands/T0001/1234/s3cr3tPath',
@@ -91,6 +97,6 @@ describe('bearer-like URLs in logs', () => {
 
   it('leaves ordinary text alone', () => {
     const text = 'a key lime pie on a table, tokens of love --count 2';
-    expect(redactBearerUrls(text)).toBe(text);
+    expect(redactBearerUrls(text, [...discordRedactions, ...slackRedactions])).toBe(text);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The intake register port: platforms deliver some requests more than once (Slack retries an event
- * it thinks went unanswered, and a signed request can be replayed within its five minutes), so
+ * The intake register port: platforms deliver some requests more than once (a platform retries an
+ * event it thinks went unanswered, and a signed request can be replayed within its validity), so
  * each is admitted once by the platform's own id, in the store every process shares.
  */
 export interface IntakeRegister {
@@ -14,5 +14,5 @@ export interface IntakeRegister {
  */
 export const intakeWaitMs = 4_000;
 
-/** Longer than every platform's retry and replay window (Slack's last retry comes ~5 minutes on). */
+/** Longer than the platforms' retry and replay windows (the latest known retry comes ~5 minutes on). */
 export const intakeMemoryMs = 15 * 60_000;

@@ -1,6 +1,6 @@
 /**
  * Logging through pino, with every known secret scrubbed from every line, and every bearer-like URL
- * (a `response_url`, a Socket Mode ticket, a webhook or signed download) cut down to what is safe to
+ * (a response or webhook URL, a ticket, a signed download; platforms add their own shapes) cut down to what is safe to
  * show. Redaction of the written text, not by field path: a secret can hide inside an error message,
  * a URL or a payload a library logs as one string, where path rules never look.
  */
@@ -15,7 +15,12 @@ export interface LoggerOptions {
   secrets?: readonly string[];
   /** Where lines go. @default standard output */
   destination?: DestinationStream;
+  /** Bearer-like URL shapes of a platform's own, beyond the generic ones. @default [] */
+  redactions?: readonly RedactionRule[];
 }
+
+/** A pattern (global) and what each match becomes, as for `String.prototype.replace`. */
+export type RedactionRule = readonly [RegExp, string];
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -65,8 +70,8 @@ const secretParameters = [
   'auth',
 ];
 
-const bearerUrlRules: ReadonlyArray<[RegExp, string]> = [
-  // A response_url (Slack) or webhook URL, whatever its host, when a field names it.
+const bearerUrlRules: readonly RedactionRule[] = [
+  // A response or webhook URL, whatever its host, when a field names it.
   [
     new RegExp(
       String.raw`((?:response_?url|webhook_?url)${quote}\s*[:=]\s*${quote})${valueChars}`,
@@ -78,17 +83,14 @@ const bearerUrlRules: ReadonlyArray<[RegExp, string]> = [
     new RegExp(String.raw`([?&](?:${secretParameters.join('|')})=)${valueChars}`, 'gi'),
     '$1[redacted]',
   ],
-  [
-    new RegExp(String.raw`(https?://hooks\.slack(?:-gov)?\.com/)${valueChars}`, 'gi'),
-    '$1[redacted]',
-  ],
-  // Discord's webhook and interaction tokens sit in the path: /webhooks/<id>/<token>.
-  [/(\/(?:webhooks|interactions)\/\d+\/)[\w.-]+/g, '$1[redacted]'],
 ];
 
-/** Cuts the credential out of every bearer-like URL in a text. Pure. */
-export const redactBearerUrls = (text: string): string =>
-  bearerUrlRules.reduce(
+/** Where a URL or a value ends, for the platforms' own rules. */
+export const urlValueChars = valueChars;
+
+/** Cuts the credential out of every bearer-like URL in a text, generic and `extra` shapes. Pure. */
+export const redactBearerUrls = (text: string, extra: readonly RedactionRule[] = []): string =>
+  [...bearerUrlRules, ...extra].reduce(
     (redacted, [pattern, replacement]) => redacted.replace(pattern, replacement),
     text,
   );
@@ -97,7 +99,9 @@ export const createLogger = (options: LoggerOptions = {}): Logger => {
   const scrub = secretScrubber(options.secrets ?? []);
   const scrubbingStream: DestinationStream = {
     write: (line: string) => {
-      (options.destination ?? process.stdout).write(scrub(redactBearerUrls(line)));
+      (options.destination ?? process.stdout).write(
+        scrub(redactBearerUrls(line, options.redactions)),
+      );
     },
   };
   return pino({ level: options.level ?? 'info', base: undefined }, scrubbingStream);

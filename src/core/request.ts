@@ -38,7 +38,7 @@ export interface ImageRequest {
 
 export interface Requester {
   platform: Platform;
-  /** Discord server id or Slack workspace (team) id: the unit quotas and fairness are counted in. */
+  /** The server or workspace, as its platform names it: the unit quotas and fairness are counted in. */
   guildId: string;
   userId: string;
   channelId: string;

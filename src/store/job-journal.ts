@@ -7,6 +7,7 @@ import type { Keyv } from 'keyv';
 import { z } from 'zod';
 import type { JobJournal } from '#core/journal.js';
 import type { Job } from '#core/jobs.js';
+import { storedRequest } from './stored-request.js';
 
 const prefix = 'job:';
 
@@ -14,17 +15,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 const storedJob = z.object({
   id: z.string().min(1),
-  request: z.object({
-    prompt: z.string(),
-    model: z.string(),
-    size: z.string(),
-    count: z.number().int().positive(),
-    quality: z.string().optional(),
-    background: z.string().optional(),
-    style: z.string().optional(),
-    moderation: z.string().optional(),
-    outputFormat: z.string().optional(),
-  }),
+  request: storedRequest,
   requester: z.object({
     platform: z.string().min(1),
     guildId: z.string().min(1),

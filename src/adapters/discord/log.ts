@@ -5,6 +5,12 @@
  * (megabytes of JSON in one line). The status, Discord's code and the route diagnose just as well.
  */
 import { stdSerializers, type Logger } from 'pino';
+import type { RedactionRule } from '#core/log.js';
+
+/** Discord's webhook and interaction tokens sit in the path: `/webhooks/<id>/<token>`. */
+export const discordRedactions: readonly RedactionRule[] = [
+  [/(\/(?:webhooks|interactions)\/\d+\/)[\w.-]+/g, '$1[redacted]'],
+];
 
 const tokenInRoute = /\/(webhooks|interactions)\/(\d+)\/[^/?#]+/g;
 

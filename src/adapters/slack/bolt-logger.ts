@@ -3,7 +3,15 @@
  * logger, so their lines get the same secret scrubbing and level as everything else.
  */
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { Logger } from '#core/log.js';
+import { urlValueChars, type Logger, type RedactionRule } from '#core/log.js';
+
+/** A Slack incoming-webhook or response URL is a bearer credential in its path. */
+export const slackRedactions: readonly RedactionRule[] = [
+  [
+    new RegExp(String.raw`(https?://hooks\.slack(?:-gov)?\.com/)${urlValueChars}`, 'gi'),
+    '$1[redacted]',
+  ],
+];
 
 const boltLevels: Record<string, LogLevel> = {
   trace: LogLevel.DEBUG,

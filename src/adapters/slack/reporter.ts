@@ -118,7 +118,10 @@ export class SlackReporter implements JobReporter {
           }
           return;
         case 'completed':
-          await this.#complete(job, event, state, markup, messages);
+          await this.#deliver(job, event, state, markup, messages).catch((error: unknown) =>
+            // Privately: the channel may be what refused.
+            this.#tellRequester(job, notPosted(error, job, messages, this.#logger)),
+          );
           return;
         case 'failed':
         case 'cancelled':
@@ -137,21 +140,6 @@ export class SlackReporter implements JobReporter {
       }
     } finally {
       if (!isProgress(event)) this.#jobs.delete(job.id);
-    }
-  }
-
-  async #complete(
-    job: Job,
-    event: CompletedEvent,
-    state: JobState,
-    markup: SlackMarkup,
-    messages: Messages,
-  ): Promise<void> {
-    try {
-      await this.#deliver(job, event, state, markup, messages);
-    } catch (error) {
-      // Privately: the channel may be what refused.
-      await this.#tellRequester(job, notPosted(error, job, messages, this.#logger));
     }
   }
 

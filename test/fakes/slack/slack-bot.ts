@@ -7,6 +7,7 @@ import type { Config } from '../../../src/config.js';
 import { createLogger } from '#core/log.js';
 import { startSlackAdapter, type SlackAdapter, type SlackConfig } from '#adapters/slack/app.js';
 import type { SlackRetryOptions } from '#adapters/slack/client-options.js';
+import { slackRedactions } from '#adapters/slack/bolt-logger.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
 import { loadCommands } from '#commands/registry.js';
 import type { ImagesClientOptions } from '#core/images/client.js';
@@ -65,6 +66,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
   const logger = createLogger({
     level: 'debug',
     secrets: [slack.botToken, slack.appToken, signingSecret],
+    redactions: slackRedactions,
     destination: { write: (line: string) => void logLines.push(line) },
   });
   const core: Harness = await startHarness({
