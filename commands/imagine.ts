@@ -62,6 +62,10 @@ const imagine: CommandDefinition = {
       en: 'Style (dall-e-3)',
       ko: '스타일 (dall-e-3)',
     }),
+    catalogueChoice('moderation', '검열', 'moderations', {
+      en: 'Content moderation (gpt-image models; low only where the server allows it)',
+      ko: '콘텐츠 검열 (gpt-image 모델, low는 서버가 허용한 곳에서만)',
+    }),
   ],
   async execute({ service, requester, options, delivery }) {
     const text = (name: string) => {
@@ -78,6 +82,7 @@ const imagine: CommandDefinition = {
         count: options.values.count,
         background: text('background'),
         style: text('style'),
+        moderation: text('moderation'),
       },
       requester,
       delivery,

@@ -71,6 +71,29 @@ const quotaAdmin: CommandDefinition = {
       ],
     },
     {
+      name: 'role-limit',
+      nameKo: '역할-한도',
+      description: {
+        en: "Set the per-user limit for a role's members (Discord)",
+        ko: '역할 회원의 사용자 한도를 정합니다 (Discord)',
+      },
+      options: [
+        {
+          name: 'role',
+          nameKo: '역할',
+          type: 'role',
+          required: true,
+          positional: true,
+          description: {
+            en: 'The role; the most generous of a member’s roles applies',
+            ko: '역할 (여러 역할이면 가장 넉넉한 한도)',
+          },
+        },
+        limit,
+        period,
+      ],
+    },
+    {
       name: 'grant',
       nameKo: '추가',
       description: {
@@ -159,6 +182,14 @@ const quotaAdmin: CommandDefinition = {
           messages.userLimitSet(userId && mention(userId), chosen.limit, chosen.period),
           { ephemeral: true },
         );
+      }
+      case 'role-limit': {
+        const chosen = periodLimit();
+        const roleId = String(values.role);
+        await admin.setRoleLimit(guildId, roleId, chosen);
+        return reply(messages.roleLimitSet(roleId, chosen.limit, chosen.period), {
+          ephemeral: true,
+        });
       }
       case 'grant': {
         const amount = Number(values.amount);

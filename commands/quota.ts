@@ -9,7 +9,7 @@ const quota: CommandDefinition = {
   },
   ephemeral: true,
   async execute({ service, requester, messages, reply }) {
-    const standing = await service.standing(requester.guildId, requester.userId);
+    const standing = await service.standing(requester.guildId, requester.userId, requester.roleIds);
     await reply(messages.quotaStanding(standing), { ephemeral: true });
   },
 };

@@ -18,7 +18,7 @@ const option = z
   .object({
     name,
     nameKo: name,
-    type: z.enum(['string', 'integer', 'user']),
+    type: z.enum(['string', 'integer', 'user', 'channel', 'role']),
     description: localised,
     required: z.boolean().optional(),
     choices: z.function().optional(),
@@ -43,25 +43,50 @@ const optionList = z
   .refine((options) => new Set(options.map((o) => o.name)).size === options.length, {
     error: 'option names must be unique',
   });
+const subcommand = z
+  .object({ name, nameKo: name, description: localised, options: optionList })
+  .strict();
 const command = z
   .object({
     name,
     nameKo: name,
     description: localised,
     options: optionList.optional(),
-    subcommands: z
-      .array(z.object({ name, nameKo: name, description: localised, options: optionList }).strict())
+    subcommands: z.array(subcommand).min(1).max(25).optional(),
+    groups: z
+      .array(
+        z
+          .object({
+            name,
+            nameKo: name,
+            description: localised,
+            subcommands: z.array(subcommand).min(1).max(25),
+          })
+          .strict(),
+      )
       .min(1)
-      .max(25)
       .optional(),
     adminOnly: z.boolean().optional(),
     ephemeral: z.boolean().optional(),
     execute: z.function(),
   })
   .strict()
-  .refine((definition) => !(definition.options && definition.subcommands), {
+  .refine((definition) => !(definition.options && (definition.subcommands || definition.groups)), {
     error: 'a command has options or subcommands, not both',
-  });
+  })
+  .refine(
+    (definition) => (definition.subcommands?.length ?? 0) + (definition.groups?.length ?? 0) <= 25,
+    { error: 'at most 25 subcommands and groups together' },
+  )
+  .refine(
+    (definition) => {
+      const names = [...(definition.subcommands ?? []), ...(definition.groups ?? [])].map(
+        (entry) => entry.name,
+      );
+      return new Set(names).size === names.length;
+    },
+    { error: 'subcommand and group names must be unique' },
+  );
 
 const commandsFolder = fileURLToPath(new URL('.', import.meta.url));
 const isDefinitionFile = (file: string) =>

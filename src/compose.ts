@@ -20,6 +20,7 @@ import { createGenerationService, type GenerationServiceOptions } from '#core/se
 import type { GenerationService } from '#core/service-api.js';
 import { openStore, type Store, type StoreError } from '#store/open-store.js';
 import { createJobJournal } from '#store/job-journal.js';
+import { createPolicyStore } from '#store/policies.js';
 import { createResultArchive } from '#store/results.js';
 
 export interface CoreSettings {
@@ -74,6 +75,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
       onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
     }),
     quotas,
+    policies: createPolicyStore(store.kv),
     catalogue: settings.catalogue,
     defaultModel: settings.defaultModel,
     queue: settings.queue,

@@ -5,6 +5,7 @@ describe('command registry', () => {
   it('loads one definition per file in commands/', async () => {
     expect((await loadCommands()).map((command) => command.name).sort()).toEqual([
       'imagine',
+      'imagine-settings',
       'quota',
       'quota-admin',
     ]);

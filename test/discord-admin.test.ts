@@ -114,6 +114,72 @@ describe('/quota-admin and /quota on Discord', () => {
     expect(bot.harness.api.requests).toHaveLength(0);
   });
 
+  it("applies the most generous of a member's role limits, read from the interaction, and lists them", async () => {
+    discord = await startFakeDiscord();
+    const owner = discord.addUser('owner');
+    const guild = discord.addGuild('Garden', owner);
+    const patron = discord.addUser('patron');
+    const visitor = discord.addUser('visitor');
+    const patrons = discord.addRole(guild, 'patrons', [patron]);
+    const visitors = discord.addRole(guild, 'visitors', [patron, visitor]);
+    bot = await startTestBot(discord, { harness: { quota: { guildLimit: 100, userLimit: 10 } } });
+    const roleLimit = (roleId: string, limit: number) =>
+      privateAnswer(
+        discord.runCommand({
+          guild,
+          user: owner,
+          name: 'quota-admin',
+          permissions: adminPermissions,
+          options: [
+            {
+              name: 'role-limit',
+              type: 1,
+              options: [
+                { name: 'role', type: 8, value: roleId },
+                { name: 'limit', type: 4, value: limit },
+                { name: 'period', type: 3, value: 'day' },
+              ],
+            },
+          ],
+        }),
+      );
+    expect(await roleLimit(visitors.id, 0)).toBe(
+      `Limit for members of <@&${visitors.id}> set to 0 images a day each.`,
+    );
+    await roleLimit(patrons.id, 3);
+
+    const imagine = (user: typeof owner) =>
+      discord.runCommand({
+        guild,
+        user,
+        name: 'imagine',
+        options: [
+          { name: 'prompt', type: 3, value: 'a comet' },
+          { name: 'model', type: 3, value: 'dall-e-2' },
+          { name: 'size', type: 3, value: '256x256' },
+          { name: 'count', type: 4, value: 2 },
+        ],
+      });
+    expect(await privateAnswer(imagine(visitor))).toMatch(/^You have 0 of 0 images left today/);
+    const quota = await privateAnswer(discord.runCommand({ guild, user: patron, name: 'quota' }));
+    expect(quota).toMatch(/^You: 3 of 3 left today/);
+    imagine(patron);
+    await discord.world.until(() => bot.harness.api.requests.length === 1, 'one upstream request');
+    expect(await privateAnswer(imagine(patron))).toMatch(/^You have 1 of 3 images left today/);
+
+    const shown = await privateAnswer(
+      discord.runCommand({
+        guild,
+        user: owner,
+        name: 'quota-admin',
+        permissions: adminPermissions,
+        options: [{ name: 'show', type: 1, options: [] }],
+      }),
+    );
+    expect(shown).toContain(`Members of <@&${visitors.id}>: 0 images a day each.`);
+    expect(shown).toContain(`Members of <@&${patrons.id}>: 3 images a day each.`);
+  });
+
   it("grants a user extra images and shows them in that user's /quota", async () => {
     const { owner, guild } = await start();
     const member = discord.addUser('member');

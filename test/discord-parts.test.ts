@@ -125,7 +125,11 @@ describe('readOptions', () => {
     };
     const parsed = readOptions(
       admin,
-      { getSubcommand: () => 'user-limit', get: (name) => sent[name] ?? null },
+      {
+        getSubcommandGroup: () => null,
+        getSubcommand: () => 'user-limit',
+        get: (name) => sent[name] ?? null,
+      },
       new ModelCatalogue(),
     );
 
@@ -133,6 +137,21 @@ describe('readOptions', () => {
       subcommand: 'user-limit',
       values: { limit: 3, period: 'week', user: '42' },
     });
+  });
+
+  it('reads a subcommand inside a group, and channel options', async () => {
+    const settings = (await loadCommands()).find((command) => command.name === 'imagine-settings')!;
+    const parsed = readOptions(
+      settings,
+      {
+        getSubcommandGroup: () => 'channels',
+        getSubcommand: () => 'allow',
+        get: (name) => (name === 'channel' ? { type: 7, value: '77' } : null),
+      },
+      new ModelCatalogue(),
+    );
+
+    expect(parsed).toEqual({ group: 'channels', subcommand: 'allow', values: { channel: '77' } });
   });
 });
 

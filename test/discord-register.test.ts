@@ -37,7 +37,7 @@ describe('registering Discord commands', () => {
     expect(outcome).toEqual({
       action: 'updated',
       scope: 'global',
-      names: ['/imagine', '/quota-admin', '/quota'],
+      names: ['/imagine-settings', '/imagine', '/quota-admin', '/quota'],
     });
     const registered = discord.world.registeredCommands(undefined);
     const byName = Object.fromEntries(registered.map((command) => [command.name, command]));
@@ -54,11 +54,31 @@ describe('registering Discord commands', () => {
     expect(subcommands.map(({ name, type }) => [name, type])).toEqual([
       ['guild-limit', 1],
       ['user-limit', 1],
+      ['role-limit', 1],
       ['grant', 1],
       ['reset', 1],
       ['show', 1],
       ['report', 1],
     ]);
+    expect(byName['imagine-settings']?.default_member_permissions).toBe('32');
+    const settings = byName['imagine-settings']?.options as Array<Record<string, unknown>>;
+    expect(settings.map(({ name, type }) => [name, type])).toEqual([
+      ['show', 1],
+      ['limits', 1],
+      ['moderation', 1],
+      ['cooldown', 1],
+      ['audit-channel', 1],
+      ['channels', 2],
+      ['blocked', 2],
+    ]);
+    const channels = settings.find((option) => option.name === 'channels')?.options as Array<
+      Record<string, unknown>
+    >;
+    expect(channels[0]).toMatchObject({
+      name: 'allow',
+      type: 1,
+      options: [{ name: 'channel', type: 7, required: true, channel_types: [0, 5] }],
+    });
   });
 
   it('sends nothing when the registered commands already match', async () => {
@@ -95,7 +115,7 @@ describe('registering Discord commands', () => {
     const second = await script();
 
     expect(first.stdout).toContain(
-      `Registered /imagine, /quota-admin, /quota (guild ${guild.id}).`,
+      `Registered /imagine-settings, /imagine, /quota-admin, /quota (guild ${guild.id}).`,
     );
     expect(second.stdout).toContain('Already registered, nothing sent');
     expect(discord.world.commandWrites.map((write) => write.scope)).toEqual([guild.id]);

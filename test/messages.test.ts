@@ -40,6 +40,16 @@ const refusals: Record<UserErrorId, UserError> = {
   notAllowed: new UserError('notAllowed', { command: '/quota-admin' }),
   guildOnly: new UserError('guildOnly'),
   unknownJob: new UserError('unknownJob'),
+  channelNotAllowed: new UserError('channelNotAllowed', { channels: ['C1', 'C2'] }),
+  blockedTerm: new UserError('blockedTerm'),
+  limitExceeded: new UserError('limitExceeded', {
+    option: 'quality',
+    value: 'high',
+    allowed: ['low', 'medium'],
+  }),
+  moderationNotAllowed: new UserError('moderationNotAllowed', { reason: 'notAgeRestricted' }),
+  cooldown: new UserError('cooldown', { seconds: 60, waitSeconds: 12 }),
+  invalidSetting: new UserError('invalidSetting', { problem: 'max-size must be WIDTHxHEIGHT' }),
 };
 const reasons: FailureReason[] = [
   'contentPolicy',
@@ -195,6 +205,7 @@ describe('user-facing messages', () => {
         spend: allowance(3_400_000, null),
         userDefault: { limit: null, period: 'month' },
         userOverrides: [],
+        roleLimits: [],
         topUsers: [{ userId: 'u1', used: 30, spentMicros: 3_000_000 }],
       },
       (userId) => `@${userId}`,

@@ -45,6 +45,55 @@ const refusal = async (promise: Promise<unknown>): Promise<UserError> => {
 };
 
 describe('quota service', () => {
+  it("gives a member the most generous of their roles' limits, under their own limit, over the default", async () => {
+    const quotas = await quotasWith({ userLimit: 1, guildLimit: null });
+    await quotas.setRoleLimit('g', 'artists', { limit: 2, period: 'day' });
+    await quotas.setRoleLimit('g', 'patrons', { limit: 21, period: 'week' });
+    const both = ['artists', 'patrons', 'unlisted'];
+
+    // 21 a week is 3 a day, more generous than 2 a day.
+    for (let index = 0; index < 21; index += 1)
+      await quotas.reserve(hold({ userId: 'p', roleIds: both }), now);
+    const refused = await refusal(quotas.reserve(hold({ userId: 'p', roleIds: both }), now));
+    expect(refused.context).toMatchObject({ scope: 'user', limit: 21, period: 'week' });
+    expect((await quotas.standing('g', 'p', now, both)).user).toMatchObject({
+      used: 21,
+      limit: 21,
+    });
+
+    await quotas.reserve(hold({ userId: 'a', roleIds: ['artists'] }, now), now);
+    await quotas.reserve(hold({ userId: 'a', roleIds: ['artists'] }, now), now);
+    expect(
+      (await refusal(quotas.reserve(hold({ userId: 'a', roleIds: ['artists'] }), now))).context,
+    ).toMatchObject({ limit: 2, period: 'day' });
+
+    await quotas.reserve(hold({ userId: 'n', roleIds: [] }), now);
+    expect((await refusal(quotas.reserve(hold({ userId: 'n' }), now))).context.limit).toBe(1);
+
+    await quotas.setUserLimit('g', 'a', { limit: 0, period: 'day' });
+    expect(
+      (await refusal(quotas.reserve(hold({ userId: 'a', roleIds: ['patrons'] }), now))).context,
+    ).toMatchObject({ limit: 0 });
+    expect((await quotas.report('g', now)).roleLimits).toEqual([
+      { roleId: 'artists', limit: 2, period: 'day' },
+      { roleId: 'patrons', limit: 21, period: 'week' },
+    ]);
+  });
+
+  it('commits and refunds a role-limited hold on the counter it reserved', async () => {
+    const quotas = await quotasWith({ userLimit: 1 });
+    await quotas.setRoleLimit('g', 'patrons', { limit: 5, period: 'week' });
+    const roleIds = ['patrons'];
+    const first = hold({ roleIds, images: 2 });
+    await quotas.reserve(first, now);
+    const committed = await quotas.commit(first, { images: 2 }, now);
+    expect(committed.user).toMatchObject({ used: 2, limit: 5, period: 'week' });
+    const second = hold({ roleIds, images: 3 });
+    await quotas.reserve(second, now);
+    await quotas.refund(second, now);
+    expect((await quotas.standing('g', 'u', now, roleIds)).user).toMatchObject({ used: 2 });
+  });
+
   it('refuses over the user limit with what an adapter needs to say so', async () => {
     const quotas = await quotasWith();
     await quotas.reserve(hold({ images: 2 }), now);

@@ -77,9 +77,9 @@ describe('text command parsing: refusals name the problem and show the usage', (
   it('names an unknown flag and lists the real ones', () => {
     expect(refusalText('imagine', 'a cat --colour red')).toBe(
       [
-        'unknown option --colour: use --model, --size, --quality, --count, --background or --style.',
+        'unknown option --colour: use --model, --size, --quality, --count, --background, --style or --moderation.',
         'Usage:',
-        '/imagine <prompt> [--model M] [--size S] [--quality Q] [--count N] [--background B] [--style S]',
+        '/imagine <prompt> [--model M] [--size S] [--quality Q] [--count N] [--background B] [--style S] [--moderation M]',
       ].join('\n'),
     );
   });
@@ -120,6 +120,37 @@ describe('text command parsing: refusals name the problem and show the usage', (
   it('words refusals in Korean for Korean users', () => {
     expect(messagesFor('ko').refusal(refusalOf('imagine', 'a cat --count 2 --count 3'))).toMatch(
       /^명령 형식이 올바르지 않습니다: --count을\(를\) 두 번 이상 썼습니다.*\n사용법:\n\/imagine <prompt>/s,
+    );
+  });
+
+  it('parses a subcommand inside a group, Slack channel mentions and a term with spaces', () => {
+    expect(parse('imagine-settings', 'channels allow <#C0AB12|general>')).toEqual({
+      group: 'channels',
+      subcommand: 'allow',
+      values: { channel: 'C0AB12' },
+    });
+    expect(parse('imagine-settings', 'blocked add /bad\\s+word/')).toEqual({
+      group: 'blocked',
+      subcommand: 'add',
+      values: { term: '/bad\\s+word/' },
+    });
+    expect(parse('imagine-settings', 'limits --max-count 2 --max-quality medium')).toEqual({
+      subcommand: 'limits',
+      values: { 'max-count': 2, 'max-quality': 'medium' },
+    });
+    expect(parse('imagine-settings', 'audit-channel')).toEqual({
+      subcommand: 'audit-channel',
+      values: {},
+    });
+    expect(parse('imagine-settings', 'audit-channel none')).toEqual({
+      subcommand: 'audit-channel',
+      values: {},
+    });
+    expect(refusalText('imagine-settings', 'channels allow general')).toMatch(
+      /^channel must be a channel such as #general, not "general"\.\nUsage:[^]*\/imagine-settings channels allow #channel/,
+    );
+    expect(refusalText('imagine-settings', 'channels open')).toMatch(
+      /^unknown subcommand "open": choose allow, disallow or clear\./,
     );
   });
 });
@@ -164,12 +195,12 @@ describe('text command parsing: /quota-admin follows the same rules', () => {
     expect(refusal.problem).toEqual({
       kind: 'unknownSubcommand',
       value: 'limits',
-      allowed: ['guild-limit', 'user-limit', 'grant', 'reset', 'show', 'report'],
+      allowed: ['guild-limit', 'user-limit', 'role-limit', 'grant', 'reset', 'show', 'report'],
     });
     expect(refusal.usage).toEqual(usageLines(command('quota-admin')));
     expect(usageLines(command('quota-admin'))).toContain('/quota-admin grant @user <amount>');
     expect(refusalText('quota-admin', '')).toMatch(
-      /^a subcommand is required: choose guild-limit, user-limit, grant, reset, show or report\./,
+      /^a subcommand is required: choose guild-limit, user-limit, role-limit, grant, reset, show or report\./,
     );
   });
 
@@ -181,5 +212,8 @@ describe('text command parsing: /quota-admin follows the same rules', () => {
       /^period "day extra" is not available: choose day, week or month\./,
     );
     expect(refusalText('quota', 'now please')).toMatch(/^unexpected "now please"\./);
+    expect(refusalText('quota-admin', 'role-limit <@U1> 5 day')).toMatch(
+      /^role: roles exist only on Discord\./,
+    );
   });
 });

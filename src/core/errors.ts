@@ -23,7 +23,13 @@ export type UserErrorId =
   | 'storeUnavailable'
   | 'notAllowed'
   | 'guildOnly'
-  | 'unknownJob';
+  | 'unknownJob'
+  | 'channelNotAllowed'
+  | 'blockedTerm'
+  | 'limitExceeded'
+  | 'moderationNotAllowed'
+  | 'cooldown'
+  | 'invalidSetting';
 
 export type ErrorContext = Readonly<
   Record<string, string | number | boolean | readonly string[] | undefined>

@@ -15,6 +15,8 @@ export interface Job {
   /** Epoch milliseconds. */
   submittedAt: number;
   deadlineAt: number;
+  /** The guild's audit channel when the job was accepted: where its ending is reported. */
+  auditChannelId?: string;
 }
 
 /** Why a job failed, as data; each adapter words it in the requester's language. */
@@ -90,6 +92,12 @@ export class UndeliverableError extends CodedError {
  */
 export interface JobReporter {
   report(job: Job, event: JobEvent): Promise<void>;
+  /**
+   * Posts one line about a job that ended to `job.auditChannelId`, after its ending was reported:
+   * who asked, what, with which settings, how it ended, where the result is, and a way for
+   * moderators to delete that result. A platform without it audits nothing.
+   */
+  audit?(job: Job, ending: FinalEvent): Promise<void>;
 }
 
 /** Each platform's reporter, by the platform name its requesters carry. */

@@ -135,7 +135,7 @@ export const parseExtraModels = (text: string): { models: ExtraModel[]; problems
 };
 
 /** The options whose allowed values a model lists. */
-export type ChoiceOption = 'sizes' | 'qualities' | 'backgrounds' | 'styles';
+export type ChoiceOption = 'sizes' | 'qualities' | 'backgrounds' | 'styles' | 'moderations';
 
 export class ModelCatalogue {
   readonly #rules: Map<string, ModelRules>;

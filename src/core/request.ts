@@ -45,6 +45,13 @@ export interface Requester {
   locale: Locale;
   /** Whether the platform says this user administers the guild (Manage Server / workspace admin). */
   isAdmin?: boolean;
+  /**
+   * Whether the channel is age-restricted (Discord's NSFW flag); undefined on a platform without
+   * such channels.
+   */
+  ageRestricted?: boolean;
+  /** The member's role ids, as the platform sent them with the command (Discord). */
+  roleIds?: readonly string[];
 }
 
 /**

@@ -5,6 +5,7 @@
 import { UserError } from './errors.js';
 import type { Job } from './jobs.js';
 import type { ModelCatalogue } from './models.js';
+import type { PolicyAdmin } from './policy/types.js';
 import type { QuotaAdmin, QuotaStanding } from './quota/types.js';
 import type { DeliveryAddress, ImageOptionsInput, Requester } from './request.js';
 import type { Problem } from './validate.js';
@@ -26,9 +27,10 @@ export interface GenerationService {
   readonly catalogue: ModelCatalogue;
   readonly defaultModel: string;
   /**
-   * Validates, checks the pending caps, reserves quota and queues. Refusals throw a UserError
-   * (`InvalidOptionsError`, `quotaExceeded`, `tooManyPendingInGuild`, `tooManyPendingForUser`,
-   * `shuttingDown`) and spend nothing. Progress goes to the reporter of `requester.platform`.
+   * Validates, checks the guild's policy and the pending caps, reserves quota and queues. Refusals
+   * throw a UserError (`InvalidOptionsError`, `channelNotAllowed`, `blockedTerm`, `limitExceeded`,
+   * `moderationNotAllowed`, `cooldown`, `quotaExceeded`, `tooManyPendingInGuild`,
+   * `tooManyPendingForUser`, `shuttingDown`) and spend nothing. Progress goes to the reporter of `requester.platform`.
    */
   submit(
     input: ImageOptionsInput,
@@ -37,8 +39,11 @@ export interface GenerationService {
   ): Promise<SubmittedJob>;
   /** The requester or an admin may cancel; throws `UserError('notAllowed' | 'unknownJob')`. */
   cancel(jobId: string, by: { userId: string; isAdmin: boolean }): Promise<void>;
-  standing(guildId: string, userId: string): Promise<QuotaStanding>;
+  /** `roleIds`: the member's roles, whose limits may apply to them. */
+  standing(guildId: string, userId: string, roleIds?: readonly string[]): Promise<QuotaStanding>;
   readonly quotaAdmin: QuotaAdmin;
+  /** What `/imagine-settings` reads and changes; a change holds for the next request everywhere. */
+  readonly policyAdmin: PolicyAdmin;
   /**
    * Takes up every job the journal holds from before a restart, in the order they were submitted:
    * each runs again (its quota hold is still there, so it is charged once), or, past its deadline,

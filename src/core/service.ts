@@ -15,6 +15,7 @@ import { hashUser } from './images/user-hash.js';
 import {
   isProgress,
   UndeliverableError,
+  type FinalEvent,
   type Job,
   type JobEvent,
   type JobReporter,
@@ -22,6 +23,8 @@ import {
 } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
 import type { ModelCatalogue } from './models.js';
+import { policyRefusal } from './policy/check.js';
+import type { PolicyAdmin } from './policy/types.js';
 import { createFairQueue } from './queue/fair-queue.js';
 import { pendingRefusal } from './queue/pending-caps.js';
 import type { Clock, JobQueue } from './queue/types.js';
@@ -42,6 +45,7 @@ class Service implements GenerationService {
   readonly catalogue: ModelCatalogue;
   readonly defaultModel: string;
   readonly quotaAdmin: QuotaAdmin;
+  readonly policyAdmin: PolicyAdmin;
   readonly #options: GenerationServiceOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -58,6 +62,14 @@ class Service implements GenerationService {
     this.catalogue = options.catalogue;
     this.defaultModel = options.defaultModel;
     this.quotaAdmin = options.quotas;
+    this.policyAdmin = {
+      read: (guildId) => options.policies.read(guildId),
+      update: (guildId, setting, change, byUserId) =>
+        options.policies.update(guildId, setting, change, {
+          byUserId,
+          at: new Date(this.#clock.now()).toISOString(),
+        }),
+    };
     this.#clock = options.clock ?? Date;
     this.#logger = options.logger ?? createLogger({ level: 'silent' });
     this.#partialImages = options.partialImages ?? 2;
@@ -87,7 +99,19 @@ class Service implements GenerationService {
     const checked = validateRequest(input, this.catalogue, this.defaultModel);
     if (!checked.ok) throw new InvalidOptionsError(checked.problems);
     this.#reporterFor(requester.platform);
-    const { queue, quotas } = this.#options;
+    const { queue, quotas, policies, journal } = this.#options;
+    // One budget for every store call of this request; what finishes after it is undone.
+    const storeBudgetEnds = Date.now() + this.#storeWaitMs;
+    const waitOnStore = <T>(work: Promise<T>, undo: () => Promise<unknown> = async () => {}) =>
+      withinTime(work, storeBudgetEnds - Date.now(), () => void undo().catch(() => {}));
+    // Every entry point (command, button, reaction) submits here, so this one check guards them all.
+    const { policy } = await waitOnStore(policies.read(requester.guildId));
+    const lastJobAt =
+      policy.cooldownSeconds > 0
+        ? await waitOnStore(policies.lastJobAt(requester.guildId, requester.userId))
+        : undefined;
+    const refused = policyRefusal(policy, checked.request, requester, lastJobAt, this.#clock.now());
+    if (refused !== undefined) throw refused;
     const refusal = pendingRefusal(
       await this.#queue.pending(requester.guildId, requester.userId),
       queue,
@@ -102,12 +126,8 @@ class Service implements GenerationService {
       delivery,
       submittedAt: now,
       deadlineAt: now + queue.jobDeadlineMs,
+      ...(policy.auditChannel !== null && { auditChannelId: policy.auditChannel }),
     };
-    const { journal } = this.#options;
-    // One budget for every store call of this request; what finishes after it is undone.
-    const storeBudgetEnds = Date.now() + this.#storeWaitMs;
-    const waitOnStore = <T>(work: Promise<T>, undo: () => Promise<unknown>) =>
-      withinTime(work, storeBudgetEnds - Date.now(), () => void undo().catch(() => {}));
     await waitOnStore(quotas.reserve(holdOf(job), now), () => this.#refund(job));
     let position: number;
     let line: JobLine;
@@ -116,6 +136,10 @@ class Service implements GenerationService {
       await waitOnStore(journal.record(job), () => this.#forget(job));
       // Shutdown may have begun while the store answered; a job queued now would never run.
       this.#refuseWhenShuttingDown();
+      if (policy.cooldownSeconds > 0)
+        await waitOnStore(
+          policies.markJob(requester.guildId, requester.userId, now, policy.cooldownSeconds * 1000),
+        );
       line = this.#track(job);
       position = await this.#queue.enqueue(job);
     } catch (error) {
@@ -168,8 +192,8 @@ class Service implements GenerationService {
     return { resumed: jobs.length - expired, expired };
   }
 
-  standing(guildId: string, userId: string): Promise<QuotaStanding> {
-    return this.#options.quotas.standing(guildId, userId, this.#clock.now());
+  standing(guildId: string, userId: string, roleIds?: readonly string[]): Promise<QuotaStanding> {
+    return this.#options.quotas.standing(guildId, userId, this.#clock.now(), roleIds);
   }
 
   shutdown(): Promise<void> {
@@ -273,7 +297,18 @@ class Service implements GenerationService {
     if (active === undefined) return;
     this.#untrack(job.id);
     await active.line.end(this.#observed(job, ending));
-    if (ending.type !== 'suspended') await this.#forget(job);
+    if (ending.type === 'suspended') return;
+    await this.#forget(job);
+    if (job.auditChannelId !== undefined) await this.#audit(job, ending);
+  }
+
+  /** The audit line never changes how a job ended; trouble posting it is only logged. */
+  async #audit(job: Job, ending: FinalEvent): Promise<void> {
+    try {
+      await this.#reporterFor(job.requester.platform).audit?.(job, ending);
+    } catch (error) {
+      this.#logger.error({ jobId: job.id, err: error }, 'could not post to the audit channel');
+    }
   }
 
   /** Shows the observer (metrics) each event as it happens, before progress is coalesced. */

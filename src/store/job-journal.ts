@@ -1,7 +1,8 @@
 /**
  * The job journal over a store's keyv: one record per unfinished job under `job:<id>`, listed by
  * the keyv iterator at start (SQLite and Redis both scan their namespace; the journal is read only
- * then). Records are read back through a schema: a damaged one is dropped and logged, not run.
+ * then). Records are read back through a schema: a damaged one is dropped and logged, not run;
+ * a field it does not name (added by a later version) is kept.
  */
 import type { Keyv } from 'keyv';
 import { z } from 'zod';
@@ -13,10 +14,10 @@ const prefix = 'job:';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-const storedJob = z.object({
+const storedJob = z.looseObject({
   id: z.string().min(1),
   request: storedRequest,
-  requester: z.object({
+  requester: z.looseObject({
     platform: z.string().min(1),
     guildId: z.string().min(1),
     userId: z.string().min(1),

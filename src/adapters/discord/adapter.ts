@@ -9,6 +9,7 @@ import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { runCommand } from '#adapters/shared/run-command.js';
 import { AcknowledgementsFirst } from './acknowledgements.js';
+import { onAuditButton } from './audit.js';
 import { interactionInvocation } from './commands.js';
 import { discordLogger } from './log.js';
 import { regenerateListener } from './regenerate.js';
@@ -73,6 +74,12 @@ export const startDiscordAdapter = async (
     logger,
   });
   client.on(Events.InteractionCreate, (interaction) => {
+    if (interaction.isButton()) {
+      onAuditButton(interaction, logger).catch((error: unknown) =>
+        logger.error({ err: error, interactionId: interaction.id }, 'button handling failed'),
+      );
+      return;
+    }
     if (!interaction.isChatInputCommand()) return;
     const definition = commands.find((command) => command.name === interaction.commandName);
     const invocation = interactionInvocation(

@@ -7,11 +7,16 @@ import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
   ApplicationIntegrationType,
+  ChannelType,
   InteractionContextType,
   PermissionFlagsBits,
 } from 'discord.js';
 import type { ModelCatalogue } from '#core/models.js';
-import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
+import type {
+  CommandDefinition,
+  OptionDefinition,
+  SubcommandDefinition,
+} from '#adapters/shared/command-context.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,16 +27,30 @@ const optionTypes = {
   string: ApplicationCommandOptionType.String,
   integer: ApplicationCommandOptionType.Integer,
   user: ApplicationCommandOptionType.User,
+  channel: ApplicationCommandOptionType.Channel,
+  role: ApplicationCommandOptionType.Role,
 } as const;
+
+/** Channels a `channel` option offers: those members post and read images in. */
+const textChannelTypes = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
+
+/** The name and description of a command, group, subcommand or option, in English and Korean. */
+const localised = (entry: {
+  name: string;
+  nameKo: string;
+  description: { en: string; ko: string };
+}): Json => ({
+  name: entry.name,
+  name_localizations: { ko: entry.nameKo },
+  description: entry.description.en,
+  description_localizations: { ko: entry.description.ko },
+});
 
 const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json => {
   const choices = option.choices?.(catalogue) ?? [];
   return {
     type: optionTypes[option.type],
-    name: option.name,
-    name_localizations: { ko: option.nameKo },
-    description: option.description.en,
-    description_localizations: { ko: option.description.ko },
+    ...localised(option),
     required: option.required ?? false,
     ...(choices.length > 0 &&
       choices.length <= maxChoices && {
@@ -40,31 +59,38 @@ const optionJson = (option: OptionDefinition, catalogue: ModelCatalogue): Json =
     ...(option.min !== undefined && { min_value: option.min }),
     ...(option.max !== undefined && { max_value: option.max }),
     ...(option.maxLength !== undefined && { max_length: option.maxLength }),
+    ...(option.type === 'channel' && { channel_types: textChannelTypes }),
   };
 };
 
+const subcommandJson = (subcommand: SubcommandDefinition, catalogue: ModelCatalogue): Json => ({
+  type: ApplicationCommandOptionType.Subcommand,
+  ...localised(subcommand),
+  options: subcommand.options.map((option) => optionJson(option, catalogue)),
+});
+
 export const commandJson = (definition: CommandDefinition, catalogue: ModelCatalogue): Json => ({
   type: ApplicationCommandType.ChatInput,
-  name: definition.name,
-  name_localizations: { ko: definition.nameKo },
-  description: definition.description.en,
-  description_localizations: { ko: definition.description.ko },
+  ...localised(definition),
   // Hidden from members without Manage Server by default; the command checks again when it runs.
   default_member_permissions: definition.adminOnly
     ? PermissionFlagsBits.ManageGuild.toString()
     : null,
   contexts: [InteractionContextType.Guild],
   integration_types: [ApplicationIntegrationType.GuildInstall],
-  options: definition.subcommands
-    ? definition.subcommands.map((subcommand) => ({
-        type: ApplicationCommandOptionType.Subcommand,
-        name: subcommand.name,
-        name_localizations: { ko: subcommand.nameKo },
-        description: subcommand.description.en,
-        description_localizations: { ko: subcommand.description.ko },
-        options: subcommand.options.map((option) => optionJson(option, catalogue)),
-      }))
-    : (definition.options ?? []).map((option) => optionJson(option, catalogue)),
+  options:
+    definition.subcommands || definition.groups
+      ? [
+          ...(definition.subcommands ?? []).map((subcommand) =>
+            subcommandJson(subcommand, catalogue),
+          ),
+          ...(definition.groups ?? []).map((group) => ({
+            type: ApplicationCommandOptionType.SubcommandGroup,
+            ...localised(group),
+            options: group.subcommands.map((subcommand) => subcommandJson(subcommand, catalogue)),
+          })),
+        ]
+      : (definition.options ?? []).map((option) => optionJson(option, catalogue)),
 });
 
 /**
@@ -87,6 +113,7 @@ const canonicalOption = (option: Json): Json => ({
   min_value: option.min_value ?? null,
   max_value: option.max_value ?? null,
   max_length: option.max_length ?? null,
+  channel_types: option.channel_types ?? null,
   options: (option.options as Json[] | undefined)?.map(canonicalOption) ?? null,
 });
 

@@ -9,10 +9,12 @@ import {
   PermissionFlagsBits,
   type ChatInputCommandInteraction,
 } from 'discord.js';
+import { ageRestricted, roleIdsOf } from './members.js';
 import { UserError } from '#core/errors.js';
 import type { ModelCatalogue } from '#core/models.js';
 import {
   optionsOf,
+  parsedOptions,
   type CommandDefinition,
   type OptionValue,
   type ParsedOptions,
@@ -28,6 +30,7 @@ import { discordFormat, mention } from './text.js';
 
 /** The options of an interaction as discord.js resolves them, as far as the definitions need. */
 export interface OptionReader {
+  getSubcommandGroup(required: false): string | null;
   getSubcommand(required: false): string | null;
   /** The option as sent, of whatever type Discord (or a stale registration) gave it. */
   get(name: string): { type: number; value?: unknown; user?: { id: string } } | null;
@@ -37,6 +40,8 @@ const optionTypes = {
   string: ApplicationCommandOptionType.String,
   integer: ApplicationCommandOptionType.Integer,
   user: ApplicationCommandOptionType.User,
+  channel: ApplicationCommandOptionType.Channel,
+  role: ApplicationCommandOptionType.Role,
 } as const;
 
 /**
@@ -49,11 +54,11 @@ export const readOptions = (
   reader: OptionReader,
   catalogue: ModelCatalogue,
 ): ParsedOptions => {
-  const subcommand = definition.subcommands
-    ? (reader.getSubcommand(false) ?? undefined)
-    : undefined;
+  const hasSubcommands = definition.subcommands !== undefined || definition.groups !== undefined;
+  const group = definition.groups ? (reader.getSubcommandGroup(false) ?? undefined) : undefined;
+  const subcommand = hasSubcommands ? (reader.getSubcommand(false) ?? undefined) : undefined;
   const values: Record<string, OptionValue> = {};
-  for (const option of optionsOf(definition, subcommand)) {
+  for (const option of optionsOf(definition, subcommand, group)) {
     const sent = reader.get(option.name);
     if (sent === null) continue;
     const checked =
@@ -73,7 +78,7 @@ export const readOptions = (
     if (!checked.ok) throw new MalformedCommandError(checked.problem);
     values[option.name] = checked.value;
   }
-  return subcommand === undefined ? { values } : { subcommand, values };
+  return parsedOptions(group, subcommand, values);
 };
 
 export const interactionInvocation = (
@@ -104,6 +109,8 @@ export const interactionInvocation = (
         channelId: interaction.channelId,
         locale,
         isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+        ageRestricted: ageRestricted(interaction.channel),
+        roleIds: roleIdsOf(interaction.member),
       };
     },
     readOptions: (command) => readOptions(command, interaction.options, catalogue),

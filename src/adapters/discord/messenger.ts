@@ -12,6 +12,8 @@ export interface MessageBody {
   embeds?: Array<Record<string, unknown>>;
   /** Replaces the message's attachments; `[]` removes them, `undefined` leaves them. */
   files?: readonly OutgoingFile[];
+  /** Rows of buttons; `[]` removes them, `undefined` leaves them. */
+  components?: Array<Record<string, unknown>>;
 }
 
 export interface RestOptions {
@@ -56,6 +58,7 @@ const toRequest = (body: MessageBody) => ({
   body: {
     content: body.content,
     ...(body.embeds !== undefined && { embeds: body.embeds }),
+    ...(body.components !== undefined && { components: body.components }),
     ...(body.files !== undefined && {
       attachments: body.files.map((file, index) => ({ id: index, filename: file.name })),
     }),

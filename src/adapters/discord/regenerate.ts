@@ -15,19 +15,27 @@ import type { Logger } from '#core/log.js';
 import { localeFrom } from '#adapters/shared/messages.js';
 import { reuseResult, type ResultReuser } from '#adapters/shared/reuse-result.js';
 import { replyDelivery, toAddress } from './delivery.js';
+import { ageRestricted, roleIdsOf } from './members.js';
 import { cut, discordLimits, discordFormat, mention, noPings, regenerateEmoji } from './text.js';
 
 /**
- * Whether the member may manage the server. A reaction carries no permissions, so the member is
- * fetched (no privileged intent needed for one member); failing that, not an admin.
+ * Whether the member may manage the server, and their roles. A reaction carries neither, so the
+ * member is fetched (no privileged intent needed for one member); failing that, no admin, no roles.
  */
-const managesGuild = async (guild: Guild, userId: string, logger: Logger): Promise<boolean> => {
+const memberFacts = async (
+  guild: Guild,
+  userId: string,
+  logger: Logger,
+): Promise<{ isAdmin: boolean; roleIds: string[] }> => {
   try {
     const member = await guild.members.fetch(userId);
-    return member.permissions.has(PermissionFlagsBits.ManageGuild);
+    return {
+      isAdmin: member.permissions.has(PermissionFlagsBits.ManageGuild),
+      roleIds: roleIdsOf(member),
+    };
   } catch (error) {
     logger.warn({ err: error, userId }, 'could not read a member; treating them as no admin');
-    return false;
+    return { isAdmin: false, roleIds: [] };
   }
 };
 
@@ -64,15 +72,23 @@ export const regenerateListener =
           userId: user.id,
           channelId: message.channelId,
           locale,
-          isAdmin: await managesGuild(message.guild, user.id, reuser.logger),
+          ...(await memberFacts(message.guild, user.id, reuser.logger)),
+          ageRestricted: ageRestricted(message.channel),
         }),
-        // No interaction, so nothing private: a reply that names the user (without pinging them).
+        // A reaction has no private reply; a direct message is the private route. A member who
+        // takes no direct messages from the server is named in a reply instead (without a ping).
         tell: async (text) => {
-          await message.channel.send({
-            content: cut(`${mention(user.id)} ${text}`, discordLimits.content),
-            reply: { messageReference: message.id, failIfNotExists: false },
-            allowedMentions: noPings,
-          });
+          const content = cut(text, discordLimits.content);
+          try {
+            await user.send({ content, allowedMentions: noPings });
+          } catch (error) {
+            reuser.logger.info({ err: error, userId: user.id }, 'could not DM a reactor');
+            await message.channel.send({
+              content: cut(`${mention(user.id)} ${text}`, discordLimits.content),
+              reply: { messageReference: message.id, failIfNotExists: false },
+              allowedMentions: noPings,
+            });
+          }
         },
       },
       reuser,

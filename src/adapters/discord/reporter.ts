@@ -9,18 +9,20 @@ import { DiscordAPIError, RESTJSONErrorCodes, type APIMessage } from 'discord.js
 import { CodedError } from '#core/errors.js';
 import type { PartialImage } from '#core/images/types.js';
 import { isProgress, UndeliverableError } from '#core/jobs.js';
-import type { CompletedEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
+import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
+import { AuditTrail, auditText } from '#adapters/shared/audit.js';
 import { notPosted, previewFileName, statusLine } from '#adapters/shared/job-text.js';
 import { messagesFor, type Messages } from '#adapters/shared/messages.js';
 import { offerReuse } from '#adapters/shared/offer-reuse.js';
 import { fitWithin, prepareUploads } from './attachments.js';
+import { deleteButton, resultLink, type PostedResult } from './audit.js';
 import { readDiscordDelivery, type DiscordDelivery } from './delivery.js';
 import { discordLogger } from './log.js';
 import { DiscordMessenger, isGone, type MessageBody, type RestOptions } from './messenger.js';
 import { resultBody, statusBody } from './render.js';
-import { discordFormat, regenerateEmoji } from './text.js';
+import { cut, discordFormat, discordLimits, mention, regenerateEmoji } from './text.js';
 
 export interface DiscordReporterOptions extends RestOptions {
   /** Where delivered results are remembered for 🔁. */
@@ -58,6 +60,7 @@ export class DiscordReporter implements JobReporter {
   readonly #logger: Logger;
   readonly #clock: { now(): number };
   readonly #jobs = new Map<string, JobState>();
+  readonly #audited = new AuditTrail<PostedResult>();
 
   constructor(options: DiscordReporterOptions) {
     this.#messenger = new DiscordMessenger(options);
@@ -80,6 +83,16 @@ export class DiscordReporter implements JobReporter {
     } finally {
       if (!isProgress(event)) this.#jobs.delete(job.id);
     }
+  }
+
+  async audit(job: Job, ending: FinalEvent): Promise<void> {
+    const entry = this.#audited.take(job);
+    if (entry === undefined) return;
+    const link = entry.posted && resultLink(entry.posted);
+    await this.#messenger.send(entry.channelId, {
+      content: cut(auditText(job, ending, discordFormat, mention, link), discordLimits.content),
+      ...(entry.posted && { components: deleteButton(entry.posted) }),
+    });
   }
 
   #stateOf(job: Job): JobState {
@@ -144,6 +157,11 @@ export class DiscordReporter implements JobReporter {
       })),
       this.#logger,
     );
+    this.#audited.remember(job, {
+      guildId: job.requester.guildId,
+      channelId: state.delivery.channelId,
+      messageIds: resultIds,
+    });
   }
 
   /** Shows `body` on the job's status message (made on first use); returns its id. */

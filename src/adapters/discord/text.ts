@@ -28,8 +28,12 @@ export const mention = (userId: string): string => `<@${userId}>`;
 /** Discord renders `<t:…>` in each reader's own time zone and language. */
 const discordTime = (iso: string): string => `<t:${Math.floor(Date.parse(iso) / 1000)}:f>`;
 
-/** Times as Discord timestamps, which each reader sees in their own time zone. */
-export const discordFormat: MessageFormat = { time: discordTime };
+/** Times as Discord timestamps, which each reader sees in their own time zone; channels as links. */
+export const discordFormat: MessageFormat = {
+  time: discordTime,
+  channel: (channelId) => `<#${channelId}>`,
+  role: (roleId) => `<@&${roleId}>`,
+};
 
 /** Sent with every message: nobody is notified by anything the bot echoes (`@everyone`, roles, users). */
 export const noMentions: APIAllowedMentions = { parse: [], replied_user: false };

@@ -17,7 +17,7 @@ export interface OptionDefinition {
   name: string;
   /** Korean name for Discord's `name_localizations`. */
   nameKo: string;
-  type: 'string' | 'integer' | 'user';
+  type: 'string' | 'integer' | 'user' | 'channel' | 'role';
   description: Localised;
   /** @default false */
   required?: boolean;
@@ -46,12 +46,22 @@ export interface SubcommandDefinition {
   options: readonly OptionDefinition[];
 }
 
+/** Subcommands under a shared first word (`/imagine-settings channels allow`). */
+export interface SubcommandGroupDefinition {
+  name: string;
+  nameKo: string;
+  description: Localised;
+  subcommands: readonly SubcommandDefinition[];
+}
+
 export interface CommandDefinition {
   name: string;
   nameKo: string;
   description: Localised;
   options?: readonly OptionDefinition[];
   subcommands?: readonly SubcommandDefinition[];
+  /** Alongside `subcommands`, never with `options`. */
+  groups?: readonly SubcommandGroupDefinition[];
   /** Shown only to guild managers (Discord's Manage Server) and checked again when it runs. @default false */
   adminOnly?: boolean;
   /** Whether the platform should answer privately from the start (quota views). @default false */
@@ -62,6 +72,8 @@ export interface CommandDefinition {
 export type OptionValue = string | number;
 
 export interface ParsedOptions {
+  /** The group the subcommand belongs to, when it is in one. */
+  group?: string;
   subcommand?: string;
   values: Readonly<Record<string, OptionValue | undefined>>;
 }
@@ -90,11 +102,33 @@ export interface ReplyOptions {
   files?: readonly ReplyFile[];
 }
 
-/** The options of the chosen subcommand, or the command's own. */
+/** The subcommands at the top level, or in the named group. */
+export const subcommandsOf = (
+  command: CommandDefinition,
+  group: string | undefined,
+): readonly SubcommandDefinition[] =>
+  group === undefined
+    ? (command.subcommands ?? [])
+    : (command.groups?.find((candidate) => candidate.name === group)?.subcommands ?? []);
+
+/** The options of the chosen subcommand (in its group, if any), or the command's own. */
 export const optionsOf = (
   command: CommandDefinition,
   subcommand: string | undefined,
+  group?: string,
 ): readonly OptionDefinition[] =>
   subcommand === undefined
     ? (command.options ?? [])
-    : (command.subcommands?.find((candidate) => candidate.name === subcommand)?.options ?? []);
+    : (subcommandsOf(command, group).find((candidate) => candidate.name === subcommand)?.options ??
+      []);
+
+/** Parsed options as both platforms return them: group and subcommand only when chosen. */
+export const parsedOptions = (
+  group: string | undefined,
+  subcommand: string | undefined,
+  values: Readonly<Record<string, OptionValue | undefined>>,
+): ParsedOptions => ({
+  ...(group !== undefined && { group }),
+  ...(subcommand !== undefined && { subcommand }),
+  values,
+});

@@ -3,6 +3,7 @@
  * so that messages.ts words it in the user's language, naming the option and what it allows.
  */
 import { UserError } from '#core/errors.js';
+import type { OptionDefinition } from './command-context.js';
 
 export type CommandProblem =
   | { kind: 'missingSubcommand'; allowed: readonly string[] }
@@ -15,9 +16,12 @@ export type CommandProblem =
   | { kind: 'outOfRange'; option: string; value: string; min?: number; max?: number }
   | { kind: 'notAChoice'; option: string; value: string; allowed: readonly string[] }
   | { kind: 'notAMention'; option: string; value: string }
+  | { kind: 'notAChannel'; option: string; value: string }
+  /** An option only one platform can fill (Discord roles), typed on another. */
+  | { kind: 'discordOnly'; option: string }
   | { kind: 'tooLong'; option: string; max: number }
   /** A platform sent a value of another type than the option's (an older registration, a forged call). */
-  | { kind: 'wrongType'; option: string; expected: 'string' | 'integer' | 'user' }
+  | { kind: 'wrongType'; option: string; expected: OptionDefinition['type'] }
   | { kind: 'missing'; options: readonly string[] }
   | { kind: 'unexpected'; text: string };
 

@@ -4,7 +4,13 @@
  * are plain text; each platform adds its own markup around them.
  */
 import type { UserError } from '#core/errors.js';
-import type { JobFailure } from '#core/jobs.js';
+import type { FinalEvent, JobFailure } from '#core/jobs.js';
+import {
+  policySettings,
+  type PolicySetting,
+  type SettingOrigin,
+  type StoredPolicy,
+} from '#core/policy/types.js';
 import type {
   Allowance,
   GuildQuotaReport,
@@ -17,6 +23,18 @@ import { InvalidOptionsError } from '#core/service-api.js';
 import { alphaFormats, type Problem } from '#core/validate.js';
 import type { UsageChartData } from './usage-chart.js';
 import { MalformedCommandError, type CommandProblem } from './command-problems.js';
+
+/** One job as the audit channel shows it. */
+export interface AuditEntry {
+  /** Already in platform markup. */
+  requester: string;
+  prompt: string;
+  /** The request's settings, already joined. */
+  settings: string;
+  ending: FinalEvent;
+  link?: string;
+  tokens?: number;
+}
 
 export interface ResultCaption {
   prompt: string;
@@ -61,12 +79,79 @@ export interface Messages {
   chartLabels(): { images: string; spend: string; day: string };
   /** The text with the usage chart: the range, its totals, and who `#1`… are. */
   usageReport(days: number, data: UsageChartData, mention: (userId: string) => string): string;
+  /** Every policy setting, and who set it when (or that it is the default). */
+  policyReport(stored: StoredPolicy, mention: (userId: string) => string): string;
+  /** One setting after a change: what it is now. */
+  policySaved(setting: PolicySetting, stored: StoredPolicy): string;
+  blockedList(terms: readonly string[]): string;
+  roleLimitSet(roleId: string, limit: Limit, period: QuotaPeriod): string;
+  auditLine(entry: AuditEntry): string;
+  /** The note a moderator's Delete leaves on the audit line; `by` in platform markup. */
+  auditDeleted(by: string): string;
+  resultDeleted(): string;
 }
+
+/** Every setting on its own line, each followed by where it came from. */
+const policyReportOf = (
+  stored: StoredPolicy,
+  line: (setting: PolicySetting, stored: StoredPolicy) => string,
+  source: (origin: SettingOrigin | undefined) => string,
+): string =>
+  policySettings
+    .map((setting) => `${line(setting, stored)} (${source(stored.origins[setting])})`)
+    .join('\n');
+
+/** The words an audit line is made of, in one language. */
+interface AuditWords {
+  completed(images: number): string;
+  failed: string;
+  cancelled: string;
+  tokens(count: number | undefined): string;
+  /** Said plainly, since no price list is configured and a guess would mislead. */
+  noCost: string;
+}
+
+/** One job's audit line: who, how it ended, the settings, tokens, cost, link; the prompt below. */
+const auditLineIn =
+  (words: AuditWords) =>
+  (entry: AuditEntry): string => {
+    const { ending } = entry;
+    const outcome =
+      ending.type === 'completed'
+        ? words.completed(ending.images.length)
+        : ending.type === 'cancelled'
+          ? words.cancelled
+          : `${words.failed} (${ending.failure.reason})`;
+    const facts = [
+      entry.requester,
+      outcome,
+      entry.settings,
+      words.tokens(entry.tokens),
+      words.noCost,
+      entry.link,
+    ];
+    return `${facts.filter(Boolean).join(' · ')}\n${auditPrompt(entry.prompt)}`;
+  };
+
+/** The prompt on the audit line: one quoted line, cut so the line stays readable. */
+const auditPrompt = (prompt: string): string => {
+  const flat = [...prompt.replace(/\s+/g, ' ').trim()];
+  return `> ${flat.length > 500 ? `${flat.slice(0, 499).join('')}…` : flat.join('')}`;
+};
 
 export interface MessageFormat {
   /** Formats an ISO instant for this platform (Discord and Slack render dates in the reader's zone). */
   time(iso: string): string;
+  /** A channel reference in this platform's markup. @default `#id` */
+  channel?(channelId: string): string;
+  /** A role reference in this platform's markup. @default `@id` */
+  role?(roleId: string): string;
+  /** Who may change the bot's settings here, by locale. @default server managers */
+  managers?: Readonly<Record<Locale, string>>;
 }
+
+const channelOf = (format: MessageFormat) => format.channel ?? ((id: string) => `#${id}`);
+const roleOf = (format: MessageFormat) => format.role ?? ((id: string) => `@${id}`);
 
 const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -112,6 +197,9 @@ const spentBy = (user: GuildQuotaReport['topUsers'][number]): string =>
   user.spentMicros === undefined ? '' : ` (${dollars(user.spentMicros)})`;
 
 const english = (format: MessageFormat): Messages => {
+  const channel = channelOf(format);
+  const role = roleOf(format);
+  const changeBy = `${format.managers?.en ?? 'Server managers'} can change this with /imagine-settings`;
   const period = (value: QuotaPeriod) =>
     ({ day: 'today', week: 'this week', month: 'this month' })[value];
   const per = (value: QuotaPeriod) => ({ day: 'a day', week: 'a week', month: 'a month' })[value];
@@ -131,7 +219,13 @@ const english = (format: MessageFormat): Messages => {
       : min !== undefined
         ? `at least ${min}`
         : `at most ${max ?? Number.MAX_SAFE_INTEGER}`;
-  const typeName = { string: 'text', integer: 'a whole number', user: 'a user' } as const;
+  const typeName = {
+    string: 'text',
+    integer: 'a whole number',
+    user: 'a user',
+    channel: 'a channel',
+    role: 'a role',
+  } as const;
   const commandProblem = (p: CommandProblem): string => {
     switch (p.kind) {
       case 'missingSubcommand':
@@ -154,6 +248,10 @@ const english = (format: MessageFormat): Messages => {
         return `${p.option} "${p.value}" is not available: choose ${orList(p.allowed)}`;
       case 'notAMention':
         return `${p.option} must be a user mention such as @name, not "${p.value}"`;
+      case 'notAChannel':
+        return `${p.option} must be a channel such as #general, not "${p.value}"`;
+      case 'discordOnly':
+        return `${p.option}: roles exist only on Discord`;
       case 'tooLong':
         return `${p.option} is longer than ${p.max} characters`;
       case 'wrongType':
@@ -194,11 +292,25 @@ const english = (format: MessageFormat): Messages => {
         case 'storeUnavailable':
           return "The bot can't take requests right now: its storage is not answering. Try again in a minute; nothing was charged.";
         case 'notAllowed':
-          return `Only server managers can use ${c.command ?? 'this command'}.`;
+          return c.moderators === true
+            ? `Only moderators can use ${c.command}.`
+            : `Only server managers can use ${c.command ?? 'this command'}.`;
         case 'guildOnly':
           return 'Use this command in a server: quotas and results belong to a server, not to direct messages.';
         case 'unknownJob':
           return 'That request is no longer in the queue.';
+        case 'channelNotAllowed':
+          return `I can't be used in this channel. Use ${orList((c.channels as readonly string[]).map(channel))}. ${changeBy} (channels). Nothing was charged.`;
+        case 'blockedTerm':
+          return `That prompt contains a term this server blocks. ${changeBy} (blocked). Nothing was charged.`;
+        case 'limitExceeded':
+          return `${c.option} ${c.value} is over this server's limit: choose ${typeof c.allowed === 'string' ? `at most ${c.allowed}` : orList(c.allowed as readonly string[])}. ${changeBy} (limits). Nothing was charged.`;
+        case 'moderationNotAllowed':
+          return `${c.reason === 'notAgeRestricted' ? 'moderation low is only allowed in an age-restricted channel' : 'moderation low is not allowed here'}. ${changeBy} (moderation). Nothing was charged.`;
+        case 'cooldown':
+          return `Please wait ${c.waitSeconds} s: this server allows one request every ${c.seconds} s per member. ${changeBy} (cooldown). Nothing was charged.`;
+        case 'invalidSetting':
+          return `That setting can't be saved: ${c.problem}.`;
       }
     },
     failure(failure) {
@@ -263,6 +375,9 @@ const english = (format: MessageFormat): Messages => {
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
         ),
+        ...report.roleLimits.map(
+          (r) => `Members of ${role(r.roleId)}: ${limitText(r.limit, r.period)} each.`,
+        ),
         report.topUsers.length > 0
           ? `Top users ${period(report.guild.period)}: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}${spentBy(u)}`).join(', ')}.`
           : `No images yet ${period(report.guild.period)}.`,
@@ -295,11 +410,62 @@ const english = (format: MessageFormat): Messages => {
             `#${rank + 1} ${mention(user.userId)}: ${user.images} ${user.images === 1 ? 'image' : 'images'}, ${dollars(user.micros)}`,
         ),
       ].join('\n'),
+    policyReport: (stored, mention) =>
+      policyReportOf(stored, policyLine, (origin) =>
+        origin ? `set by ${mention(origin.byUserId)}, ${format.time(origin.at)}` : 'default',
+      ),
+    policySaved: (setting, stored) => `Saved. ${policyLine(setting, stored)}.`,
+    roleLimitSet: (roleId, limit, value) =>
+      `Limit for members of ${role(roleId)} set to ${limitText(limit, value)} each.`,
+    auditLine: auditLineIn({
+      completed: (images) => `made ${images} ${images === 1 ? 'image' : 'images'}`,
+      failed: 'failed',
+      cancelled: 'cancelled',
+      tokens: (count) => (count === undefined ? 'tokens not reported' : `${count} tokens`),
+      noCost: 'cost not estimated',
+    }),
+    auditDeleted: (by) => `Result deleted by ${by}.`,
+    resultDeleted: () => 'The result was deleted.',
+    blockedList: (terms) =>
+      terms.length === 0
+        ? 'No blocked terms.'
+        : `Blocked terms:\n${terms.map((term) => `• ${term}`).join('\n')}`,
+  };
+  const policyLine = (setting: PolicySetting, { policy }: StoredPolicy): string => {
+    switch (setting) {
+      case 'channels':
+        return policy.channels.length === 0
+          ? 'Channels: everywhere'
+          : `Channels: ${policy.channels.map(channel).join(', ')}`;
+      case 'blocked':
+        return `Blocked terms: ${policy.blocked.length}`;
+      case 'limits': {
+        const { models, maxCount, maxQuality, maxSize } = policy.limits;
+        const parts = [
+          models && `models ${models.join(', ')}`,
+          maxCount !== undefined && `at most ${maxCount} per request`,
+          maxQuality && `quality up to ${maxQuality}`,
+          maxSize && `size up to ${maxSize}`,
+        ].filter(Boolean);
+        return `Limits: ${parts.length === 0 ? 'none' : parts.join(', ')}`;
+      }
+      case 'moderation':
+        return policy.moderation === 'auto'
+          ? 'Moderation: auto only'
+          : 'Moderation: low allowed in age-restricted channels';
+      case 'cooldown':
+        return `Cooldown: ${policy.cooldownSeconds === 0 ? 'none' : `${policy.cooldownSeconds} s`}`;
+      case 'audit':
+        return `Audit channel: ${policy.auditChannel === null ? 'none' : channel(policy.auditChannel)}`;
+    }
   };
   return messages;
 };
 
 const korean = (format: MessageFormat): Messages => {
+  const channel = channelOf(format);
+  const role = roleOf(format);
+  const changeBy = `${format.managers?.ko ?? '서버 관리자'}가 /imagine-settings로 바꿀 수 있습니다`;
   const period = (value: QuotaPeriod) =>
     ({ day: '오늘', week: '이번 주', month: '이번 달' })[value];
   const per = (value: QuotaPeriod) => ({ day: '하루', week: '한 주', month: '한 달' })[value];
@@ -340,7 +506,13 @@ const korean = (format: MessageFormat): Messages => {
       : min !== undefined
         ? `${min} 이상`
         : `${max ?? Number.MAX_SAFE_INTEGER} 이하`;
-  const typeName = { string: '텍스트', integer: '정수', user: '사용자' } as const;
+  const typeName = {
+    string: '텍스트',
+    integer: '정수',
+    user: '사용자',
+    channel: '채널',
+    role: '역할',
+  } as const;
   const commandProblem = (p: CommandProblem): string => {
     switch (p.kind) {
       case 'missingSubcommand':
@@ -363,6 +535,10 @@ const korean = (format: MessageFormat): Messages => {
         return `${p.option} "${p.value}"은(는) 사용할 수 없습니다. ${optionList(p.allowed)} 중에서 고르세요`;
       case 'notAMention':
         return `${p.option}에는 @이름 같은 사용자 멘션을 쓰세요 ("${p.value}"은(는) 안 됩니다)`;
+      case 'notAChannel':
+        return `${p.option}에는 #general 같은 채널을 쓰세요 ("${p.value}"은(는) 안 됩니다)`;
+      case 'discordOnly':
+        return `${p.option}: 역할은 Discord에만 있습니다`;
       case 'tooLong':
         return `${p.option}이(가) ${p.max}자보다 깁니다`;
       case 'wrongType':
@@ -406,11 +582,25 @@ const korean = (format: MessageFormat): Messages => {
         case 'storeUnavailable':
           return '지금은 요청을 받을 수 없습니다: 저장소가 응답하지 않습니다. 잠시 후 다시 시도하세요. 차감된 것은 없습니다.';
         case 'notAllowed':
-          return `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
+          return c.moderators === true
+            ? `${c.command}은(는) 관리자만 사용할 수 있습니다.`
+            : `${c.command ?? '이 명령'}은(는) 서버 관리자만 사용할 수 있습니다.`;
         case 'guildOnly':
           return '이 명령은 서버에서 사용해 주세요. 사용량과 결과는 개인 메시지가 아니라 서버에 속합니다.';
         case 'unknownJob':
           return '그 요청은 더 이상 대기열에 없습니다.';
+        case 'channelNotAllowed':
+          return `이 채널에서는 사용할 수 없습니다. ${optionList((c.channels as readonly string[]).map(channel))}에서 사용하세요. ${changeBy} (channels). 차감된 것은 없습니다.`;
+        case 'blockedTerm':
+          return `프롬프트에 이 서버가 차단한 단어가 있습니다. ${changeBy} (blocked). 차감된 것은 없습니다.`;
+        case 'limitExceeded':
+          return `${c.option} ${c.value}은(는) 이 서버의 한도를 넘습니다: ${typeof c.allowed === 'string' ? `최대 ${c.allowed}` : optionList(c.allowed as readonly string[])} 중에서 고르세요. ${changeBy} (limits). 차감된 것은 없습니다.`;
+        case 'moderationNotAllowed':
+          return `${c.reason === 'notAgeRestricted' ? 'moderation low는 연령 제한 채널에서만 쓸 수 있습니다' : '여기서는 moderation low를 쓸 수 없습니다'}. ${changeBy} (moderation). 차감된 것은 없습니다.`;
+        case 'cooldown':
+          return `${c.waitSeconds}초 뒤에 다시 시도하세요: 이 서버는 한 사람당 ${c.seconds}초에 한 번만 요청할 수 있습니다. ${changeBy} (cooldown). 차감된 것은 없습니다.`;
+        case 'invalidSetting':
+          return `그 설정은 저장할 수 없습니다: ${c.problem}.`;
       }
     },
     failure(failure) {
@@ -475,6 +665,9 @@ const korean = (format: MessageFormat): Messages => {
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
         ),
+        ...report.roleLimits.map(
+          (r) => `${role(r.roleId)} 역할 회원: 각각 ${limitText(r.limit, r.period)}.`,
+        ),
         report.topUsers.length > 0
           ? `${period(report.guild.period)} 많이 사용한 사람: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}장${spentBy(u)}`).join(', ')}.`
           : `${period(report.guild.period)} 아직 생성한 이미지가 없습니다.`,
@@ -506,6 +699,52 @@ const korean = (format: MessageFormat): Messages => {
             `#${rank + 1} ${mention(user.userId)}: ${user.images}장, ${dollars(user.micros)}`,
         ),
       ].join('\n'),
+    policyReport: (stored, mention) =>
+      policyReportOf(stored, policyLine, (origin) =>
+        origin ? `${mention(origin.byUserId)}, ${format.time(origin.at)}에 설정` : '기본값',
+      ),
+    policySaved: (setting, stored) => `저장했습니다. ${policyLine(setting, stored)}.`,
+    roleLimitSet: (roleId, limit, value) =>
+      `${role(roleId)} 역할 회원의 한도를 각각 ${limitText(limit, value)}(으)로 정했습니다.`,
+    auditLine: auditLineIn({
+      completed: (images) => `이미지 ${images}장 생성`,
+      failed: '실패',
+      cancelled: '취소',
+      tokens: (count) => (count === undefined ? '토큰 정보 없음' : `토큰 ${count}개`),
+      noCost: '비용 추정 없음',
+    }),
+    auditDeleted: (by) => `${by}님이 결과를 삭제했습니다.`,
+    resultDeleted: () => '결과를 삭제했습니다.',
+    blockedList: (terms) =>
+      terms.length === 0
+        ? '차단한 단어가 없습니다.'
+        : `차단한 단어:\n${terms.map((term) => `• ${term}`).join('\n')}`,
+  };
+  const policyLine = (setting: PolicySetting, { policy }: StoredPolicy): string => {
+    switch (setting) {
+      case 'channels':
+        return policy.channels.length === 0
+          ? '채널: 모든 곳'
+          : `채널: ${policy.channels.map(channel).join(', ')}`;
+      case 'blocked':
+        return `차단한 단어: ${policy.blocked.length}개`;
+      case 'limits': {
+        const { models, maxCount, maxQuality, maxSize } = policy.limits;
+        const parts = [
+          models && `모델 ${models.join(', ')}`,
+          maxCount !== undefined && `요청당 최대 ${maxCount}장`,
+          maxQuality && `품질 최대 ${maxQuality}`,
+          maxSize && `크기 최대 ${maxSize}`,
+        ].filter(Boolean);
+        return `한도: ${parts.length === 0 ? '없음' : parts.join(', ')}`;
+      }
+      case 'moderation':
+        return policy.moderation === 'auto' ? '검열: auto만' : '검열: 연령 제한 채널에서 low 허용';
+      case 'cooldown':
+        return `대기 시간: ${policy.cooldownSeconds === 0 ? '없음' : `${policy.cooldownSeconds}초`}`;
+      case 'audit':
+        return `기록 채널: ${policy.auditChannel === null ? '없음' : channel(policy.auditChannel)}`;
+    }
   };
   return messages;
 };

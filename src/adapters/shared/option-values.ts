@@ -11,6 +11,8 @@ export type Checked = { ok: true; value: OptionValue } | { ok: false; problem: C
 
 /** Slack sends mentions as `<@U123>` or `<@U123|name>` when the command escapes them. */
 const userMentionPattern = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+/** Channels likewise as `<#C123|name>`; a bare id is taken too. */
+const channelMentionPattern = /^(?:<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|([CG][A-Z0-9]+))$/;
 /** Plain decimal: `0x2`, `1e1`, `2.0`, `+2` and blank are not numbers a user means. */
 const decimalPattern = /^-?\d+$/;
 
@@ -48,7 +50,9 @@ export const checkOptionValue = (
   }
   if (typeof value !== 'string')
     return refused({ kind: 'wrongType', option: name, expected: option.type });
-  if (option.type === 'user') return { ok: true, value };
+  // Ids the platform resolved (a picked user, channel or role).
+  if (option.type === 'user' || option.type === 'channel' || option.type === 'role')
+    return { ok: true, value };
   const choices = option.choices?.(catalogue);
   if (choices !== undefined && choices.length > 0) {
     const choice = choices.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
@@ -73,6 +77,14 @@ export const checkTextValue = (
       return refused({ kind: 'notAMention', option: option.name, value: raw });
     return { ok: true, value: match[1] };
   }
+  if (option.type === 'channel') {
+    const match = channelMentionPattern.exec(raw);
+    const channelId = match?.[1] ?? match?.[2];
+    if (channelId === undefined)
+      return refused({ kind: 'notAChannel', option: option.name, value: raw });
+    return { ok: true, value: channelId };
+  }
+  if (option.type === 'role') return refused({ kind: 'discordOnly', option: option.name });
   if (option.type === 'integer' && !decimalPattern.test(raw))
     return refused({ kind: 'notWholeNumber', option: option.name, value: raw });
   const value = option.type === 'integer' ? Number(raw) : raw;

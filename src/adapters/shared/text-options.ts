@@ -15,6 +15,8 @@
 import type { ModelCatalogue } from '#core/models.js';
 import {
   optionsOf,
+  parsedOptions,
+  subcommandsOf,
   type CommandDefinition,
   type OptionDefinition,
   type OptionValue,
@@ -62,7 +64,13 @@ const flagRunStart = (words: readonly Word[]): number => {
 };
 
 const placeholder = (option: OptionDefinition): string =>
-  option.type === 'user' ? '@user' : `<${option.name}>`;
+  option.type === 'user'
+    ? '@user'
+    : option.type === 'channel'
+      ? '#channel'
+      : option.type === 'role'
+        ? '@role'
+        : `<${option.name}>`;
 
 const usageOfOptions = (options: readonly OptionDefinition[]): string =>
   options
@@ -76,11 +84,18 @@ const usageOfOptions = (options: readonly OptionDefinition[]): string =>
 
 /** One line per form of the command, generated from its definition. */
 export const usageLines = (command: CommandDefinition): string[] =>
-  command.subcommands === undefined
+  command.subcommands === undefined && command.groups === undefined
     ? [`/${command.name} ${usageOfOptions(command.options ?? [])}`.trimEnd()]
-    : command.subcommands.map((sub) =>
-        `/${command.name} ${sub.name} ${usageOfOptions(sub.options)}`.trimEnd(),
-      );
+    : [
+        ...(command.subcommands ?? []).map((sub) =>
+          `/${command.name} ${sub.name} ${usageOfOptions(sub.options)}`.trimEnd(),
+        ),
+        ...(command.groups ?? []).flatMap((group) =>
+          group.subcommands.map((sub) =>
+            `/${command.name} ${group.name} ${sub.name} ${usageOfOptions(sub.options)}`.trimEnd(),
+          ),
+        ),
+      ];
 
 /**
  * Returns the parsed options, or throws a {@link MalformedCommandError} naming what is wrong and
@@ -96,19 +111,30 @@ export const parseTextCommand = (
     throw new MalformedCommandError(problem, usageLines(command));
   };
   let words = wordsOf(text);
+  let group: string | undefined;
   let subcommand: string | undefined;
-  if (command.subcommands !== undefined) {
-    const allowed = command.subcommands.map((sub) => sub.name);
+  const named = (word: Word | undefined) => (candidate: { name: string; nameKo: string }) =>
+    word !== undefined &&
+    (candidate.name === word.text.toLowerCase() || candidate.nameKo === word.text);
+  if (command.subcommands !== undefined || command.groups !== undefined) {
+    const inGroup = command.groups?.find(named(words[0]));
+    if (inGroup !== undefined) {
+      group = inGroup.name;
+      words = words.slice(1);
+    }
+    const choices = subcommandsOf(command, group);
+    const allowed = [
+      ...choices.map((candidate) => candidate.name),
+      ...(group === undefined ? (command.groups ?? []).map((candidate) => candidate.name) : []),
+    ];
     const [first] = words;
     if (first === undefined) return refuse({ kind: 'missingSubcommand', allowed });
-    const sub = command.subcommands.find(
-      (candidate) => candidate.name === first.text.toLowerCase() || candidate.nameKo === first.text,
-    );
+    const sub = choices.find(named(first));
     if (sub === undefined) return refuse({ kind: 'unknownSubcommand', value: first.text, allowed });
     subcommand = sub.name;
     words = words.slice(1);
   }
-  const options = optionsOf(command, subcommand);
+  const options = optionsOf(command, subcommand, group);
   const values: Record<string, OptionValue | undefined> = {};
   const take = (option: OptionDefinition, raw: string) => {
     const checked = checkTextValue(option, raw, catalogue);
@@ -144,11 +170,13 @@ export const parseTextCommand = (
     const [word = ''] = remaining.split(/\s+/u, 1);
     const raw = takesRest ? remaining : word;
     remaining = takesRest ? '' : remaining.slice(word.length).trim();
+    // Text can say `none` where Discord's picker can only be left empty.
+    if (option.type === 'channel' && !option.required && raw.toLowerCase() === 'none') return;
     take(option, raw);
   });
   if (remaining !== '') return refuse({ kind: 'unexpected', text: remaining });
 
   const missing = options.filter((option) => option.required && values[option.name] === undefined);
   if (missing.length > 0) return refuse({ kind: 'missing', options: missing.map(placeholder) });
-  return subcommand === undefined ? { values } : { subcommand, values };
+  return parsedOptions(group, subcommand, values);
 };

@@ -4,11 +4,12 @@
  * translates: commands and `:repeat:` go to the shared flows.
  */
 import { Server } from 'node:http';
-import { App, SocketModeReceiver } from '@slack/bolt';
+import { App, SocketModeReceiver, type BlockButtonAction } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
 import { RecentOnce } from '#adapters/shared/recent-once.js';
 import { runCommand } from '#adapters/shared/run-command.js';
+import { auditDeleteAction, auditDeleteListener } from './audit.js';
 import { boltLogger } from './bolt-logger.js';
 import {
   resolveRetryOptions,
@@ -83,6 +84,7 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
       logger,
     }),
   );
+  app.action<BlockButtonAction>(auditDeleteAction, auditDeleteListener(people, logger));
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });

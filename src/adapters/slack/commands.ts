@@ -7,11 +7,11 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { CodedError } from '#core/errors.js';
 import type { ModelCatalogue } from '#core/models.js';
 import type { ReplyFile } from '#adapters/shared/command-context.js';
-import { messagesFor, utcFormat } from '#adapters/shared/messages.js';
+import { messagesFor } from '#adapters/shared/messages.js';
 import type { CommandInvocation } from '#adapters/shared/run-command.js';
 import { parseTextCommand } from '#adapters/shared/text-options.js';
 import { slackDeliveryAddress } from './delivery.js';
-import { createSlackMarkup, unescapeSlack } from './markup.js';
+import { createSlackMarkup, slackFormat, unescapeSlack } from './markup.js';
 import type { SlackPeople } from './people.js';
 
 /**
@@ -45,7 +45,7 @@ export const slashCommandInvocation = (
     commandName: command.command.replace(/^\//, ''),
     intakeId: `slack:trigger:${command.trigger_id}`,
     logContext: { userId: command.user_id },
-    format: utcFormat,
+    format: slackFormat,
     delivery: slackDeliveryAddress({
       teamId: command.team_id,
       channelId: command.channel_id,
@@ -69,7 +69,7 @@ export const slashCommandInvocation = (
         await sendPrivately(client, command.user_id, markup.render(text), files);
       const answer =
         files.length > 0
-          ? messagesFor((await people.lookUp(command.user_id)).locale).sentPrivately()
+          ? messagesFor((await people.lookUp(command.user_id)).locale, slackFormat).sentPrivately()
           : text;
       await respond({
         response_type: ephemeral ? 'ephemeral' : 'in_channel',

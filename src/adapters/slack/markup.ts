@@ -4,6 +4,7 @@
  * and only the mentions the bot itself chose are turned back into real ones.
  */
 import { randomBytes } from 'node:crypto';
+import { utcFormat, type MessageFormat } from '#adapters/shared/messages.js';
 
 /** Escapes the three characters Slack treats as markup. Pure. */
 export const escapeSlack = (text: string): string =>
@@ -36,8 +37,24 @@ export const createSlackMarkup = (nonce = randomBytes(6).toString('hex')): Slack
   const token = new RegExp(`${open}([UW][A-Z0-9]+)${close}`, 'gu');
   return {
     mention: (userId) => (userIdPattern.test(userId) ? `${open}${userId}${close}` : userId),
-    render: (text) => escapeSlack(text).replace(token, (_match, userId: string) => `<@${userId}>`),
+    render: (text) =>
+      escapeSlack(text)
+        .replace(token, (_match, userId: string) => `<@${userId}>`)
+        .replace(channelToken, (_match, channelId: string) => `<#${channelId}>`),
   };
+};
+
+/**
+ * Channel references survive escaping the same way. They need no nonce: a forged one only links a
+ * channel, which notifies nobody.
+ */
+const channelToken = /\u{E002}([CG][A-Z0-9]+)\u{E003}/gu;
+
+/** How Slack messages show times (UTC), channels, and who may change the bot's settings. */
+export const slackFormat: MessageFormat = {
+  time: utcFormat.time,
+  channel: (channelId) => `\u{E002}${channelId}\u{E003}`,
+  managers: { en: 'Workspace admins', ko: '워크스페이스 관리자' },
 };
 
 /** Shown-prompt ceiling: Slack accepts 40,000 characters a message, but a wall of text helps no one. */

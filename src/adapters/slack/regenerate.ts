@@ -3,10 +3,9 @@
  * same settings again, charged to the person who reacted, told privately when it cannot be done.
  */
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { utcFormat } from '#adapters/shared/messages.js';
 import { reuseResult, type ResultReuser } from '#adapters/shared/reuse-result.js';
 import { regenerateReaction, resultMessageId, slackDeliveryAddress } from './delivery.js';
-import { createSlackMarkup } from './markup.js';
+import { createSlackMarkup, slackFormat } from './markup.js';
 import type { SlackPeople } from './people.js';
 
 export const regenerateListener =
@@ -27,7 +26,7 @@ export const regenerateListener =
         userId: event.user,
         intakeId: `slack:event:${body.event_id}`,
         onBotMessage: event.item_user === context.botUserId,
-        format: utcFormat,
+        format: slackFormat,
         delivery: slackDeliveryAddress({ teamId, channelId: channel }),
         locale: async () => (await people.lookUp(event.user)).locale,
         requester: async (locale) => ({

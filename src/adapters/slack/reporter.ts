@@ -7,9 +7,10 @@
 import { webApi } from '@slack/bolt';
 import { CodedError } from '#core/errors.js';
 import { isProgress, UndeliverableError } from '#core/jobs.js';
-import type { CompletedEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
+import type { CompletedEvent, FinalEvent, Job, JobEvent, JobReporter } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
 import type { ResultArchive } from '#core/result-archive.js';
+import { AuditTrail, auditText } from '#adapters/shared/audit.js';
 import {
   imageFileName,
   notPosted,
@@ -25,8 +26,9 @@ import {
   slackClientOptions,
   type SlackRetryOptions,
 } from './client-options.js';
+import { auditBlocks, resultLink, type PostedResult } from './audit.js';
 import { readSlackDelivery, regenerateReaction, resultMessageId } from './delivery.js';
-import { createSlackMarkup, quotePrompt, type SlackMarkup } from './markup.js';
+import { createSlackMarkup, quotePrompt, slackFormat, type SlackMarkup } from './markup.js';
 
 export interface SlackReporterOptions {
   /** SLACK_BOT_TOKEN. */
@@ -82,6 +84,7 @@ export class SlackReporter implements JobReporter {
   readonly #archive: ResultArchive;
   readonly #logger: Logger;
   readonly #jobs = new Map<string, JobState>();
+  readonly #audited = new AuditTrail<PostedResult>();
 
   constructor(options: SlackReporterOptions) {
     this.#archive = options.archive;
@@ -99,7 +102,7 @@ export class SlackReporter implements JobReporter {
   async report(job: Job, event: JobEvent): Promise<void> {
     const state = this.#jobs.get(job.id) ?? {};
     this.#jobs.set(job.id, state);
-    const messages = messagesFor(job.requester.locale);
+    const messages = messagesFor(job.requester.locale, slackFormat);
     const markup = createSlackMarkup();
     try {
       switch (event.type) {
@@ -240,5 +243,20 @@ export class SlackReporter implements JobReporter {
       })),
       this.#logger,
     );
+    this.#audited.remember(job, { channelId, ts: resultTs });
+  }
+
+  /** The job's line in its guild's audit channel, with `Delete` when a result was posted. */
+  async audit(job: Job, ending: FinalEvent): Promise<void> {
+    const entry = this.#audited.take(job);
+    if (entry === undefined) return;
+    const markup = createSlackMarkup();
+    const link = entry.posted && resultLink(entry.posted);
+    const text = markup.render(auditText(job, ending, slackFormat, markup.mention, link));
+    await this.#client.chat.postMessage({
+      channel: entry.channelId,
+      text,
+      ...(entry.posted && { blocks: auditBlocks(text, entry.posted) }),
+    });
   }
 }

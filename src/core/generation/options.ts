@@ -3,6 +3,7 @@ import type { JobJournal } from '../journal.js';
 import type { Job, JobEvent, JobReporters } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { ModelCatalogue } from '../models.js';
+import type { PolicyStore } from '../policy/types.js';
 import type { Clock, QueueSettings } from '../queue/types.js';
 import type { QuotaAdmin, QuotaKeeper } from '../quota/types.js';
 
@@ -11,6 +12,8 @@ export interface GenerationServiceOptions {
   images: ImagesClient;
   /** Reserves, commits and refunds images; also what `/quota-admin` reaches. */
   quotas: QuotaKeeper & QuotaAdmin;
+  /** Each guild's policy (channels, blocked terms, limits, cooldown, audit channel). */
+  policies: PolicyStore;
   /** The models users may choose and their rules. */
   catalogue: ModelCatalogue;
   /** The model used when a request names none (IMAGES_DEFAULT_MODEL); in the catalogue. */

@@ -15,6 +15,7 @@ export const holdOf = (job: Job): QuotaHold => ({
   images: job.request.count,
   expiresAt: job.deadlineAt,
   request: job.request,
+  ...(job.requester.roleIds !== undefined && { roleIds: job.requester.roleIds }),
 });
 
 const stopKinds: ReadonlySet<string> = new Set<StopReason['kind']>([

@@ -66,12 +66,31 @@ interface Settings {
   guild: PeriodLimit;
   userDefault: PeriodLimit;
   userOverrides: Map<string, PeriodLimit>;
+  roleLimits: Map<string, PeriodLimit>;
   tokenBudget: PeriodLimit | undefined;
   /** Micro-dollars over the guild's period; spend is counted with or without one. */
   spendBudget: PeriodLimit;
 }
 
 const userField = 'user:';
+const roleField = 'role:';
+
+/** Days in each period, to compare limits over different periods by images a day. */
+const periodDays: Readonly<Record<PeriodLimit['period'], number>> = { day: 1, week: 7, month: 30 };
+const perDay = (rule: PeriodLimit) =>
+  rule.limit === null ? Number.POSITIVE_INFINITY : rule.limit / periodDays[rule.period];
+
+/** The most generous of the limits of the member's roles, or undefined when none has one. */
+const roleRule = (
+  roleLimits: ReadonlyMap<string, PeriodLimit>,
+  roleIds: readonly string[] | undefined,
+): PeriodLimit | undefined =>
+  (roleIds ?? [])
+    .flatMap((roleId) => roleLimits.get(roleId) ?? [])
+    .reduce<PeriodLimit | undefined>(
+      (best, rule) => (best === undefined || perDay(rule) > perDay(best) ? rule : best),
+      undefined,
+    );
 
 class QuotaService implements Quotas {
   readonly #ledger: QuotaLedger;
@@ -91,7 +110,7 @@ class QuotaService implements Quotas {
   async reserve(hold: QuotaHold, now = Date.now()): Promise<void> {
     const settings = await this.#settings(hold.guildId);
     const guild = this.#guildCounter(hold.guildId, settings, now);
-    const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
+    const user = this.#userCounter(hold.guildId, hold.userId, settings, now, hold.roleIds);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
     const spend = this.#spendCounters(hold.guildId, hold.userId, settings, now);
     const estimate = hold.request ? tableMicros(this.#prices, hold.request, hold.images) : 0;
@@ -184,8 +203,13 @@ class QuotaService implements Quotas {
     await this.#ledger.refund([...keys, ...spendKeys], hold.jobId, now);
   }
 
-  async standing(guildId: string, userId: string, now = Date.now()): Promise<QuotaStanding> {
-    return this.#standing(guildId, userId, await this.#settings(guildId), now);
+  async standing(
+    guildId: string,
+    userId: string,
+    now = Date.now(),
+    roleIds?: readonly string[],
+  ): Promise<QuotaStanding> {
+    return this.#standing(guildId, userId, await this.#settings(guildId), now, roleIds);
   }
 
   async report(guildId: string, now = Date.now()): Promise<GuildQuotaReport> {
@@ -225,6 +249,7 @@ class QuotaService implements Quotas {
       spend: allowance(records[1 + 2 * users]!, spend.guild),
       userDefault: settings.userDefault,
       userOverrides: [...settings.userOverrides].map(([userId, rule]) => ({ userId, ...rule })),
+      roleLimits: [...settings.roleLimits].map(([roleId, rule]) => ({ roleId, ...rule })),
       topUsers,
     };
   }
@@ -240,6 +265,10 @@ class QuotaService implements Quotas {
   ): Promise<void> {
     const field = userId === undefined ? 'userDefault' : userField + userId;
     await this.#setSetting(guildId, field, limit);
+  }
+
+  async setRoleLimit(guildId: string, roleId: string, limit: PeriodLimit): Promise<void> {
+    await this.#setSetting(guildId, roleField + roleId, limit);
   }
 
   async grant(guildId: string, userId: string, images: number, now = Date.now()): Promise<void> {
@@ -287,10 +316,11 @@ class QuotaService implements Quotas {
     userId: string,
     settings: Settings,
     now: number,
+    roleIds?: readonly string[],
   ): Promise<QuotaStanding> {
     const counters = [
       this.#guildCounter(guildId, settings, now),
-      this.#userCounter(guildId, userId, settings, now),
+      this.#userCounter(guildId, userId, settings, now, roleIds),
     ];
     const spend = this.#spendCounters(guildId, userId, settings, now);
     counters.push(spend.guild, spend.user);
@@ -337,9 +367,12 @@ class QuotaService implements Quotas {
       period: this.#defaults.period,
     };
     const userOverrides = new Map<string, PeriodLimit>();
+    const roleLimits = new Map<string, PeriodLimit>();
     for (const [field, value] of Object.entries(stored!)) {
       const override = field.startsWith(userField) ? rule(value) : undefined;
       if (override) userOverrides.set(field.slice(userField.length), override);
+      const byRole = field.startsWith(roleField) ? rule(value) : undefined;
+      if (byRole) roleLimits.set(field.slice(roleField.length), byRole);
     }
     const budget = this.#defaults.guildTokenBudget;
     return {
@@ -349,6 +382,7 @@ class QuotaService implements Quotas {
         period: this.#defaults.period,
       },
       userOverrides,
+      roleLimits,
       // The budgets count over the guild's own period.
       tokenBudget: budget === null ? undefined : { limit: budget, period: guild.period },
       spendBudget: {
@@ -364,8 +398,22 @@ class QuotaService implements Quotas {
     return { key: quotaKeys.guild(guildId, window), window, rule: settings.guild };
   }
 
-  #userCounter(guildId: string, userId: string, settings: Settings, now: number): Counter {
-    const rule = settings.userOverrides.get(userId) ?? settings.userDefault;
+  /**
+   * The user's counter under the limit that applies to them: their own, else the most generous of
+   * their roles', else the guild's default. Resolved here, before the ledger is asked, so the
+   * ledger's atomic steps stay as they are.
+   */
+  #userCounter(
+    guildId: string,
+    userId: string,
+    settings: Settings,
+    now: number,
+    roleIds?: readonly string[],
+  ): Counter {
+    const rule =
+      settings.userOverrides.get(userId) ??
+      roleRule(settings.roleLimits, roleIds) ??
+      settings.userDefault;
     const window = periodWindow(rule.period, now);
     return { key: quotaKeys.user(guildId, userId, window), window, rule };
   }
@@ -413,7 +461,7 @@ class QuotaService implements Quotas {
     spendKeys: string[];
   } {
     const guild = this.#guildCounter(hold.guildId, settings, now);
-    const user = this.#userCounter(hold.guildId, hold.userId, settings, now);
+    const user = this.#userCounter(hold.guildId, hold.userId, settings, now, hold.roleIds);
     const spend = this.#spendCounters(hold.guildId, hold.userId, settings, now);
     const before = (counter: Counter) => previousWindow(counter.rule.period, counter.window);
     return {

@@ -53,6 +53,8 @@ export interface GuildQuotaReport {
   userDefault: PeriodLimit;
   /** Users with their own limit. */
   userOverrides: Array<{ userId: string } & PeriodLimit>;
+  /** Roles with a user limit of their own (Discord). */
+  roleLimits: Array<{ roleId: string } & PeriodLimit>;
   /** Most images used this period, most first (at most 10), with what each spent in micro-dollars. */
   topUsers: Array<{ userId: string; used: number; spentMicros?: number }>;
   /** The guild's spend this period in micro-dollars; its limit is the budget. */
@@ -76,6 +78,8 @@ export interface QuotaHold {
   expiresAt: number;
   /** What was asked, so the hold's cost can be estimated from the price table. @default costs nothing */
   request?: Pick<ImageRequest, 'model' | 'size' | 'quality'>;
+  /** The member's roles, whose most generous role limit is their user limit. */
+  roleIds?: readonly string[];
 }
 
 /** The quota operations the generation service needs. */
@@ -90,7 +94,13 @@ export interface QuotaKeeper {
   ): Promise<QuotaStanding>;
   /** Drops the hold: nothing is spent. Idempotent. */
   refund(hold: QuotaHold, now?: number): Promise<void>;
-  standing(guildId: string, userId: string, now?: number): Promise<QuotaStanding>;
+  /** `roleIds`: the member's roles, for role limits. */
+  standing(
+    guildId: string,
+    userId: string,
+    now?: number,
+    roleIds?: readonly string[],
+  ): Promise<QuotaStanding>;
 }
 
 /** What `/quota-admin` exposes. */
@@ -99,6 +109,11 @@ export interface QuotaAdmin {
   setGuildLimit(guildId: string, limit: PeriodLimit): Promise<void>;
   /** `userId` undefined sets the default for everyone in the guild. */
   setUserLimit(guildId: string, userId: string | undefined, limit: PeriodLimit): Promise<void>;
+  /**
+   * The user limit of every member with this role, unless they have their own; a member with
+   * several limited roles gets the most generous.
+   */
+  setRoleLimit(guildId: string, roleId: string, limit: PeriodLimit): Promise<void>;
   /** Extra images for this user in the current period. */
   grant(guildId: string, userId: string, images: number, now?: number): Promise<void>;
   /** Clears usage this period: one user's, or the whole guild's when `userId` is undefined. */

@@ -11,7 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { FakeGateway } from './gateway.js';
 import { SnowflakeUtil } from 'discord.js';
-import { interactionPayload, memberPermissions, type InteractionOption } from './payloads.js';
+import {
+  buttonInteractionPayload,
+  interactionPayload,
+  memberPermissions,
+  messagePayload,
+  type InteractionOption,
+} from './payloads.js';
 import { createRestHandler, dispatchReaction } from './rest.js';
 import {
   FakeDiscordWorld,
@@ -19,6 +25,7 @@ import {
   type FakeGuild,
   type FakeInteraction,
   type FakeMessage,
+  type FakeRole,
   type FakeUser,
 } from './world.js';
 
@@ -31,6 +38,7 @@ export type {
   FakeGuild,
   FakeInteraction,
   FakeMessage,
+  FakeRole,
   FakeUser,
   FakeDiscordWorld,
 } from './world.js';
@@ -87,10 +95,20 @@ export interface FakeDiscord {
   /** A user and a guild they own, both known to the gateway's next READY. */
   addUser(username: string, options?: { bot?: boolean }): FakeUser;
   addGuild(name: string, owner: FakeUser, channelCount?: number): FakeGuild;
+  /** A role in the guild given to `members`; add it before the bot connects. */
+  addRole(guild: FakeGuild, name: string, members?: readonly FakeUser[]): FakeRole;
   /** Dispatches a slash command as the user, to every identified session. */
   runCommand(invocation: CommandInvocation): FakeInteraction;
   /** Dispatches many at once: all payloads are built first, then sent back to back. */
   runCommands(invocations: readonly CommandInvocation[]): FakeInteraction[];
+  /** Clicks the button with `customId` on `message` as the user, and dispatches the interaction. */
+  clickButton(click: {
+    message: FakeMessage;
+    user: FakeUser;
+    customId: string;
+    /** @default {@link memberPermissions} */
+    permissions?: bigint;
+  }): FakeInteraction;
   /** Adds the user's reaction and dispatches it (to sessions with the reactions intent). */
   react(message: FakeMessage, user: FakeUser, emoji: string): number;
   close(): Promise<void>;
@@ -195,8 +213,37 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
     injectFault: (rule) => faults.add(rule),
     addUser: (username, userOptions) => world.addUser(username, userOptions),
     addGuild: (name, owner, channelCount) => world.addGuild(name, owner, channelCount),
+    addRole: (guild, name, members) => world.addRole(guild, name, members),
     runCommand: (invocation) => dispatchAll([prepare(invocation)])[0] as FakeInteraction,
     runCommands: (invocations) => dispatchAll(invocations.map(prepare)),
+    clickButton({ message, user, customId, permissions }) {
+      const guild = world.guilds.get(message.guildId);
+      const channel = world.findChannel(message.channelId);
+      if (!guild || !channel)
+        throw new Error('fake Discord: a button on a message outside a guild');
+      const interaction = world.newInteraction({
+        guildId: guild.id,
+        channelId: channel.id,
+        userId: user.id,
+        commandName: customId,
+      });
+      gateway.dispatch(
+        'INTERACTION_CREATE',
+        buttonInteractionPayload(world, {
+          id: interaction.id,
+          token: interaction.token,
+          guild,
+          channel,
+          user,
+          permissions: permissions ?? memberPermissions,
+          locale: 'en-US',
+          customId,
+          message: messagePayload(message, world, origin()),
+        }),
+      );
+      interaction.dispatchedAt = performance.now();
+      return interaction;
+    },
     react(message, user, emoji) {
       message.reactions.push({ emoji, userId: user.id });
       world.changed();

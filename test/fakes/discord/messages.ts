@@ -27,6 +27,8 @@ export interface MessageState {
   flags: number;
   /** As sent with this create or edit; `undefined` when the body had none (Discord then parses every mention). */
   allowedMentions: AllowedMentions | undefined;
+  /** Rows of buttons; kept by an edit that sends none. */
+  components?: Array<Record<string, unknown>>;
 }
 
 /** A refusal in Discord's own terms. */
@@ -149,6 +151,9 @@ export const applyMessageBody = (
     attachments,
     flags: typeof body.flags === 'number' ? body.flags : (previous?.flags ?? 0),
     allowedMentions: body.allowed_mentions as AllowedMentions | undefined,
+    components: Array.isArray(body.components)
+      ? (body.components as Array<Record<string, unknown>>)
+      : (previous?.components ?? []),
   };
   if (
     !options.allowEmpty &&

@@ -38,9 +38,13 @@ export const userPayload = (user: FakeUser): Json => ({
 });
 
 /** A member without its `user`, as in `resolved.members`. */
-const memberFields = (user: FakeUser, permissions?: bigint): Json => ({
+const memberFields = (
+  user: FakeUser,
+  permissions?: bigint,
+  roles: readonly string[] = [],
+): Json => ({
   nick: null,
-  roles: [],
+  roles,
   joined_at: timestamp(user.id),
   deaf: false,
   mute: false,
@@ -48,9 +52,28 @@ const memberFields = (user: FakeUser, permissions?: bigint): Json => ({
   ...(permissions !== undefined && { permissions: permissions.toString() }),
 });
 
-export const memberPayload = (user: FakeUser, permissions?: bigint): Json => ({
+export const memberPayload = (
+  user: FakeUser,
+  permissions?: bigint,
+  roles: readonly string[] = [],
+): Json => ({
   user: userPayload(user),
-  ...memberFields(user, permissions),
+  ...memberFields(user, permissions, roles),
+});
+
+const rolePayload = (role: { id: string; name: string }, permissions: bigint): Json => ({
+  id: role.id,
+  name: role.name,
+  color: 0,
+  colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+  hoist: false,
+  icon: null,
+  unicode_emoji: null,
+  position: 0,
+  permissions: permissions.toString(),
+  managed: false,
+  mentionable: false,
+  flags: 0,
 });
 
 export const channelPayload = (channel: FakeChannel): Json => ({
@@ -60,7 +83,7 @@ export const channelPayload = (channel: FakeChannel): Json => ({
   name: channel.name,
   position: 0,
   permission_overwrites: [],
-  nsfw: false,
+  nsfw: channel.nsfw ?? false,
   topic: null,
   last_message_id: null,
   parent_id: null,
@@ -81,20 +104,8 @@ export const guildCreatePayload = (guild: FakeGuild, world: FakeDiscordWorld): J
   default_message_notifications: 0,
   explicit_content_filter: 0,
   roles: [
-    {
-      id: guild.id,
-      name: '@everyone',
-      color: 0,
-      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
-      hoist: false,
-      icon: null,
-      unicode_emoji: null,
-      position: 0,
-      permissions: memberPermissions.toString(),
-      managed: false,
-      mentionable: false,
-      flags: 0,
-    },
+    rolePayload({ id: guild.id, name: '@everyone' }, memberPermissions),
+    ...guild.roles.map((role) => rolePayload(role, 0n)),
   ],
   emojis: [],
   stickers: [],
@@ -121,7 +132,7 @@ export const guildCreatePayload = (guild: FakeGuild, world: FakeDiscordWorld): J
   voice_states: [],
   members: guild.memberIds.flatMap((id) => {
     const user = world.users.get(id);
-    return user ? [memberPayload(user)] : [];
+    return user ? [memberPayload(user, undefined, guild.memberRoles.get(id))] : [];
   }),
   channels: guild.channels.map(channelPayload),
   threads: [],
@@ -160,7 +171,7 @@ export const messagePayload = (
   reactions: [],
   pinned: false,
   flags: message.flags,
-  components: [],
+  components: message.components ?? [],
   ...(message.replyTo && {
     message_reference: {
       type: 0,
@@ -174,16 +185,19 @@ export const messagePayload = (
 
 /** An option as Discord sends it in an interaction. */
 export type InteractionOption =
-  | { name: string; type: 3 | 4 | 5 | 6 | 10; value: string | number | boolean }
+  | { name: string; type: 3 | 4 | 5 | 6 | 7 | 8 | 10; value: string | number | boolean }
   | { name: string; type: 1 | 2; options?: InteractionOption[] };
 
 const USER_OPTION = 6;
+const CHANNEL_OPTION = 7;
+const ROLE_OPTION = 8;
 
-const userIdsIn = (options: readonly InteractionOption[]): string[] =>
+/** The values of every option of one type, through subcommands and groups. */
+const idsIn = (options: readonly InteractionOption[], type: number): string[] =>
   options.flatMap((option) =>
-    'options' in option
-      ? userIdsIn(option.options ?? [])
-      : option.type === USER_OPTION
+    !('value' in option)
+      ? idsIn(option.options ?? [], type)
+      : option.type === type
         ? [String(option.value)]
         : [],
   );
@@ -210,10 +224,42 @@ export const interactionPayload = (
       interactionPayload(world, { ...fields, directMessage: false }),
       fields.user,
     );
-  const mentionedUsers = userIdsIn(fields.options).flatMap((id) => {
+  const mentionedUsers = idsIn(fields.options, USER_OPTION).flatMap((id) => {
     const user = world.users.get(id);
     return user ? [user] : [];
   });
+  const mentionedChannels = idsIn(fields.options, CHANNEL_OPTION).flatMap((id) => {
+    const channel = world.findChannel(id);
+    return channel ? [channel] : [];
+  });
+  const mentionedRoles = idsIn(fields.options, ROLE_OPTION).flatMap((id) => {
+    const role = fields.guild.roles.find((candidate) => candidate.id === id);
+    return role ? [role] : [];
+  });
+  const resolved = {
+    ...(mentionedUsers.length > 0 && {
+      users: Object.fromEntries(mentionedUsers.map((user) => [user.id, userPayload(user)])),
+      members: Object.fromEntries(
+        mentionedUsers.map((user) => [user.id, memberFields(user, memberPermissions)]),
+      ),
+    }),
+    ...(mentionedChannels.length > 0 && {
+      channels: Object.fromEntries(
+        mentionedChannels.map((channel) => [
+          channel.id,
+          {
+            id: channel.id,
+            name: channel.name,
+            type: ChannelType.GuildText,
+            permissions: memberPermissions.toString(),
+          },
+        ]),
+      ),
+    }),
+    ...(mentionedRoles.length > 0 && {
+      roles: Object.fromEntries(mentionedRoles.map((role) => [role.id, rolePayload(role, 0n)])),
+    }),
+  };
   return {
     id: fields.id,
     application_id: world.applicationId,
@@ -224,7 +270,11 @@ export const interactionPayload = (
     guild: { id: fields.guild.id, locale: 'en-US', features: [] },
     channel_id: fields.channel.id,
     channel: channelPayload(fields.channel),
-    member: memberPayload(fields.user, fields.permissions),
+    member: memberPayload(
+      fields.user,
+      fields.permissions,
+      fields.guild.memberRoles.get(fields.user.id),
+    ),
     app_permissions: adminPermissions.toString(),
     locale: fields.locale,
     guild_locale: 'en-US',
@@ -240,17 +290,27 @@ export const interactionPayload = (
       type: 1,
       guild_id: fields.guild.id,
       options: fields.options,
-      ...(mentionedUsers.length > 0 && {
-        resolved: {
-          users: Object.fromEntries(mentionedUsers.map((user) => [user.id, userPayload(user)])),
-          members: Object.fromEntries(
-            mentionedUsers.map((user) => [user.id, memberFields(user, memberPermissions)]),
-          ),
-        },
-      }),
+      ...(Object.keys(resolved).length > 0 && { resolved }),
     },
   };
 };
+
+/** A click on a message's button: the command's interaction shape, as a message component. */
+export const buttonInteractionPayload = (
+  world: FakeDiscordWorld,
+  fields: Omit<
+    Parameters<typeof interactionPayload>[1],
+    'commandName' | 'commandId' | 'options'
+  > & {
+    customId: string;
+    message: Json;
+  },
+): Json => ({
+  ...interactionPayload(world, { ...fields, commandName: '', commandId: '', options: [] }),
+  type: 3,
+  message: fields.message,
+  data: { custom_id: fields.customId, component_type: 2 },
+});
 
 /** The same command sent from a direct message: no guild, no member, the user instead. */
 const directMessagePayload = (inGuild: Json, user: FakeUser): Json => {

@@ -5,7 +5,7 @@
  * limit, text over the length limits) and records everything in the world.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayIntentBits, MessageFlags } from 'discord.js';
+import { ChannelType, GatewayIntentBits, MessageFlags } from 'discord.js';
 import type { FaultInjector } from './faults.js';
 import type { FakeGateway } from './gateway.js';
 import { readBody, readRaw, sendError, sendJson, type RequestBody } from './http.js';
@@ -211,6 +211,24 @@ export const createRestHandler = (
       },
     },
     {
+      method: 'POST',
+      pattern: /^\/users\/@me\/channels$/,
+      auth: true,
+      handle: async ({ request, response }) => {
+        const recipientId = String((await readBody(request)).json.recipient_id);
+        const user = world.users.get(recipientId);
+        if (!user) throw refuse('user');
+        const channel = world.directChannel(user.id);
+        sendJson(response, 200, {
+          id: channel.id,
+          type: ChannelType.DM,
+          last_message_id: null,
+          flags: 0,
+          recipients: [userPayload(user)],
+        });
+      },
+    },
+    {
       method: 'GET',
       pattern: /^\/guilds\/(\d+)\/members\/(\d+)$/,
       auth: true,
@@ -219,7 +237,7 @@ export const createRestHandler = (
         const user = world.users.get(params[1] as string);
         if (!guild || !user || !guild.memberIds.includes(user.id))
           throw new DiscordRefusal(404, 10007, 'Unknown Member');
-        sendJson(response, 200, memberPayload(user));
+        sendJson(response, 200, memberPayload(user, undefined, guild.memberRoles.get(user.id)));
       },
     },
     {

@@ -21,6 +21,13 @@ export interface FakeChannel {
   name: string;
   /** False when the bot lacks Send Messages here: its channel posts get 403 Missing Permissions. */
   botMaySend?: boolean;
+  /** Age-restricted (NSFW). Set before the bot connects: the gateway sends it with the guild. */
+  nsfw?: boolean;
+}
+
+export interface FakeRole {
+  id: string;
+  name: string;
 }
 
 export interface FakeGuild {
@@ -29,6 +36,10 @@ export interface FakeGuild {
   ownerId: string;
   channels: FakeChannel[];
   memberIds: string[];
+  /** Roles besides @everyone; add them before the bot connects, as the gateway sends them with the guild. */
+  roles: FakeRole[];
+  /** Each member's role ids, as Discord sends them with the member. */
+  memberRoles: Map<string, string[]>;
 }
 
 export type MessageSource = 'interaction' | 'webhook' | 'channel';
@@ -81,6 +92,7 @@ export class FakeDiscordWorld extends EventEmitter {
   readonly messages = new Map<string, FakeMessage>();
   readonly interactions = new Map<string, FakeInteraction>();
   readonly #interactionsByToken = new Map<string, FakeInteraction>();
+  readonly #directChannels = new Map<string, FakeChannel>();
   /** Registered commands by scope: `global` or a guild id. */
   readonly commands = new Map<string, RegisteredCommand[]>();
   /** Each PUT of a command list, so a test can tell "registered" from "left alone". */
@@ -122,12 +134,41 @@ export class FakeDiscordWorld extends EventEmitter {
       ownerId: owner.id,
       channels,
       memberIds: [this.botUser.id, owner.id],
+      roles: [],
+      memberRoles: new Map(),
     };
     this.guilds.set(id, guild);
     return guild;
   }
 
+  /** A role in the guild, given to `members`. */
+  addRole(guild: FakeGuild, name: string, members: readonly FakeUser[] = []): FakeRole {
+    const role = { id: this.newId(), name };
+    guild.roles.push(role);
+    for (const member of members)
+      guild.memberRoles.set(member.id, [...(guild.memberRoles.get(member.id) ?? []), role.id]);
+    return role;
+  }
+
+  /** The bot's direct-message channel with a user (guild id empty), made on first use. */
+  directChannel(userId: string): FakeChannel {
+    const known = this.#directChannels.get(userId);
+    if (known) return known;
+    const channel = { id: this.newId(), guildId: '', name: `dm-${userId}` };
+    this.#directChannels.set(userId, channel);
+    return channel;
+  }
+
+  /** The user a direct-message channel is with. */
+  directRecipient(channelId: string): string | undefined {
+    for (const [userId, channel] of this.#directChannels)
+      if (channel.id === channelId) return userId;
+    return undefined;
+  }
+
   findChannel(channelId: string): FakeChannel | undefined {
+    for (const channel of this.#directChannels.values())
+      if (channel.id === channelId) return channel;
     for (const guild of this.guilds.values()) {
       const channel = guild.channels.find((candidate) => candidate.id === channelId);
       if (channel) return channel;
@@ -233,4 +274,5 @@ const snapshot = (state: MessageState): MessageState => ({
   attachments: state.attachments,
   flags: state.flags,
   allowedMentions: state.allowedMentions,
+  components: state.components ?? [],
 });

@@ -74,3 +74,43 @@ export const reactionAddedCallback = (input: ReactionInput): Record<string, unkn
     is_ext_shared_channel: false,
   };
 };
+
+export interface ButtonClickInput {
+  teamId: string;
+  userId: string;
+  channelId: string;
+  /** The message that carries the button. */
+  message: { ts: string; text: string };
+  actionId: string;
+  value: string;
+  responseUrl: string;
+}
+
+/** A `block_actions` payload: a click on a message's button. */
+export const blockActionsPayload = (input: ButtonClickInput): Record<string, unknown> => ({
+  type: 'block_actions',
+  team: { id: input.teamId, domain: 'fake-team' },
+  user: { id: input.userId, username: input.userId.toLowerCase(), team_id: input.teamId },
+  api_app_id: 'AFAKE',
+  token: 'legacy-verification-token',
+  container: {
+    type: 'message',
+    message_ts: input.message.ts,
+    channel_id: input.channelId,
+    is_ephemeral: false,
+  },
+  trigger_id: `${Date.now()}.trigger`,
+  channel: { id: input.channelId, name: 'audit' },
+  message: { type: 'message', ts: input.message.ts, text: input.message.text, user: 'UBOT' },
+  response_url: input.responseUrl,
+  actions: [
+    {
+      type: 'button',
+      action_id: input.actionId,
+      block_id: 'audit',
+      value: input.value,
+      text: { type: 'plain_text', text: 'Delete' },
+      action_ts: (Date.now() / 1000).toFixed(6),
+    },
+  ],
+});

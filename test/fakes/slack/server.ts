@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slashCommandPayload, reactionAddedCallback, type CommandInput } from './payloads.js';
+import {
+  blockActionsPayload,
+  reactionAddedCallback,
+  slashCommandPayload,
+  type CommandInput,
+} from './payloads.js';
 import { postSigned, type HttpAck, type SignedPostOptions } from './signed-request.js';
 import { SocketHub, type SocketAck } from './socket-hub.js';
 import { FakeWorkspace, type Params, type WorkspaceOptions } from './workspace.js';
@@ -37,6 +42,8 @@ export interface RecordedResponse {
   body: Record<string, unknown>;
 }
 
+type DeliveryType = 'slash_commands' | 'events_api' | 'interactive';
+
 /** A command or event delivered to the app, whichever way it listens. */
 export interface SlackSender {
   /** Sends `/command text` as `userId` in `channelId`; resolves with the app's acknowledgement. */
@@ -55,6 +62,14 @@ export interface SlackSender {
    * unanswered (with its retry number), or a replay of a captured request.
    */
   repeatLast(retryNumber?: number): Promise<SocketAck | HttpAck>;
+  /** Clicks the button `actionId` on the bot's message at `messageTs`, as `userId`. */
+  click(input: {
+    userId: string;
+    channelId: string;
+    messageTs: string;
+    actionId: string;
+    value: string;
+  }): Promise<SocketAck | HttpAck>;
 }
 
 const readBody = async (request: IncomingMessage): Promise<Buffer> => {
@@ -269,7 +284,9 @@ export class FakeSlack {
         url,
         type === 'slash_commands'
           ? { kind: 'form', fields: payload as Record<string, string> }
-          : { kind: 'json', value: payload },
+          : type === 'interactive'
+            ? { kind: 'form', fields: { payload: JSON.stringify(payload) } }
+            : { kind: 'json', value: payload },
         { ...signing, ...(retryNumber !== undefined && { retryNumber }) },
       ),
     );
@@ -277,14 +294,14 @@ export class FakeSlack {
 
   #sender(
     send: (
-      type: 'slash_commands' | 'events_api',
+      type: DeliveryType,
       payload: unknown,
       retryNumber?: number,
     ) => Promise<SocketAck | HttpAck>,
   ): SlackSender {
     const { teamId, botUserId } = this.workspace;
-    let last: { type: 'slash_commands' | 'events_api'; payload: unknown } | undefined;
-    const deliver = (type: 'slash_commands' | 'events_api', payload: unknown) => {
+    let last: { type: DeliveryType; payload: unknown } | undefined;
+    const deliver = (type: DeliveryType, payload: unknown) => {
       last = { type, payload };
       return send(type, payload);
     };
@@ -298,6 +315,18 @@ export class FakeSlack {
           'slash_commands',
           slashCommandPayload({ ...input, teamId, responseUrl: this.newResponseUrl() }),
         ),
+      click: (input) => {
+        const message = this.workspace.message(input.channelId, input.messageTs);
+        return deliver(
+          'interactive',
+          blockActionsPayload({
+            ...input,
+            teamId,
+            message: { ts: input.messageTs, text: message?.text ?? '' },
+            responseUrl: this.newResponseUrl(),
+          }),
+        );
+      },
       reaction: (input) => {
         const item = this.workspace.message(input.channelId, input.messageTs);
         return deliver(

@@ -24,6 +24,10 @@ export interface FakeMessage {
   fileIds: string[];
   /** Reaction name -> users who added it. */
   reactions: Map<string, string[]>;
+  /** Block Kit blocks, as the last post or update sent them. */
+  blocks?: Array<Record<string, unknown>>;
+  /** Set by `chat.delete`. */
+  deleted?: boolean;
 }
 
 export interface FakeEphemeral {
@@ -58,6 +62,10 @@ export interface WorkspaceOptions {
 }
 
 const fail = (error: string): SlackResult => ({ ok: false, error });
+
+/** Blocks arrive as a JSON string in form posts and as an array in JSON posts. */
+const parseBlocks = (blocks: unknown): Array<Record<string, unknown>> =>
+  (typeof blocks === 'string' ? JSON.parse(blocks) : blocks) as Array<Record<string, unknown>>;
 
 export class FakeWorkspace {
   readonly teamId: string;
@@ -136,6 +144,8 @@ export class FakeWorkspace {
         return this.#postMessage(params);
       case 'chat.update':
         return this.#update(params);
+      case 'chat.delete':
+        return this.#delete(params);
       case 'chat.postEphemeral':
         return this.#postEphemeral(params);
       case 'reactions.add':
@@ -160,6 +170,7 @@ export class FakeWorkspace {
     if (!params.channel) return fail('channel_not_found');
     if (!params.text && !params.blocks) return fail('no_text');
     const message = this.#post(params.channel, params.text ?? '', params.thread_ts);
+    if (params.blocks !== undefined) message.blocks = parseBlocks(params.blocks);
     return {
       ok: true,
       channel: message.channel,
@@ -173,7 +184,16 @@ export class FakeWorkspace {
     if (message === undefined) return fail('message_not_found');
     message.text = params.text ?? '';
     message.history.push(message.text);
+    if (params.blocks !== undefined) message.blocks = parseBlocks(params.blocks);
     return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+  }
+
+  #delete(params: Params): SlackResult {
+    const message = this.message(params.channel ?? '', params.ts ?? '');
+    if (message === undefined || message.deleted === true) return fail('message_not_found');
+    if (message.user !== this.botUserId) return fail('cant_delete_message');
+    message.deleted = true;
+    return { ok: true, channel: message.channel, ts: message.ts };
   }
 
   #postEphemeral(params: Params): SlackResult {
