@@ -4,6 +4,7 @@
  * the jobs a restart interrupted are resumed. `bot.ts` calls it with
  * the configuration, the test harnesses with their fakes' addresses, so both run the same wiring.
  */
+import { actualMicros } from '#core/cost/estimate.js';
 import { shippedPrices, type PriceTable } from '#core/cost/price-table.js';
 import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
 import type { IntakeRegister } from '#core/intake.js';
@@ -66,7 +67,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const prices = settings.prices ?? shippedPrices;
   const quotas = createQuotas({ ledger: store.ledger, defaults: settings.quota, prices });
   const archive = createResultArchive(store.kv);
-  const meter = new JobMeter(metrics, prices);
+  const meter = new JobMeter(metrics);
   const generation = createGenerationService({
     images: createImagesClient({
       ...settings.images,
@@ -86,6 +87,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     userSalt: settings.userSalt,
     logger: logger.child({ component: 'service' }),
     observe: (job, event) => meter.observe(job, event),
+    costOf: (request, images, usage) => actualMicros(prices, request, images, usage),
     ...settings.service,
   });
   // Jobs acknowledged before a restart continue before anything new arrives.

@@ -6,7 +6,6 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { shippedPrices } from '#core/cost/price-table.js';
 import type { Job } from '#core/jobs.js';
 import { JobMeter } from '#core/metered.js';
 import { createPrometheusMetrics } from '../src/ops/prometheus.js';
@@ -91,7 +90,7 @@ describe('Prometheus metrics', () => {
   it('keep the gauges right whatever order a job’s place, start and end are observed in', async () => {
     const { metrics, registry } = createPrometheusMetrics();
     let clock = 10_000;
-    const meter = new JobMeter(metrics, shippedPrices, () => clock);
+    const meter = new JobMeter(metrics, () => clock);
     const job = (id: string): Job => ({
       id,
       request: { prompt: 'p', model: 'dall-e-2', size: '256x256', count: 1 },

@@ -4,8 +4,6 @@
  * message), and a service decorator sees every refusal at submit. Whichever process runs a job
  * records its metrics, so a worker that runs jobs for another process's commands measures them.
  */
-import { actualMicros } from './cost/estimate.js';
-import type { PriceTable } from './cost/price-table.js';
 import { isUserError } from './errors.js';
 import type { Job, JobEvent, LastEvent } from './jobs.js';
 import type { JobLabels, Metrics } from './metrics.js';
@@ -32,7 +30,6 @@ export class JobMeter {
 
   constructor(
     private readonly metrics: Metrics,
-    private readonly prices: PriceTable,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -85,7 +82,7 @@ export class JobMeter {
         usage?.inputTokens !== undefined && usage.outputTokens !== undefined
           ? { input: usage.inputTokens, output: usage.outputTokens }
           : undefined,
-        actualMicros(this.prices, job.request, event.images.length, usage),
+        event.costMicros ?? 0,
       );
     } else if (event.type === 'failed') {
       metrics.jobEnded('failed', labels);

@@ -223,7 +223,7 @@ class Service implements GenerationService {
 
   /** Runs a job whose turn came, and ends it. */
   async #run(job: Job, signal: AbortSignal): Promise<void> {
-    const { images, quotas, userSalt } = this.#options;
+    const { images, quotas, userSalt, costOf } = this.#options;
     const line = this.#lineOf(job);
     line.progress(this.#observed(job, { type: 'started' }));
     const startedAt = this.#clock.now();
@@ -249,6 +249,7 @@ class Service implements GenerationService {
         usage: result.usage,
         elapsedMs: this.#clock.now() - startedAt,
         quota,
+        ...(costOf && { costMicros: costOf(job.request, result.images.length, result.usage) }),
       });
     } catch (error) {
       // Once the job was stopped, whatever the client threw is the stop's echo, not the cause.

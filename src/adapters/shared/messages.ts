@@ -34,6 +34,8 @@ export interface AuditEntry {
   ending: FinalEvent;
   link?: string;
   tokens?: number;
+  /** What a delivered job cost, in micro-dollars, when prices are known. */
+  costMicros?: number;
 }
 
 export interface ResultCaption {
@@ -107,7 +109,9 @@ interface AuditWords {
   failed: string;
   cancelled: string;
   tokens(count: number | undefined): string;
-  /** Said plainly, since no price list is configured and a guess would mislead. */
+  /** An estimate from the price table, marked as one. */
+  cost(micros: number): string;
+  /** Said plainly when the job has no estimate (not delivered, or a model without prices). */
   noCost: string;
 }
 
@@ -127,7 +131,7 @@ const auditLineIn =
       outcome,
       entry.settings,
       words.tokens(entry.tokens),
-      words.noCost,
+      entry.costMicros === undefined ? words.noCost : words.cost(entry.costMicros),
       entry.link,
     ];
     return `${facts.filter(Boolean).join(' · ')}\n${auditPrompt(entry.prompt)}`;
@@ -422,6 +426,7 @@ const english = (format: MessageFormat): Messages => {
       failed: 'failed',
       cancelled: 'cancelled',
       tokens: (count) => (count === undefined ? 'tokens not reported' : `${count} tokens`),
+      cost: (micros) => `about ${dollars(micros)}`,
       noCost: 'cost not estimated',
     }),
     auditDeleted: (by) => `Result deleted by ${by}.`,
@@ -711,6 +716,7 @@ const korean = (format: MessageFormat): Messages => {
       failed: '실패',
       cancelled: '취소',
       tokens: (count) => (count === undefined ? '토큰 정보 없음' : `토큰 ${count}개`),
+      cost: (micros) => `약 ${dollars(micros)}`,
       noCost: '비용 추정 없음',
     }),
     auditDeleted: (by) => `${by}님이 결과를 삭제했습니다.`,
