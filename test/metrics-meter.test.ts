@@ -11,7 +11,7 @@ import { JobMeter } from '#core/metered.js';
 import { createPrometheusMetrics } from '../src/ops/prometheus.js';
 import { countPlatformRestErrors } from '../src/ops/rest-errors.js';
 import { closeAfterEach } from './support/close-after-each.js';
-import { delivery, requester, startHarness } from './support/service-harness.js';
+import { delivery, requester, smallRequest, startHarness } from './support/service-harness.js';
 import { movedSeries, parseExposition } from './support/scrape.js';
 
 const closeLater = closeAfterEach();
@@ -58,6 +58,32 @@ describe('Prometheus metrics', () => {
       'imagine_cost_usd_total{model="gpt-image-1"}':
         (usage!.inputTokens! * 5 + usage!.outputTokens! * 40) / 1e6,
     });
+  });
+
+  it('count a server policy refusal and a quota refusal by kind, as refused jobs', async () => {
+    const { metrics, registry } = createPrometheusMetrics();
+    const harness = closeLater(await startHarness({ metrics, quota: { userLimit: 0 } }), (opened) =>
+      opened.close(),
+    );
+    await harness.service.policyAdmin.update(
+      'g1',
+      'blocked',
+      (policy) => ({ ...policy, blocked: ['lighthouse'] }),
+      'admin',
+    );
+    const before = await snapshot(registry);
+
+    for (const prompt of ['a lighthouse at dusk', 'a harbour at dawn'])
+      await expect(
+        harness.service.submit(smallRequest(prompt), requester('g1', 'u1'), delivery),
+      ).rejects.toMatchObject({ name: 'UserError' });
+
+    expect(movedSeries(before, await snapshot(registry))).toEqual({
+      'imagine_refusals_total{kind="blockedTerm"}': 1,
+      'imagine_refusals_total{kind="quotaExceeded"}': 1,
+      'imagine_jobs_total{outcome="refused",model="dall-e-2",platform="discord"}': 2,
+    });
+    expect(harness.api.requests).toHaveLength(0);
   });
 
   it('count REST errors by platform from the API origin, and nothing for other hosts', async () => {
