@@ -3,6 +3,7 @@ import { quotaPeriods, type QuotaPeriod } from '#core/quota/types.js';
 import type { CommandDefinition, OptionDefinition } from '#adapters/shared/command-context.js';
 import { MalformedCommandError } from '#adapters/shared/command-problems.js';
 import { usageLines } from '#adapters/shared/text-options.js';
+import { renderUsageChart, usageChartData, usageChartSpec } from '#adapters/shared/usage-chart.js';
 
 /** Far above any real quota, and far below where stores lose precision. */
 const mostImages = 1_000_000;
@@ -34,6 +35,11 @@ const user = (required: boolean, description: { en: string; ko: string }): Optio
   positional: true,
   description,
 });
+
+const reportDefaultDays = 30;
+/** Daily usage is kept as long as quota counters: 35 days. */
+const reportMaxDays = 35;
+const chartSize = { width: 1000, height: 500 };
 
 const quotaAdmin: CommandDefinition = {
   name: 'quota-admin',
@@ -128,6 +134,29 @@ const quotaAdmin: CommandDefinition = {
       },
       options: [user(false, { en: "Show this user's standing", ko: '이 사용자의 현황을 봅니다' })],
     },
+    {
+      name: 'report',
+      nameKo: '보고서',
+      description: {
+        en: 'Chart images per day by top users, with spend',
+        ko: '많이 쓴 사용자별 일일 이미지 수와 사용 금액을 차트로 봅니다',
+      },
+      options: [
+        {
+          name: 'days',
+          nameKo: '일수',
+          type: 'integer',
+          required: false,
+          positional: true,
+          min: 1,
+          max: reportMaxDays,
+          description: {
+            en: `How many days back (default ${reportDefaultDays})`,
+            ko: `며칠 전까지 (기본 ${reportDefaultDays}일)`,
+          },
+        },
+      ],
+    },
   ],
   async execute({ service, requester, options, messages, mention, reply }) {
     // Platforms hide the command from non-managers, but server admins can change who sees it.
@@ -177,6 +206,18 @@ const quotaAdmin: CommandDefinition = {
             : `${mention(userId)}\n${messages.quotaStanding(await service.standing(guildId, userId))}`,
           { ephemeral: true },
         );
+      case 'report': {
+        const days = values.days === undefined ? reportDefaultDays : Number(values.days);
+        const data = usageChartData(await admin.history(guildId, days));
+        const chart = await renderUsageChart(
+          usageChartSpec(data, chartSize, messages.chartLabels()),
+          chartSize,
+        );
+        return reply(messages.usageReport(days, data, mention), {
+          ephemeral: true,
+          files: [{ name: `usage-${days}d.png`, bytes: chart }],
+        });
+      }
       default:
         // Reached only from a platform still showing an older registration of this command.
         throw new MalformedCommandError(

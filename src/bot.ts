@@ -23,6 +23,9 @@ import { startSlackAdapter } from '#adapters/slack/app.js';
 import { slackFileSource, slackFileSourceName } from '#adapters/slack/file-input.js';
 import { SlackReporter } from '#adapters/slack/reporter.js';
 import { loadCommands, loadMessageActions } from '#commands/registry.js';
+import { createPrometheusMetrics } from './ops/prometheus.js';
+import { countPlatformRestErrors } from './ops/rest-errors.js';
+import { startOpsServer, type ReadinessChecks } from './ops/server.js';
 
 export const startBot = async (config: Config): Promise<void> => {
   const logger = createLogger({
@@ -34,6 +37,7 @@ export const startBot = async (config: Config): Promise<void> => {
   const messageActions = await loadMessageActions();
   const { discord, slack } = config;
   const catalogue = new ModelCatalogue(config.images.extraModels);
+  const prometheus = config.metricsPort === undefined ? undefined : createPrometheusMetrics();
   const core = await composeCore({
     storeUrl: config.storeUrl,
     images: {
@@ -74,6 +78,8 @@ export const startBot = async (config: Config): Promise<void> => {
           ]
         : []),
     ]),
+    ...(prometheus && { metrics: prometheus.metrics }),
+    prices: config.images.prices,
     reporters: (archive) => {
       const reporters = new Map<string, JobReporter>();
       if (discord)
@@ -103,15 +109,32 @@ export const startBot = async (config: Config): Promise<void> => {
   });
   const { service, archive, intake } = core;
   const parts = { service, archive, intake, commands, messageActions, logger };
-  const running = [
-    ...(discord ? [await startDiscordAdapter({ config: discord, ...parts })] : []),
-    ...(slack ? [await startSlackAdapter({ config: slack, ...parts })] : []),
-  ];
+  const stopCounting =
+    prometheus &&
+    countPlatformRestErrors(
+      { discord: discord?.apiBaseUrl, slack: slack?.apiUrl },
+      prometheus.metrics,
+    );
+  const discordRunning = discord && (await startDiscordAdapter({ config: discord, ...parts }));
+  const slackRunning = slack && (await startSlackAdapter({ config: slack, ...parts }));
+  const running = [discordRunning, slackRunning].filter((adapter) => adapter !== undefined);
+  const checks: ReadinessChecks = {
+    store: () => core.store.ping().then(() => true),
+    ...(discordRunning && { discord: () => discordRunning.connected() }),
+    ...(slackRunning && { slack: () => slackRunning.connected() }),
+  };
+  const ops =
+    prometheus &&
+    (await startOpsServer({ port: config.metricsPort!, registry: prometheus.registry, checks }));
   // The service shuts down first (refusing new work and suspending what cannot finish), then the
   // platforms disconnect, and the store closes last so no refund writes to a closed store.
   installShutdownHandlers(
     service,
-    [...running.map((adapter) => ({ close: () => adapter.stop() })), core.store],
+    [
+      ...running.map((adapter) => ({ close: () => adapter.stop() })),
+      ...(ops ? [{ close: () => (stopCounting?.(), ops.close()) }] : []),
+      core.store,
+    ],
     logger,
   );
   logger.info(
@@ -119,6 +142,7 @@ export const startBot = async (config: Config): Promise<void> => {
       platforms: [discord && 'discord', slack && 'slack'].filter(Boolean),
       store: config.storeUrl.split(':')[0],
       model: config.images.defaultModel,
+      ...(ops && { metricsPort: ops.port }),
     },
     'imagine-bot is running',
   );

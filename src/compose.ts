@@ -4,12 +4,16 @@
  * the jobs a restart interrupted are resumed. `bot.ts` calls it with
  * the configuration, the test harnesses with their fakes' addresses, so both run the same wiring.
  */
+import { actualMicros } from '#core/cost/estimate.js';
+import { shippedPrices, type PriceTable } from '#core/cost/price-table.js';
 import { createImagesClient, type ImagesClientOptions } from '#core/images/client.js';
 import type { IntakeRegister } from '#core/intake.js';
 import { urlInputSource } from '#core/images/url-input.js';
 import type { ImageInputSources } from '#core/inputs.js';
 import type { JobReporters } from '#core/jobs.js';
 import { createLogger, type Logger } from '#core/log.js';
+import { JobMeter, meteredService } from '#core/metered.js';
+import { noMetrics, type Metrics } from '#core/metrics.js';
 import type { ModelCatalogue } from '#core/models.js';
 import type { QueueSettings } from '#core/queue/types.js';
 import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
@@ -35,6 +39,10 @@ export interface CoreSettings {
   reporters: (archive: ResultArchive) => JobReporters;
   /** @default a silent logger */
   logger?: Logger;
+  /** What jobs, refusals and upstream attempts are counted in. @default none */
+  metrics?: Metrics;
+  /** Prices for spend, budgets and the cost metric (IMAGES_PRICES_FILE). @default the shipped table */
+  prices?: PriceTable;
   /** Told when a SQLite store's file is lost or fails; see `StoreOptions.onLost`. @default ignored */
   onStoreLost?: (error: StoreError) => void;
   /** The platforms' input image sources, besides `url`, which every process has. @default none */
@@ -59,10 +67,18 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     onError: (error) => logger.error({ err: error }, 'store connection error'),
     ...(settings.onStoreLost && { onLost: settings.onStoreLost }),
   });
-  const quotas = createQuotas({ ledger: store.ledger, defaults: settings.quota });
+  const metrics = settings.metrics ?? noMetrics;
+  const prices = settings.prices ?? shippedPrices;
+  const quotas = createQuotas({ ledger: store.ledger, defaults: settings.quota, prices });
   const archive = createResultArchive(store.kv);
-  const service = createGenerationService({
-    images: createImagesClient({ ...settings.images, catalogue: settings.catalogue, logger }),
+  const meter = new JobMeter(metrics);
+  const generation = createGenerationService({
+    images: createImagesClient({
+      ...settings.images,
+      catalogue: settings.catalogue,
+      logger,
+      onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
+    }),
     quotas,
     policies: createPolicyStore(store.kv),
     catalogue: settings.catalogue,
@@ -75,10 +91,13 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     userSalt: settings.userSalt,
     inputs: new Map([['url', urlInputSource], ...(settings.inputSources ?? [])]),
     logger: logger.child({ component: 'service' }),
+    observe: (job, event) => meter.observe(job, event),
+    costOf: (request, images, usage) => actualMicros(prices, request, images, usage),
     ...settings.service,
   });
   // Jobs acknowledged before a restart continue before anything new arrives.
-  await service.resume();
+  await generation.resume();
+  const service = meteredService(generation, metrics);
   return {
     store,
     intake: store.intake,

@@ -6,6 +6,12 @@
 import { createHash } from 'node:crypto';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import {
+  PriceTableError,
+  readPriceTable,
+  shippedPrices,
+  type PriceTable,
+} from '#core/cost/price-table.js';
 import { ModelCatalogue, parseExtraModels, type ExtraModel } from '#core/models.js';
 import type { QueueSettings } from '#core/queue/types.js';
 import { quotaPeriods, type Limit, type QuotaDefaults } from '#core/quota/types.js';
@@ -25,11 +31,15 @@ export interface Config {
     maxRetries: number;
     /** Salt for the hashed `user` sent upstream. @default a hash of the API key */
     userSalt: string;
+    /** USD prices per model. @default the shipped table (src/core/cost/prices.json) */
+    prices: PriceTable;
     /** Hosts url items may be downloaded from whatever their address. @default [] */
     downloadHosts: string[];
     /** Image bytes all running requests may hold in memory at once. @default 268435456 */
     maxInflightBytes: number;
   };
+  /** Port of /healthz, /readyz and /metrics; undefined (the default) serves none. */
+  metricsPort?: number;
   /** @default 'sqlite://data/imagine-bot.sqlite' */
   storeUrl: string;
   /** @default 'info' */
@@ -102,6 +112,8 @@ const limit = (fallback: Limit) =>
       .default(fallback),
   );
 
+const portProblem = 'must be a port number from 0 to 65535 (0: any free one), or empty for none';
+
 const schema = z.object({
   IMAGES_API_BASE_URL: url('https://api.openai.com/v1'),
   IMAGES_API_KEY: z.preprocess(
@@ -113,6 +125,7 @@ const schema = z.object({
   IMAGES_TIMEOUT_MS: int(180_000, 1_000, maxTimerMs),
   IMAGES_MAX_RETRIES: int(3, 0, 10),
   IMAGES_USER_SALT: optionalString,
+  IMAGES_PRICES_FILE: optionalString,
   IMAGES_DOWNLOAD_HOSTS: z.preprocess(
     blankAsUnset,
     z
@@ -154,6 +167,27 @@ const schema = z.object({
     z.enum(quotaPeriods, { error: 'must be day, week or month' }).default('day'),
   ),
   QUOTA_GUILD_TOKEN_BUDGET: limit(null),
+  QUOTA_GUILD_BUDGET_USD: z.preprocess(
+    (value) => {
+      const unset = blankAsUnset(value);
+      return typeof unset === 'string' && ['unlimited', 'none', 'off'].includes(unset.toLowerCase())
+        ? undefined
+        : unset;
+    },
+    z.coerce
+      .number({ error: 'must be an amount of US dollars, such as 25 or 12.50, or "unlimited"' })
+      .min(0, { error: 'must be an amount of US dollars >= 0, or "unlimited"' })
+      .optional(),
+  ),
+  METRICS_PORT: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: portProblem })
+      .int({ error: portProblem })
+      .min(0, { error: portProblem })
+      .max(65_535, { error: portProblem })
+      .optional(),
+  ),
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: z.preprocess(
     blankAsUnset,
@@ -229,6 +263,18 @@ const defaultSalt = (apiKey: string): string =>
   // Stable per deployment without another variable to set; a one-way hash, so the key never shows.
   createHash('sha256').update(`imagine-bot user salt|${apiKey}`).digest('hex');
 
+/** The operator's price table when IMAGES_PRICES_FILE is set, else the shipped one. */
+const readPrices = (path: string | undefined, problems: string[]): PriceTable => {
+  if (!path) return shippedPrices;
+  try {
+    return readPriceTable(path);
+  } catch (error) {
+    if (!(error instanceof PriceTableError)) throw error;
+    problems.push(`IMAGES_PRICES_FILE ${error.message}`);
+    return shippedPrices;
+  }
+};
+
 /**
  * Validates an environment (a plain object, so tests pass their own) and returns the typed config,
  * or throws a {@link ConfigError} naming every wrong or missing variable.
@@ -244,6 +290,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
   }
   const extra = parseExtraModels(env.IMAGES_EXTRA_MODELS ?? '');
   for (const problem of extra.problems) problems.push(`IMAGES_EXTRA_MODELS ${problem}`);
+  const prices = readPrices(env.IMAGES_PRICES_FILE?.trim(), problems);
   if (parsed.success) {
     const catalogue = new ModelCatalogue(extra.models);
     const model = parsed.data.IMAGES_DEFAULT_MODEL;
@@ -284,9 +331,11 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
       timeoutMs: v.IMAGES_TIMEOUT_MS,
       maxRetries: v.IMAGES_MAX_RETRIES,
       userSalt: v.IMAGES_USER_SALT ?? defaultSalt(v.IMAGES_API_KEY),
+      prices,
       downloadHosts: v.IMAGES_DOWNLOAD_HOSTS.split(/[\s,]+/).filter(Boolean),
       maxInflightBytes: v.IMAGES_MAX_INFLIGHT_BYTES,
     },
+    ...(v.METRICS_PORT !== undefined && { metricsPort: v.METRICS_PORT }),
     storeUrl: v.STORE_URL,
     logLevel: v.LOG_LEVEL,
     queue: {
@@ -302,6 +351,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
       userLimit: v.QUOTA_USER_LIMIT,
       period: v.QUOTA_PERIOD,
       guildTokenBudget: v.QUOTA_GUILD_TOKEN_BUDGET,
+      guildBudgetUsd: v.QUOTA_GUILD_BUDGET_USD ?? null,
     },
     ...(v.DISCORD_TOKEN && {
       discord: {

@@ -49,6 +49,28 @@ describe('the audit line', () => {
     );
   });
 
+  it('gives a delivered job’s estimated cost when it has one, in either language', () => {
+    const completed = (locale: 'en' | 'ko') =>
+      auditText(
+        job(locale),
+        {
+          type: 'completed',
+          images: [],
+          usage: { totalTokens: 564, inputTokens: 20, outputTokens: 544 },
+          elapsedMs: 1,
+          quota: { guild: allowance, user: allowance },
+          costMicros: 21_860,
+        },
+        utcFormat,
+        mention,
+        undefined,
+      ).split('\n')[0];
+    expect(completed('en')).toBe(
+      '@U1 · made 0 images · gpt-image-1 · 1024x1024 · ×2 · quality low · moderation low · 564 tokens · about $0.02',
+    );
+    expect(completed('ko')).toMatch(/ · 토큰 564개 · 약 \$0\.02$/);
+  });
+
   it('says how a job that made nothing ended, with no link', () => {
     const failed = auditText(
       job('en'),

@@ -1,5 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, secretValues } from '../src/config.js';
+import { makeTempDir } from './support/tmp.js';
 
 const minimal = { IMAGES_API_KEY: 'sk-test-key-1234567890' };
 
@@ -29,7 +32,10 @@ describe('configuration', () => {
       userLimit: 25,
       period: 'day',
       guildTokenBudget: null,
+      guildBudgetUsd: null,
     });
+    expect(config.metricsPort).toBeUndefined();
+    expect(config.images.prices.models['gpt-image-1']?.perMillionTokens?.imageOut).toBe(40);
     expect(config.discord).toBeUndefined();
     expect(config.slack).toBeUndefined();
   });
@@ -175,6 +181,75 @@ describe('configuration', () => {
     const config = parseConfig({ ...minimal, DISCORD_TOKEN: 'discord-token-abc' });
     expect(secretValues(config)).toEqual(
       expect.arrayContaining([minimal.IMAGES_API_KEY, 'discord-token-abc']),
+    );
+  });
+
+  it('reads the metrics port and the dollar budget, and names bad ones with their values', () => {
+    const config = parseConfig({
+      ...minimal,
+      METRICS_PORT: '9464',
+      QUOTA_GUILD_BUDGET_USD: '12.50',
+    });
+    expect(config.metricsPort).toBe(9464);
+    expect(config.quota.guildBudgetUsd).toBe(12.5);
+    expect(
+      parseConfig({ ...minimal, QUOTA_GUILD_BUDGET_USD: 'unlimited' }).quota.guildBudgetUsd,
+    ).toBeNull();
+
+    const problems = problemsOf({
+      ...minimal,
+      METRICS_PORT: '70000',
+      QUOTA_GUILD_BUDGET_USD: '-5',
+    });
+    expect(problems).toEqual([
+      'QUOTA_GUILD_BUDGET_USD must be an amount of US dollars >= 0, or "unlimited" (got "-5")',
+      'METRICS_PORT must be a port number from 0 to 65535 (0: any free one), or empty for none (got "70000")',
+    ]);
+  });
+
+  it('replaces the price table with IMAGES_PRICES_FILE, naming each bad key and its value', async () => {
+    const dir = await makeTempDir('imagine-prices-');
+    const good = join(dir, 'good.json');
+    await writeFile(
+      good,
+      JSON.stringify({
+        readOn: '2026-11-30',
+        models: { 'house-model': { perImage: { standard: { '1024x1024': 0.5 } } } },
+      }),
+    );
+    expect(parseConfig({ ...minimal, IMAGES_PRICES_FILE: good }).images.prices).toEqual({
+      readOn: '2026-11-30',
+      models: { 'house-model': { perImage: { standard: { '1024x1024': 0.5 } } } },
+    });
+
+    const bad = join(dir, 'bad.json');
+    await writeFile(
+      bad,
+      JSON.stringify({
+        readOn: 'last week',
+        models: {
+          'gpt-image-1': {
+            perImage: { low: { '1024x1024': 'cheap' } },
+            perMillionTokens: { textIn: 5, imageIn: 10, imageOut: -1 },
+          },
+        },
+      }),
+    );
+    const problems = problemsOf({ ...minimal, IMAGES_PRICES_FILE: bad, QUEUE_CONCURRENCY: 'x' });
+    expect(problems).toHaveLength(2);
+    const prices = problems.find((problem) => problem.startsWith('IMAGES_PRICES_FILE'));
+    expect(prices).toContain(
+      'readOn must be the date the prices were read, as YYYY-MM-DD (got "last week")',
+    );
+    expect(prices).toContain(
+      'models.gpt-image-1.perImage.low.1024x1024 must be a number of US dollars (got "cheap")',
+    );
+    expect(prices).toContain(
+      'models.gpt-image-1.perMillionTokens.imageOut must be a number of US dollars >= 0 (got -1)',
+    );
+
+    expect(problemsOf({ ...minimal, IMAGES_PRICES_FILE: join(dir, 'missing.json') })[0]).toMatch(
+      /^IMAGES_PRICES_FILE .*missing\.json cannot be read: ENOENT/,
     );
   });
 });

@@ -97,7 +97,7 @@ describe('the audit channel on Discord', () => {
     const result = discord.world.messages.get(first.originalMessageId ?? '')!;
     expect(result.attachments).toHaveLength(1);
     expect(line!.content).toBe(
-      `<@${member.id}> · made 1 image · dall-e-2 · 256x256 · ×1 · tokens not reported · cost not estimated · https://discord.com/channels/${guild.id}/${general.id}/${result.id}\n> a lighthouse at dusk`,
+      `<@${member.id}> · made 1 image · dall-e-2 · 256x256 · ×1 · tokens not reported · about $0.02 · https://discord.com/channels/${guild.id}/${general.id}/${result.id}\n> a lighthouse at dusk`,
     );
     expect(discord.world.pings(line!).every((pings) => pings.users.length === 0)).toBe(true);
     const button = (line!.components?.[0]?.components as Array<Record<string, unknown>>)[0]!;

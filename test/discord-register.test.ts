@@ -74,6 +74,7 @@ describe('registering Discord commands', () => {
       ['grant', 1],
       ['reset', 1],
       ['show', 1],
+      ['report', 1],
     ]);
     expect(byName['imagine-settings']?.default_member_permissions).toBe('32');
     const settings = byName['imagine-settings']?.options as Array<Record<string, unknown>>;

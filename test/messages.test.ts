@@ -26,6 +26,13 @@ const refusals: Record<UserErrorId, UserError> = {
     period: 'week',
     resetsAt: '2026-11-30T00:00:00.000Z',
   }),
+  budgetExceeded: new UserError('budgetExceeded', {
+    period: 'month',
+    resetsAt: '2026-12-01T00:00:00.000Z',
+    limitUsd: 25,
+    usedUsd: 24.9,
+    requestedUsd: 0.25,
+  }),
   tooManyPendingInGuild: new UserError('tooManyPendingInGuild', { limit: 50, pending: 50 }),
   tooManyPendingForUser: new UserError('tooManyPendingForUser', { limit: 5, pending: 5 }),
   shuttingDown: new UserError('shuttingDown'),
@@ -171,6 +178,40 @@ describe('user-facing messages', () => {
     expect(messagesFor('en').quotaStanding(standing)).toBe(
       'You: 22 of 25 left today, resets 2026-11-27 00:00 UTC.\nThis server: unlimited (40 used this month).',
     );
+  });
+
+  it('shows this period’s spend for the user and the server, and the budget when there is one', () => {
+    const allowance = (used: number, limit: number | null) => ({
+      used,
+      limit,
+      remaining: limit === null ? null : limit - used,
+      period: 'month' as const,
+      resetsAt: '2026-12-01T00:00:00.000Z',
+    });
+    const standing: QuotaStanding = {
+      user: allowance(3, null),
+      guild: allowance(40, null),
+      spend: { user: allowance(120_000, null), guild: allowance(3_400_000, 25_000_000) },
+    };
+    expect(messagesFor('en').quotaStanding(standing).split('\n').at(-1)).toBe(
+      'Spent this month: you $0.12, this server $3.40 of its $25.00 budget.',
+    );
+    expect(messagesFor('ko').quotaStanding(standing).split('\n').at(-1)).toBe(
+      '이번 달 사용 금액: 회원님 $0.12, 이 서버 $25.00 예산 중 $3.40.',
+    );
+    const report = messagesFor('en').quotaReport(
+      {
+        guild: allowance(40, null),
+        spend: allowance(3_400_000, null),
+        userDefault: { limit: null, period: 'month' },
+        userOverrides: [],
+        roleLimits: [],
+        topUsers: [{ userId: 'u1', used: 30, spentMicros: 3_000_000 }],
+      },
+      (userId) => `@${userId}`,
+    );
+    expect(report).toContain('Spent this month: $3.40.');
+    expect(report).toContain('Top users this month: @u1 30 ($3.00).');
   });
 
   it('picks Korean for any Korean platform locale and English otherwise', () => {

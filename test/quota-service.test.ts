@@ -310,9 +310,103 @@ describe('quota service', () => {
     expect(report.userOverrides).toEqual([{ userId: 'capped', limit: 50, period: 'week' }]);
     expect(report.topUsers).toHaveLength(10);
     expect(report.topUsers.slice(0, 3)).toEqual([
-      { userId: 'capped', used: 30 },
-      { userId: 'user-11', used: 12 },
-      { userId: 'user-10', used: 11 },
+      { userId: 'capped', used: 30, spentMicros: 0 },
+      { userId: 'user-11', used: 12, spentMicros: 0 },
+      { userId: 'user-10', used: 11, spentMicros: 0 },
+    ]);
+  });
+
+  it('counts spend for the user and the server: the table without usage, the tokens with it', async () => {
+    const quotas = await quotasWith({ userLimit: null, guildLimit: null });
+    const dalle = hold({
+      userId: 'mina',
+      request: { model: 'dall-e-3', size: '1792x1024', quality: 'hd' },
+    });
+    await quotas.reserve(dalle, now);
+    // Held at the estimate while the job runs.
+    expect((await quotas.standing('g', 'mina', now)).spend?.user.used).toBe(120_000);
+    const standing = await quotas.commit(dalle, { images: 1 }, now);
+    expect(standing.spend?.user).toMatchObject({ used: 120_000, limit: null });
+
+    const gpt = hold({
+      userId: 'jun',
+      images: 2,
+      request: { model: 'gpt-image-1', size: '1024x1024', quality: 'low' },
+    });
+    await quotas.reserve(gpt, now);
+    await quotas.commit(
+      gpt,
+      { images: 2, usage: { totalTokens: 564, inputTokens: 20, outputTokens: 544 } },
+      now,
+    );
+    expect((await quotas.standing('g', 'jun', now)).spend).toMatchObject({
+      user: { used: 20 * 5 + 544 * 40 },
+      guild: { used: 120_000 + 20 * 5 + 544 * 40, limit: null },
+    });
+    const report = await quotas.report('g', now);
+    expect(report.spend).toMatchObject({ used: 120_000 + 21_860 });
+    expect(report.topUsers).toEqual([
+      { userId: 'jun', used: 2, spentMicros: 21_860 },
+      { userId: 'mina', used: 1, spentMicros: 120_000 },
+    ]);
+  });
+
+  it('reserves the dollar budget by estimate, commits it at the actual cost and refunds it like images', async () => {
+    const quotas = await quotasWith({ userLimit: null, guildLimit: null, guildBudgetUsd: 0.3 });
+    const hd = (userId: string) =>
+      hold({ userId, request: { model: 'dall-e-3', size: '1024x1792', quality: 'hd' } });
+    const first = hd('a');
+    const second = hd('b');
+    await quotas.reserve(first, now);
+    await quotas.reserve(second, now);
+    const refused = await refusal(quotas.reserve(hd('c'), now));
+    expect(refused.identifier).toBe('budgetExceeded');
+    expect(refused.context).toEqual({
+      period: 'day',
+      resetsAt: '2026-11-27T00:00:00.000Z',
+      limitUsd: 0.3,
+      usedUsd: 0.24,
+      requestedUsd: 0.12,
+    });
+
+    await quotas.refund(second, now);
+    const third = hd('c');
+    await quotas.reserve(third, now);
+    // Committed at what was delivered: no image, no cost.
+    await quotas.commit(first, { images: 0 }, now);
+    expect((await quotas.standing('g', 'a', now)).spend?.guild).toMatchObject({
+      used: 120_000,
+      limit: 300_000,
+      remaining: 180_000,
+    });
+    await quotas.reset('g', undefined, now);
+    expect((await quotas.standing('g', 'c', now)).spend?.guild.used).toBe(120_000);
+    await quotas.refund(third, now);
+    expect((await quotas.standing('g', 'c', now)).spend?.guild.used).toBe(0);
+  });
+
+  it('keeps a history of delivered images and cost per UTC day and user', async () => {
+    const quotas = await quotasWith({ userLimit: null, guildLimit: null });
+    const deliver = async (userId: string, images: number, at: number) => {
+      const job = hold({ userId, images, request: { model: 'dall-e-2', size: '256x256' } }, at);
+      await quotas.reserve(job, at);
+      await quotas.commit(job, { images }, at);
+    };
+    const day = 86_400_000;
+    await deliver('mina', 2, now - 2 * day);
+    await deliver('mina', 1, now);
+    await deliver('jun', 3, now);
+    const refunded = hold({ userId: 'jun', images: 4 });
+    await quotas.reserve(refunded, now);
+    await quotas.refund(refunded, now);
+
+    expect(await quotas.history('g', 3, now)).toEqual([
+      { date: '2026-11-24', users: { mina: { images: 2, micros: 32_000 } } },
+      { date: '2026-11-25', users: {} },
+      {
+        date: '2026-11-26',
+        users: { mina: { images: 1, micros: 16_000 }, jun: { images: 3, micros: 48_000 } },
+      },
     ]);
   });
 });

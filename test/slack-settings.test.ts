@@ -194,7 +194,7 @@ describe('/imagine-settings on Slack', () => {
     expect(result.length).toBeGreaterThan(0);
     expect(line!.text).toMatch(
       new RegExp(
-        `^<@U1> · made 1 image · dall-e-2 · 256x256 · ×1 · tokens not reported · cost not estimated · https://slack\\.com/archives/C1/p${result[0]!.ts.replace('.', '')}\n&gt; a red fox$`,
+        `^<@U1> · made 1 image · dall-e-2 · 256x256 · ×1 · tokens not reported · about \\$0\\.02 · https://slack\\.com/archives/C1/p${result[0]!.ts.replace('.', '')}\n&gt; a red fox$`,
       ),
     );
     const button = (line!.blocks?.[1]?.elements as Array<Record<string, unknown>>)[0]!;

@@ -8,10 +8,10 @@ import { createQuotas } from '#core/quota/quota-service.js';
 import { openStore } from '#store/open-store.js';
 import { parseConfig } from '../src/config.js';
 import {
+  smallImageOptions,
   startFakeDiscord,
   type FakeDiscord,
   type FakeMessage,
-  type InteractionOption,
 } from './fakes/discord/index.js';
 import {
   startFakeImagesApi,
@@ -52,14 +52,6 @@ const shownOn = (discord: FakeDiscord, interactionId: string): FakeMessage | und
   const messageId = discord.world.interactions.get(interactionId)?.originalMessageId;
   return messageId === undefined ? undefined : discord.world.messages.get(messageId);
 };
-
-/** dall-e-2 at 256x256 answers quickly and without streaming. */
-const smallImage = (prompt: string, count = 1): InteractionOption[] => [
-  { name: 'prompt', type: 3, value: prompt },
-  { name: 'model', type: 3, value: 'dall-e-2' },
-  { name: 'size', type: 3, value: '256x256' },
-  { name: 'count', type: 4, value: count },
-];
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -141,7 +133,7 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
       guild,
       user: owner,
       name: 'imagine',
-      options: smallImage(discordPrompt),
+      options: smallImageOptions(discordPrompt),
     });
     await slack.viaSocket().command({
       command: '/imagine',
@@ -226,7 +218,7 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
       guild,
       user: owner,
       name: 'imagine',
-      options: smallImage('the one that runs', 2),
+      options: smallImageOptions('the one that runs', 2),
     });
     await discord.world.until(
       () =>
@@ -241,7 +233,7 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
         guild,
         user,
         name: 'imagine',
-        options: smallImage(`waiting ${index + 1}`, 2),
+        options: smallImageOptions(`waiting ${index + 1}`, 2),
       }),
     );
     await discord.world.until(

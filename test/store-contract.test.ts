@@ -209,6 +209,66 @@ const storeContract = (name: string, openFresh: OpenFresh) => {
         expect(await ledger.readMaps(['active'])).toEqual([{ u1: 1 }]);
       });
 
+      it('holds each counter its own amount, and commits spend counters at the actual cost', async () => {
+        const { ledger } = await open();
+        const counters = (amount: number) => [
+          { key: 'g', limit: 5 },
+          { key: 'spend', limit: 100_000, amount },
+        ];
+        expect(await ledger.reserve(counters(60_000), 'a', hold(1), now)).toEqual({
+          admitted: true,
+        });
+        const refused = await ledger.reserve(counters(60_000), 'b', hold(1), now);
+        expect(refused).toMatchObject({ admitted: false, refused: 1 });
+        expect(refused.admitted === false && refused.record.holds).toEqual({
+          a: { images: 60_000, expiresAt: later },
+        });
+
+        const outcome = await ledger.commit(
+          {
+            jobId: 'a',
+            counters: ['g'],
+            images: 1,
+            spend: { counters: ['spend', 'spend-before'], amount: 42_000 },
+          },
+          now,
+        );
+        expect(outcome).toEqual({
+          applied: true,
+          counters: [{ committed: 1, granted: 0, holds: {} }],
+          spend: [
+            { committed: 42_000, granted: 0, holds: {} },
+            { committed: 0, granted: 0, holds: {} },
+          ],
+        });
+        // The committed cost, not the estimate, now counts against the budget.
+        expect((await ledger.reserve(counters(58_000), 'b', hold(1), now)).admitted).toBe(true);
+        expect(await ledger.refund(['g', 'spend'], 'b', now)).toBe(true);
+        expect(await ledger.read(['g', 'spend'], now)).toEqual([
+          { committed: 1, granted: 0, holds: {} },
+          { committed: 42_000, granted: 0, holds: {} },
+        ]);
+      });
+
+      it('tallies a day by member only when a hold was committed', async () => {
+        const { ledger } = await open();
+        const commit = (jobId: string, member: string, images: number, micros: number) =>
+          ledger.commit(
+            { jobId, counters: ['g'], images, tally: { key: 'day', member, images, micros } },
+            now,
+          );
+        for (const job of ['one', 'two', 'three'])
+          await ledger.reserve([{ key: 'g', limit: null }], job, hold(2), now);
+        await commit('one', 'u1', 2, 32_000);
+        await commit('one', 'u1', 2, 32_000);
+        await commit('two', 'u1', 1, 16_000);
+        await commit('three', 'u2', 2, 5_000);
+        await commit('never-held', 'u3', 4, 1);
+        expect(await ledger.readMaps(['day'])).toEqual([
+          { u1: { images: 3, micros: 48_000 }, u2: { images: 2, micros: 5_000 } },
+        ]);
+      });
+
       it('stops counting a hold at its expiry, so a crashed job frees its images', async () => {
         const { ledger } = await open();
         const counters = [{ key: 'g', limit: 2 }];

@@ -195,12 +195,12 @@ describe('text command parsing: /quota-admin follows the same rules', () => {
     expect(refusal.problem).toEqual({
       kind: 'unknownSubcommand',
       value: 'limits',
-      allowed: ['guild-limit', 'user-limit', 'role-limit', 'grant', 'reset', 'show'],
+      allowed: ['guild-limit', 'user-limit', 'role-limit', 'grant', 'reset', 'show', 'report'],
     });
     expect(refusal.usage).toEqual(usageLines(command('quota-admin')));
     expect(usageLines(command('quota-admin'))).toContain('/quota-admin grant @user <amount>');
     expect(refusalText('quota-admin', '')).toMatch(
-      /^a subcommand is required: choose guild-limit, user-limit, role-limit, grant, reset or show\./,
+      /^a subcommand is required: choose guild-limit, user-limit, role-limit, grant, reset, show or report\./,
     );
   });
 

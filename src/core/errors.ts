@@ -16,6 +16,7 @@ export type UserErrorId =
   | 'malformedCommand'
   | 'quotaExceeded'
   | 'tokenBudgetExceeded'
+  | 'budgetExceeded'
   | 'tooManyPendingInGuild'
   | 'tooManyPendingForUser'
   | 'shuttingDown'

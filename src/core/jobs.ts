@@ -54,6 +54,8 @@ export type JobEvent =
       usage?: ImageUsage;
       elapsedMs: number;
       quota: QuotaStanding;
+      /** What the job cost in micro-dollars, when prices are known (see `costOf`). */
+      costMicros?: number;
     }
   | { type: 'failed'; failure: JobFailure }
   | { type: 'cancelled'; byUserId: string }

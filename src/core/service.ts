@@ -151,7 +151,7 @@ class Service implements GenerationService {
     }
     // Opened through the job's own line, not a lookup: a job that ended before its submitter
     // resumed is no longer tracked, and its ending waits behind this first event.
-    line.open({ type: 'queued', position });
+    line.open(this.#observed(job, { type: 'queued', position }));
     this.#logger.info(
       { jobId: job.id, guildId: requester.guildId, model: job.request.model, position },
       'job queued',
@@ -181,7 +181,9 @@ class Service implements GenerationService {
         continue;
       }
       try {
-        line.open({ type: 'queued', position: await this.#queue.enqueue(job) });
+        line.open(
+          this.#observed(job, { type: 'queued', position: await this.#queue.enqueue(job) }),
+        );
       } catch (error) {
         line.open();
         await this.#stop(job, error);
@@ -222,9 +224,9 @@ class Service implements GenerationService {
 
   /** Runs a job whose turn came, and ends it. */
   async #run(job: Job, signal: AbortSignal): Promise<void> {
-    const { images, quotas, userSalt } = this.#options;
+    const { images, quotas, userSalt, costOf } = this.#options;
     const line = this.#lineOf(job);
-    line.progress({ type: 'started' });
+    line.progress(this.#observed(job, { type: 'started' }));
     const startedAt = this.#clock.now();
     const streams =
       (this.catalogue.get(job.request.model)?.streaming ?? false) && this.#partialImages > 0;
@@ -242,7 +244,7 @@ class Service implements GenerationService {
       });
       const quota = await quotas.commit(
         holdOf(job),
-        { images: result.images.length, tokens: result.usage?.totalTokens },
+        { images: result.images.length, tokens: result.usage?.totalTokens, usage: result.usage },
         this.#clock.now(),
       );
       await this.#end(job, {
@@ -251,6 +253,7 @@ class Service implements GenerationService {
         usage: result.usage,
         elapsedMs: this.#clock.now() - startedAt,
         quota,
+        ...(costOf && { costMicros: costOf(job.request, result.images.length, result.usage) }),
       });
     } catch (error) {
       // Once the job was stopped, whatever the client threw is the stop's echo, not the cause.
@@ -311,7 +314,7 @@ class Service implements GenerationService {
     const active = this.#active.get(job.id);
     if (active === undefined) return;
     this.#untrack(job.id);
-    await active.line.end(ending);
+    await active.line.end(this.#observed(job, ending));
     if (ending.type === 'suspended') return;
     await this.#forget(job);
     if (job.auditChannelId !== undefined) await this.#audit(job, ending);
@@ -324,6 +327,12 @@ class Service implements GenerationService {
     } catch (error) {
       this.#logger.error({ jobId: job.id, err: error }, 'could not post to the audit channel');
     }
+  }
+
+  /** Shows the observer (metrics) each event as it happens, before progress is coalesced. */
+  #observed<Event extends JobEvent>(job: Job, event: Event): Event {
+    this.#options.observe?.(job, event);
+    return event;
   }
 
   async #forget(job: Job): Promise<void> {

@@ -69,6 +69,8 @@ export class KeyvLedger implements QuotaLedger {
     const keys = [...commitment.counters];
     if (commitment.meter) keys.push(commitment.meter.key);
     if (commitment.enrol) keys.push(commitment.enrol.key);
+    if (commitment.spend) keys.push(...commitment.spend.counters);
+    if (commitment.tally) keys.push(commitment.tally.key);
     return this.#locked(keys, (stored) => commitStep(stored, commitment, now));
   }
 

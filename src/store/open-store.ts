@@ -19,6 +19,8 @@ export interface Store {
   /** For general records (such as delivered results); keys are namespaced. */
   kv: Keyv;
   ledger: QuotaLedger;
+  /** Resolves when the store answers a trivial query now; rejects (or hangs, on a frozen server) when not. */
+  ping(): Promise<void>;
   /** Admits each platform request once, across every process sharing the store. */
   intake: IntakeRegister;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ const openMemory = (options: ParsedOptions): Store => {
   return {
     kv,
     ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+    ping: () => Promise.resolve(),
     intake: keyvIntake(kv),
     close: () => kv.disconnect(),
   };
@@ -162,10 +165,14 @@ const openSqlite = async (url: string, options: ParsedOptions): Promise<Store> =
       );
     throw unavailable(`Could not open the SQLite store at ${path}`, error);
   }
+  const sqlite = adapter;
   const kv = new Keyv({ store: adapter, namespace: options.namespace, throwOnErrors: true });
   return {
     kv,
     ledger: new KeyvLedger(kv, { retentionMs: options.retentionMs }),
+    ping: async () => {
+      await sqlite.query('SELECT 1');
+    },
     intake: keyvIntake(kv),
     close: () => {
       stopWatching();
@@ -201,6 +208,11 @@ const openRedis = async (url: string, options: ParsedOptions): Promise<Store> =>
       prefix: `${options.namespace}:`,
       retentionMs: options.retentionMs,
     }),
+    ping: async () => {
+      // While reconnecting, a command would wait in the offline queue instead of failing.
+      if (!client.isReady) throw unavailable('Redis', 'not connected');
+      await client.ping();
+    },
     intake: redisIntake(client, `${options.namespace}:`),
     close: async () => {
       if (client.isOpen) await client.close();

@@ -59,49 +59,62 @@ local function has_room(record, limit)
 end
 
 if op == 'reserve' then
-  -- KEYS: the counters, then the budgets. ARGV[7]: how many counters; then one limit per key.
-  local job, images, expires_at = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+  -- KEYS: the counters, then the budgets. ARGV[7]: how many counters; then one limit per key;
+  -- then each counter's hold amount (images, or micro-dollars on a spend counter).
+  local job, expires_at = ARGV[4], tonumber(ARGV[6])
   local counters = tonumber(ARGV[7])
   local records = {}
+  local amounts = {}
   for i, key in ipairs(KEYS) do
     records[i] = live_counter(key)
     -- An empty limit argument is unlimited: tonumber('') is nil.
     local limit = tonumber(ARGV[7 + i])
     local room
     if i <= counters then
-      room = admits(records[i], limit, job, images)
+      amounts[i] = tonumber(ARGV[7 + #KEYS + i])
+      room = admits(records[i], limit, job, amounts[i])
     else
       room = has_room(records[i], limit)
     end
     if not room then return { i - 1, cjson.encode(records[i]) } end
   end
   for i = 1, counters do
-    records[i].holds[job] = { images = images, expiresAt = expires_at }
+    records[i].holds[job] = { images = amounts[i], expiresAt = expires_at }
     save(KEYS[i], records[i])
   end
   return { -1 }
 end
 
 if op == 'commit' then
-  -- KEYS: the counters, then the meter (when ARGV[7] is a number), then the enrol set (when ARGV[8] is set).
-  -- Replies { applied (1 or 0), each counter and the meter after the step, as JSON }.
+  -- KEYS: the counters, the spend counters, then the meter (when ARGV[7] is a number), the enrol
+  -- set (when ARGV[8] is set) and the tally map (when ARGV[11] is set), in that order.
+  -- Replies { applied (1 or 0), each counter, each spend counter and the meter after the step, as JSON }.
   local job, images, count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
   local meter_amount, enrol_member = tonumber(ARGV[7]), ARGV[8]
-  local meter_key, enrol_key = nil, nil
-  if meter_amount then meter_key = KEYS[count + 1] end
-  if enrol_member ~= '' then enrol_key = KEYS[#KEYS] end
-  local applied = false
-  local records = {}
-  for i = 1, count do
-    local record, stored = live_counter(KEYS[i])
-    if stored and record.holds[job] then
-      record.holds[job] = nil
-      record.committed = record.committed + images
-      save(KEYS[i], record)
-      applied = true
+  local spend_count, spend_amount = tonumber(ARGV[9]), tonumber(ARGV[10])
+  local tally_member, tally_images, tally_micros = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
+  local next_key = count + spend_count + 1
+  local meter_key, enrol_key, tally_key = nil, nil, nil
+  if meter_amount then meter_key = KEYS[next_key]; next_key = next_key + 1 end
+  if enrol_member ~= '' then enrol_key = KEYS[next_key]; next_key = next_key + 1 end
+  if tally_member ~= '' then tally_key = KEYS[next_key] end
+  -- commitHold on each key: where the job holds, the hold becomes `amount` committed.
+  local function commit_keys(first, last, amount)
+    local any, records = false, {}
+    for i = first, last do
+      local record, stored = live_counter(KEYS[i])
+      if stored and record.holds[job] then
+        record.holds[job] = nil
+        record.committed = record.committed + amount
+        save(KEYS[i], record)
+        any = true
+      end
+      records[#records + 1] = record
     end
-    records[i] = record
+    return any, records
   end
+  local applied, records = commit_keys(1, count, images)
+  local _, spend_records = commit_keys(count + 1, count + spend_count, spend_amount)
   local meter_record = nil
   if meter_key then
     meter_record = live_counter(meter_key)
@@ -117,8 +130,15 @@ if op == 'commit' then
       save(enrol_key, set)
     end
   end
+  if applied and tally_key then
+    local map = load(tally_key) or {}
+    local entry = map[tally_member] or { images = 0, micros = 0 }
+    map[tally_member] = { images = entry.images + tally_images, micros = entry.micros + tally_micros }
+    save(tally_key, map)
+  end
   local reply = { applied and 1 or 0 }
-  for i = 1, count do reply[#reply + 1] = cjson.encode(records[i]) end
+  for _, record in ipairs(records) do reply[#reply + 1] = cjson.encode(record) end
+  for _, record in ipairs(spend_records) do reply[#reply + 1] = cjson.encode(record) end
   if meter_record then reply[#reply + 1] = cjson.encode(meter_record) end
   return reply
 end

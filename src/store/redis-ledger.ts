@@ -69,6 +69,7 @@ export class RedisLedger implements QuotaLedger {
         hold.expiresAt,
         counters.length,
         ...all.map((counter) => (counter.limit === null ? '' : counter.limit)),
+        ...counters.map((counter) => counter.amount ?? hold.images),
       ],
     )) as [number, string?];
     const [refused, record] = reply;
@@ -77,22 +78,31 @@ export class RedisLedger implements QuotaLedger {
   }
 
   async commit(commitment: Commitment, now: number): Promise<CommitOutcome> {
-    const { meter, enrol } = commitment;
-    const keys = [...commitment.counters];
+    const { meter, enrol, spend, tally } = commitment;
+    const spendKeys = spend?.counters ?? [];
+    const keys = [...commitment.counters, ...spendKeys];
     if (meter) keys.push(meter.key);
     if (enrol) keys.push(enrol.key);
+    if (tally) keys.push(tally.key);
     const [applied, ...records] = (await this.#run('commit', keys, now, this.#retentionMs, [
       commitment.jobId,
       commitment.images,
       commitment.counters.length,
       meter?.amount ?? '',
       enrol?.member ?? '',
+      spendKeys.length,
+      spend?.amount ?? 0,
+      tally?.member ?? '',
+      tally?.images ?? 0,
+      tally?.micros ?? 0,
     ])) as [number, ...string[]];
     const parsed = records.map((record) => JSON.parse(record) as CounterRecord);
+    const count = commitment.counters.length;
     return {
       applied: applied === 1,
-      counters: parsed.slice(0, commitment.counters.length),
-      ...(meter && { meter: parsed[commitment.counters.length] }),
+      counters: parsed.slice(0, count),
+      ...(spend && { spend: parsed.slice(count, count + spendKeys.length) }),
+      ...(meter && { meter: parsed[count + spendKeys.length] }),
     };
   }
 

@@ -37,8 +37,9 @@ const answers = async (url: string): Promise<boolean> => {
   }
 };
 
-export const startPrivateRedis = async (): Promise<PrivateRedis> => {
-  const port = await freePort();
+/** `port`: a port to reuse, so a server stopped earlier can come back where clients look for it. */
+export const startPrivateRedis = async (port?: number): Promise<PrivateRedis> => {
+  port ??= await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

@@ -9,6 +9,7 @@ import type { ImagesClientOptions } from '#core/images/client.js';
 import type { ImageInputSources } from '#core/inputs.js';
 import type { JobReporter, JobReporters } from '#core/jobs.js';
 import type { Logger } from '#core/log.js';
+import type { Metrics } from '#core/metrics.js';
 import { ModelCatalogue } from '#core/models.js';
 import type { Requester } from '#core/request.js';
 import type { ResultArchive } from '#core/result-archive.js';
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** Platform input image sources besides `url`. @default none */
   inputSources?: ImageInputSources;
+  /** What the core counts jobs and upstream attempts in. @default none */
+  metrics?: Metrics;
 }
 
 export interface Harness extends Core {
@@ -91,6 +94,7 @@ export const wireService = (
             ]),
     ...(options.logger && { logger: options.logger }),
     ...(options.inputSources && { inputSources: options.inputSources }),
+    ...(options.metrics && { metrics: options.metrics }),
     service: { positionIntervalMs: 20, progressIntervalMs: 0, ...options.service },
   });
 

@@ -3,7 +3,7 @@
  * shared flows. Results are delivered by {@link DiscordReporter} through REST alone, built apart
  * from this (it needs no gateway), so the service that needs the reporter exists before this starts.
  */
-import { Client, Events, GatewayIntentBits, Partials, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Status, type Interaction } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
 import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
@@ -47,6 +47,8 @@ const shardsOf = ({ shardCount, shardIds }: Pick<DiscordConfig, 'shardCount' | '
 
 export interface RunningDiscordAdapter {
   client: Client<true>;
+  /** Whether every gateway shard is connected and ready now. */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -119,6 +121,8 @@ export const startDiscordAdapter = async (
   );
   return {
     client: readyClient,
+    // The client as a whole stays "ready" once it was; each shard's status follows its socket.
+    connected: () => client.ws.shards.every((shard) => shard.status === Status.Ready),
     stop: async () => {
       await client.destroy();
     },

@@ -8,6 +8,7 @@
  * deleted and the answer follows privately, so refusals are never shown to the channel.
  */
 import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import type { ReplyOptions } from '#adapters/shared/command-context.js';
 import { cut, discordLimits, noPings } from './text.js';
 
 export class InteractionResponder {
@@ -26,19 +27,20 @@ export class InteractionResponder {
     await this.interaction.deferReply(this.privately ? { flags: MessageFlags.Ephemeral } : {});
   }
 
-  reply(text: string, options: { ephemeral?: boolean } = {}): Promise<void> {
+  reply(text: string, options: ReplyOptions = {}): Promise<void> {
     const ephemeral = options.ephemeral ?? false;
     const content = cut(text, discordLimits.content);
+    const files = options.files?.map((file) => ({ attachment: file.bytes, name: file.name }));
     const step = async () => {
       const flags = ephemeral ? MessageFlags.Ephemeral : undefined;
       if (this.#replied) {
-        await this.interaction.followUp({ content, flags, allowedMentions: noPings });
+        await this.interaction.followUp({ content, files, flags, allowedMentions: noPings });
       } else if (ephemeral && !this.privately) {
         // A public "thinking…" cannot turn private: remove it and answer privately instead.
         await this.interaction.deleteReply();
-        await this.interaction.followUp({ content, flags, allowedMentions: noPings });
+        await this.interaction.followUp({ content, files, flags, allowedMentions: noPings });
       } else {
-        await this.interaction.editReply({ content, allowedMentions: noPings });
+        await this.interaction.editReply({ content, files, allowedMentions: noPings });
       }
       this.#replied = true;
     };

@@ -58,6 +58,8 @@ export const auditText = (
     ...(link !== undefined && { link }),
     ...(ending.type === 'completed' &&
       ending.usage !== undefined && { tokens: ending.usage.totalTokens }),
+    ...(ending.type === 'completed' &&
+      ending.costMicros !== undefined && { costMicros: ending.costMicros }),
   });
 };
 

@@ -103,7 +103,19 @@ export interface CommandContext {
   messages: Messages;
   /** A reference to a user in this platform's markup. */
   mention(userId: string): string;
-  reply(text: string, options?: { ephemeral?: boolean }): Promise<void>;
+  reply(text: string, options?: ReplyOptions): Promise<void>;
+}
+
+/** A file sent with a reply (a chart). */
+export interface ReplyFile {
+  name: string;
+  bytes: Buffer;
+}
+
+export interface ReplyOptions {
+  ephemeral?: boolean;
+  /** Attached to the reply on Discord; on Slack, uploaded with the text to the user's direct messages. */
+  files?: readonly ReplyFile[];
 }
 
 /** Options a text command can carry: files come another way (a message shortcut). */

@@ -21,6 +21,7 @@ import type {
 import type { Locale } from '#core/request.js';
 import { InvalidOptionsError } from '#core/service-api.js';
 import { alphaFormats, type Problem } from '#core/validate.js';
+import type { UsageChartData } from './usage-chart.js';
 import { MalformedCommandError, type CommandProblem } from './command-problems.js';
 
 /** One job as the audit channel shows it. */
@@ -33,6 +34,8 @@ export interface AuditEntry {
   ending: FinalEvent;
   link?: string;
   tokens?: number;
+  /** What a delivered job cost, in micro-dollars, when prices are known. */
+  costMicros?: number;
 }
 
 export interface ResultCaption {
@@ -72,6 +75,12 @@ export interface Messages {
   resultExpired(): string;
   /** Images were made (and counted) but the platform refused them. */
   deliveryFailed(incidentId: string): string;
+  /** A reply with files went to the user's direct messages (Slack). */
+  sentPrivately(): string;
+  /** The axis titles of the usage chart. */
+  chartLabels(): { images: string; spend: string; day: string };
+  /** The text with the usage chart: the range, its totals, and who `#1`… are. */
+  usageReport(days: number, data: UsageChartData, mention: (userId: string) => string): string;
   /** Every policy setting, and who set it when (or that it is the default). */
   policyReport(stored: StoredPolicy, mention: (userId: string) => string): string;
   /** One setting after a change: what it is now. */
@@ -121,7 +130,9 @@ interface AuditWords {
   failed: string;
   cancelled: string;
   tokens(count: number | undefined): string;
-  /** Said plainly, since no price list is configured and a guess would mislead. */
+  /** An estimate from the price table, marked as one. */
+  cost(micros: number): string;
+  /** Said plainly when the job has no estimate (not delivered, or a model without prices). */
   noCost: string;
 }
 
@@ -141,7 +152,7 @@ const auditLineIn =
       outcome,
       entry.settings,
       words.tokens(entry.tokens),
-      words.noCost,
+      entry.costMicros === undefined ? words.noCost : words.cost(entry.costMicros),
       entry.link,
     ];
     return `${facts.filter(Boolean).join(' · ')}\n${auditPrompt(entry.prompt)}`;
@@ -243,6 +254,13 @@ const koreanInputRefusal = (input: JobFailure['input']): string => {
       return `이미지 ${file}을(를) 가져오지 못했습니다 (삭제되었을 수 있습니다).`;
   }
 };
+/** Micro-dollars (or dollars, from an error's context) as `$1.25`; a cent is as fine as spend is shown. */
+const dollars = (micros: number): string => `$${(micros / 1_000_000).toFixed(2)}`;
+const usd = (amount: unknown): string => dollars(Number(amount) * 1_000_000);
+
+/** A top user's spend after their image count, when it is known. */
+const spentBy = (user: GuildQuotaReport['topUsers'][number]): string =>
+  user.spentMicros === undefined ? '' : ` (${dollars(user.spentMicros)})`;
 
 const english = (format: MessageFormat): Messages => {
   const channel = channelOf(format);
@@ -257,6 +275,10 @@ const english = (format: MessageFormat): Messages => {
     allowance.remaining === null
       ? `unlimited (${allowance.used} used ${period(allowance.period)})`
       : `${allowance.remaining} of ${allowance.limit} left ${period(allowance.period)}, resets ${format.time(allowance.resetsAt)}`;
+  const spendText = (spend: Allowance) =>
+    spend.limit === null
+      ? dollars(spend.used)
+      : `${dollars(spend.used)} of its ${dollars(spend.limit)} budget`;
   const range = (min: number | undefined, max: number | undefined) =>
     min !== undefined && max !== undefined
       ? `from ${min} to ${max}`
@@ -326,6 +348,8 @@ const english = (format: MessageFormat): Messages => {
           return `${c.scope === 'guild' ? 'This server has' : 'You have'} ${c.remaining ?? 0} of ${c.limit} images left ${period(c.period as QuotaPeriod)} and this request needs ${c.requested}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
         case 'tokenBudgetExceeded':
           return `This server has used its token budget ${period(c.period as QuotaPeriod)}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
+        case 'budgetExceeded':
+          return `This server has spent ${usd(c.usedUsd)} of its ${usd(c.limitUsd)} budget ${period(c.period as QuotaPeriod)} and this request may cost up to ${usd(c.requestedUsd)}. It resets ${format.time(String(c.resetsAt))}. Nothing was charged.`;
         case 'tooManyPendingInGuild':
           return `This server already has ${c.pending} requests waiting (the most is ${c.limit}). Try again when some finish.`;
         case 'tooManyPendingForUser':
@@ -406,6 +430,8 @@ const english = (format: MessageFormat): Messages => {
         `You: ${allowance(standing.user)}.`,
         `This server: ${allowance(standing.guild)}.`,
         standing.tokens && `Tokens: ${allowance(standing.tokens)}.`,
+        standing.spend &&
+          `Spent ${period(standing.spend.guild.period)}: you ${dollars(standing.spend.user.used)}, this server ${spendText(standing.spend.guild)}.`,
       ]
         .filter(Boolean)
         .join('\n'),
@@ -413,6 +439,7 @@ const english = (format: MessageFormat): Messages => {
       [
         `Server: ${allowance(report.guild)}.`,
         report.tokens && `Tokens: ${allowance(report.tokens)}.`,
+        report.spend && `Spent ${period(report.spend.period)}: ${spendText(report.spend)}.`,
         `Default per user: ${limitText(report.userDefault.limit, report.userDefault.period)}.`,
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
@@ -421,7 +448,7 @@ const english = (format: MessageFormat): Messages => {
           (r) => `Members of ${role(r.roleId)}: ${limitText(r.limit, r.period)} each.`,
         ),
         report.topUsers.length > 0
-          ? `Top users ${period(report.guild.period)}: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}`).join(', ')}.`
+          ? `Top users ${period(report.guild.period)}: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}${spentBy(u)}`).join(', ')}.`
           : `No images yet ${period(report.guild.period)}.`,
       ]
         .filter(Boolean)
@@ -459,6 +486,16 @@ const english = (format: MessageFormat): Messages => {
       strength === undefined ? `Image ${image}` : `Image ${image} · ${strength}`,
     notYourResult: () => 'Only the person who asked for this image, or a moderator, can delete it.',
     notYourJob: () => 'Only the person who asked, or an admin, can cancel this request.',
+    sentPrivately: () => 'Sent to your direct messages with the bot.',
+    chartLabels: () => ({ images: 'Images', spend: 'Spend (USD)', day: 'Day (UTC)' }),
+    usageReport: (days, data, mention) =>
+      [
+        `Last ${days} ${days === 1 ? 'day' : 'days'} (UTC): ${data.totals.images} ${data.totals.images === 1 ? 'image' : 'images'}, ${dollars(data.totals.micros)}.`,
+        ...data.topUsers.map(
+          (user, rank) =>
+            `#${rank + 1} ${mention(user.userId)}: ${user.images} ${user.images === 1 ? 'image' : 'images'}, ${dollars(user.micros)}`,
+        ),
+      ].join('\n'),
     policyReport: (stored, mention) =>
       policyReportOf(stored, policyLine, (origin) =>
         origin ? `set by ${mention(origin.byUserId)}, ${format.time(origin.at)}` : 'default',
@@ -471,6 +508,7 @@ const english = (format: MessageFormat): Messages => {
       failed: 'failed',
       cancelled: 'cancelled',
       tokens: (count) => (count === undefined ? 'tokens not reported' : `${count} tokens`),
+      cost: (micros) => `about ${dollars(micros)}`,
       noCost: 'cost not estimated',
     }),
     auditDeleted: (by) => `Result deleted by ${by}.`,
@@ -524,6 +562,10 @@ const korean = (format: MessageFormat): Messages => {
     allowance.remaining === null
       ? `무제한 (${period(allowance.period)} ${allowance.used}장 사용)`
       : `${period(allowance.period)} ${allowance.limit}장 중 ${allowance.remaining}장 남음, ${format.time(allowance.resetsAt)}에 초기화`;
+  const spendText = (spend: Allowance) =>
+    spend.limit === null
+      ? dollars(spend.used)
+      : `${dollars(spend.limit)} 예산 중 ${dollars(spend.used)}`;
   const optionList = (values: readonly string[]) => orList(values, '또는');
   const problem = (p: Problem): string => {
     switch (p.kind) {
@@ -623,6 +665,8 @@ const korean = (format: MessageFormat): Messages => {
           return `${c.scope === 'guild' ? '이 서버는' : '회원님은'} ${period(c.period as QuotaPeriod)} ${c.limit}장 중 ${c.remaining ?? 0}장이 남았고, 이 요청에는 ${c.requested}장이 필요합니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
         case 'tokenBudgetExceeded':
           return `이 서버는 ${period(c.period as QuotaPeriod)} 토큰 예산을 모두 사용했습니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
+        case 'budgetExceeded':
+          return `이 서버는 ${period(c.period as QuotaPeriod)} 예산 ${usd(c.limitUsd)} 중 ${usd(c.usedUsd)}를 썼고, 이 요청은 최대 ${usd(c.requestedUsd)}가 들 수 있습니다. ${format.time(String(c.resetsAt))}에 초기화됩니다. 차감된 것은 없습니다.`;
         case 'tooManyPendingInGuild':
           return `이 서버에 이미 대기 중인 요청이 ${c.pending}개 있습니다(최대 ${c.limit}개). 일부가 끝난 뒤 다시 시도하세요.`;
         case 'tooManyPendingForUser':
@@ -703,6 +747,8 @@ const korean = (format: MessageFormat): Messages => {
         `회원님: ${allowance(standing.user)}.`,
         `이 서버: ${allowance(standing.guild)}.`,
         standing.tokens && `토큰: ${allowance(standing.tokens)}.`,
+        standing.spend &&
+          `${period(standing.spend.guild.period)} 사용 금액: 회원님 ${dollars(standing.spend.user.used)}, 이 서버 ${spendText(standing.spend.guild)}.`,
       ]
         .filter(Boolean)
         .join('\n'),
@@ -710,6 +756,7 @@ const korean = (format: MessageFormat): Messages => {
       [
         `서버: ${allowance(report.guild)}.`,
         report.tokens && `토큰: ${allowance(report.tokens)}.`,
+        report.spend && `${period(report.spend.period)} 사용 금액: ${spendText(report.spend)}.`,
         `사용자 기본 한도: ${limitText(report.userDefault.limit, report.userDefault.period)}.`,
         ...report.userOverrides.map(
           (o) => `${mention(o.userId)}: ${limitText(o.limit, o.period)}.`,
@@ -718,7 +765,7 @@ const korean = (format: MessageFormat): Messages => {
           (r) => `${role(r.roleId)} 역할 회원: 각각 ${limitText(r.limit, r.period)}.`,
         ),
         report.topUsers.length > 0
-          ? `${period(report.guild.period)} 많이 사용한 사람: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}장`).join(', ')}.`
+          ? `${period(report.guild.period)} 많이 사용한 사람: ${report.topUsers.map((u) => `${mention(u.userId)} ${u.used}장${spentBy(u)}`).join(', ')}.`
           : `${period(report.guild.period)} 아직 생성한 이미지가 없습니다.`,
       ]
         .filter(Boolean)
@@ -757,6 +804,16 @@ const korean = (format: MessageFormat): Messages => {
         : `${image}번 이미지 · ${strength === 'subtle' ? '조금' : '많이'}`,
     notYourResult: () => '이 이미지를 요청한 사람이나 관리자만 삭제할 수 있습니다.',
     notYourJob: () => '요청한 사람이나 관리자만 이 요청을 취소할 수 있습니다.',
+    sentPrivately: () => '봇과의 개인 메시지로 보냈습니다.',
+    chartLabels: () => ({ images: '이미지', spend: '사용 금액 (USD)', day: '날짜 (UTC)' }),
+    usageReport: (days, data, mention) =>
+      [
+        `최근 ${days}일 (UTC): 이미지 ${data.totals.images}장, ${dollars(data.totals.micros)}.`,
+        ...data.topUsers.map(
+          (user, rank) =>
+            `#${rank + 1} ${mention(user.userId)}: ${user.images}장, ${dollars(user.micros)}`,
+        ),
+      ].join('\n'),
     policyReport: (stored, mention) =>
       policyReportOf(stored, policyLine, (origin) =>
         origin ? `${mention(origin.byUserId)}, ${format.time(origin.at)}에 설정` : '기본값',
@@ -769,6 +826,7 @@ const korean = (format: MessageFormat): Messages => {
       failed: '실패',
       cancelled: '취소',
       tokens: (count) => (count === undefined ? '토큰 정보 없음' : `토큰 ${count}개`),
+      cost: (micros) => `약 ${dollars(micros)}`,
       noCost: '비용 추정 없음',
     }),
     auditDeleted: (by) => `${by}님이 결과를 삭제했습니다.`,

@@ -9,7 +9,7 @@ import { intakeMemoryMs, intakeWaitMs, type IntakeRegister } from '#core/intake.
 import type { Logger } from '#core/log.js';
 import type { DeliveryAddress, Locale, Requester } from '#core/request.js';
 import type { GenerationService } from '#core/service-api.js';
-import type { CommandDefinition, ParsedOptions } from './command-context.js';
+import type { CommandDefinition, ParsedOptions, ReplyFile } from './command-context.js';
 import { describeError } from './describe-error.js';
 import { messagesFor, type MessageFormat } from './messages.js';
 
@@ -35,7 +35,7 @@ export interface CommandInvocation {
   readOptions(definition: CommandDefinition): ParsedOptions;
   /** A reference to a user in this platform's markup. */
   mention(userId: string): string;
-  reply(text: string, options: { ephemeral: boolean }): Promise<void>;
+  reply(text: string, options: { ephemeral: boolean; files?: readonly ReplyFile[] }): Promise<void>;
 }
 
 export interface CommandRunner {
@@ -75,7 +75,10 @@ export const runCommand = async (
       messages,
       mention: (userId) => invocation.mention(userId),
       reply: (text, options) =>
-        invocation.reply(text, { ephemeral: options?.ephemeral ?? privately }),
+        invocation.reply(text, {
+          ephemeral: options?.ephemeral ?? privately,
+          ...(options?.files && { files: options.files }),
+        }),
     });
   } catch (error) {
     const text = describeError(error, messages, logger, logContext);

@@ -4,7 +4,13 @@
  * translates: commands and `:repeat:` go to the shared flows.
  */
 import { Server } from 'node:http';
-import { App, type BlockAction, type BlockButtonAction, type MessageShortcut } from '@slack/bolt';
+import {
+  App,
+  SocketModeReceiver,
+  type BlockAction,
+  type BlockButtonAction,
+  type MessageShortcut,
+} from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { AdapterParts } from '#adapters/shared/adapter-parts.js';
 import { openEditForm, submitPromptForm } from '#adapters/shared/prompt-form.js';
@@ -39,6 +45,8 @@ export interface SlackAdapter {
   mode: 'socket' | 'http';
   /** The port the HTTP receiver listens on (useful with SLACK_PORT=0); undefined in Socket Mode. */
   port?: number;
+  /** Whether Slack can reach the bot now: the socket is open (Socket Mode), or the receiver listens (HTTP). */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -111,12 +119,23 @@ export const startSlackAdapter = async (options: SlackAdapterOptions): Promise<S
   });
 
   const started = await app.start();
+  let connected = true;
+  // Bolt keeps its receiver private. Its Socket Mode client emits `close` when the socket drops
+  // (it then waits before reconnecting), `disconnected` when it gives up, `connected` when back.
+  const receiver: unknown = app['receiver'];
+  if (receiver instanceof SocketModeReceiver) {
+    receiver.client.on('connected', () => (connected = true));
+    for (const lost of ['close', 'disconnected'])
+      receiver.client.on(lost, () => (connected = false));
+  }
   const port = started instanceof Server ? (started.address() as { port: number }).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port }, 'Slack adapter started');
   return {
     mode: socketMode ? 'socket' : 'http',
     ...(port !== undefined && { port }),
+    connected: () => connected,
     stop: async () => {
+      connected = false;
       await app.stop();
     },
   };

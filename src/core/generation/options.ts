@@ -1,8 +1,9 @@
-import type { ImagesClient } from '../images/types.js';
+import type { ImagesClient, ImageUsage } from '../images/types.js';
 import type { JobJournal } from '../journal.js';
 import type { ImageInputSources } from '../inputs.js';
-import type { JobReporters } from '../jobs.js';
+import type { Job, JobEvent, JobReporters } from '../jobs.js';
 import type { Logger } from '../log.js';
+import type { ImageRequest } from '../request.js';
 import type { ModelCatalogue } from '../models.js';
 import type { PolicyStore } from '../policy/types.js';
 import type { Clock, QueueSettings } from '../queue/types.js';
@@ -53,4 +54,11 @@ export interface GenerationServiceOptions {
   logger?: Logger;
   /** @default crypto.randomUUID */
   newJobId?: () => string;
+  /**
+   * Sees each job's queueing, start and ending as they happen, before progress is coalesced for
+   * the reporter (metrics: `JobMeter.observe`). It must not throw. @default none
+   */
+  observe?: (job: Job, event: JobEvent) => void;
+  /** A delivered job's cost in micro-dollars, from its usage or the price table. @default not reported */
+  costOf?: (request: ImageRequest, images: number, usage: ImageUsage | undefined) => number;
 }

@@ -8,13 +8,14 @@ import type { Job, JobFailure, LastEvent } from '../jobs.js';
 import type { StopReason } from '../queue/types.js';
 import type { QuotaHold } from '../quota/types.js';
 
-/** What a job reserves: its images, until its deadline, after which an unsettled hold lapses. */
+/** What a job reserves: its images and their estimated cost, until its deadline, after which an unsettled hold lapses. */
 export const holdOf = (job: Job): QuotaHold => ({
   jobId: job.id,
   guildId: job.requester.guildId,
   userId: job.requester.userId,
   images: job.request.count,
   expiresAt: job.deadlineAt,
+  request: job.request,
   ...(job.requester.roleIds !== undefined && { roleIds: job.requester.roleIds }),
 });
 

@@ -68,6 +68,8 @@ export interface ImagesClientOptions {
   catalogue?: ModelCatalogue;
   /** @default no logging */
   logger?: Logger;
+  /** Told of every attempt: its HTTP status (undefined when none came back) and whether it was a retry. @default none */
+  onAttempt?: (status: number | undefined, retry: boolean) => void;
 }
 
 const defaults = {
@@ -95,7 +97,7 @@ const filesOf = (inputs: readonly InputImage[]) =>
 
 /** Options with each default filled in; the download rules and a job's share have computed ones. */
 type Settings = Required<
-  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes'>
+  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt'>
 >;
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
@@ -165,6 +167,7 @@ class OpenAIImagesClient implements ImagesClient {
   readonly #catalogue: ModelCatalogue;
   readonly #logger: Logger | undefined;
   readonly #scrub: (text: string) => string;
+  readonly #onAttempt: ImagesClientOptions['onAttempt'];
 
   constructor(options: ImagesClientOptions) {
     this.#settings = {
@@ -189,6 +192,7 @@ class OpenAIImagesClient implements ImagesClient {
     this.#catalogue = options.catalogue ?? new ModelCatalogue();
     this.#logger = options.logger?.child({ component: 'images' });
     this.#scrub = secretScrubber([options.apiKey]);
+    this.#onAttempt = options.onAttempt;
     this.#budget = new InflightBudget(
       this.#settings.maxInflightBytes,
       options.maxJobBytes ?? jobShare(this.#settings.maxInflightBytes, defaults.concurrency),
@@ -232,6 +236,7 @@ class OpenAIImagesClient implements ImagesClient {
         'images: sending',
       );
       const outcome = await this.#attempt(call, options);
+      this.#onAttempt?.(outcome.ok ? 200 : outcome.failure.status, attempt > 1);
       if (outcome.ok) {
         this.#logger?.info(
           {

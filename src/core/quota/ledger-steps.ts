@@ -20,6 +20,7 @@ import type {
   ReserveOutcome,
   CommitOutcome,
   Commitment,
+  TallyEntry,
 } from './ledger.js';
 
 /** What a step read, by key; absent records are missing from the map. */
@@ -44,8 +45,9 @@ export const reserveStep = (
 ): Step<ReserveOutcome> => {
   const records = counters.map((counter) => liveCounter(stored, counter.key, now));
   const budgetRecords = budgets.map((budget) => liveCounter(stored, budget.key, now));
+  const amountOf = (index: number) => counters[index]!.amount ?? hold.images;
   const refusedCounter = records.findIndex(
-    (record, index) => !admits(record, counters[index]!.limit, jobId, hold.images),
+    (record, index) => !admits(record, counters[index]!.limit, jobId, amountOf(index)),
   );
   const refusedBudget = budgetRecords.findIndex(
     (record, index) => !hasRoom(record, budgets[index]!.limit),
@@ -63,7 +65,10 @@ export const reserveStep = (
   return {
     result: { admitted: true },
     writes: new Map(
-      counters.map((counter, index) => [counter.key, withHold(records[index]!, jobId, hold)]),
+      counters.map((counter, index) => [
+        counter.key,
+        withHold(records[index]!, jobId, { ...hold, images: amountOf(index) }),
+      ]),
     ),
   };
 };
@@ -81,7 +86,12 @@ export const commitStep = (
     if (outcome.applied) writes.set(key, outcome.record);
   }
   const applied = writes.size > 0;
-  const { meter, enrol } = commitment;
+  const { meter, enrol, spend, tally } = commitment;
+  for (const key of spend?.counters ?? []) {
+    if (!stored.has(key)) continue;
+    const outcome = commitHold(liveCounter(stored, key, now), commitment.jobId, spend!.amount);
+    if (outcome.applied) writes.set(key, outcome.record);
+  }
   if (applied && meter) {
     const record = liveCounter(stored, meter.key, now);
     writes.set(meter.key, { ...record, committed: record.committed + meter.amount });
@@ -90,6 +100,14 @@ export const commitStep = (
     const set = (stored.get(enrol.key) as LedgerMap | undefined) ?? {};
     if (!(enrol.member in set)) writes.set(enrol.key, { ...set, [enrol.member]: 1 });
   }
+  if (applied && tally) {
+    const map = (stored.get(tally.key) as LedgerMap | undefined) ?? {};
+    const entry = (map[tally.member] as TallyEntry | undefined) ?? { images: 0, micros: 0 };
+    writes.set(tally.key, {
+      ...map,
+      [tally.member]: { images: entry.images + tally.images, micros: entry.micros + tally.micros },
+    });
+  }
   const after = (key: string) =>
     (writes.get(key) as CounterRecord | undefined) ?? liveCounter(stored, key, now);
   return {
@@ -97,6 +115,7 @@ export const commitStep = (
       applied,
       counters: commitment.counters.map(after),
       ...(meter && { meter: after(meter.key) }),
+      ...(spend && { spend: spend.counters.map(after) }),
     },
     writes,
   };

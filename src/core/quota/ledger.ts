@@ -11,6 +11,8 @@ export interface CounterLimit {
   key: string;
   /** Before grants; `null` is unlimited. */
   limit: Limit;
+  /** What the job holds on this counter, in its unit (micro-dollars on a spend counter). @default the hold's images */
+  amount?: number;
 }
 
 export type ReserveOutcome =
@@ -28,6 +30,22 @@ export interface Commitment {
   meter?: { key: string; amount: number };
   /** Recorded in this set only when a hold was committed: the usage index for top users and resets. */
   enrol?: { key: string; member: string };
+  /**
+   * Counters held in another unit (micro-dollars): where the job has a hold, it becomes `amount`
+   * committed, so an estimate reserved is committed at the actual cost.
+   */
+  spend?: { counters: readonly string[]; amount: number };
+  /**
+   * A day's usage by member, added to only when a hold was committed: `member` gains `images` and
+   * `micros` in the map under `key` (the history charts read).
+   */
+  tally?: { key: string; member: string; images: number; micros: number };
+}
+
+/** One member's entry in a tally map. */
+export interface TallyEntry {
+  images: number;
+  micros: number;
 }
 
 export interface CommitOutcome {
@@ -37,6 +55,8 @@ export interface CommitOutcome {
   counters: CounterRecord[];
   /** The metered counter after the step, when there was one. */
   meter?: CounterRecord;
+  /** Each of `Commitment.spend.counters` after the step, when there were some. */
+  spend?: CounterRecord[];
 }
 
 /** A flat JSON object: guild settings, or a set of user ids (member -> 1). */

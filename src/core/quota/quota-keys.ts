@@ -15,4 +15,11 @@ export const quotaKeys = {
   /** The users who spent images in a window of their own period: top users and resets read it instead of scanning. */
   active: (guildId: string, window: PeriodWindow) => `quota:active:${id(guildId)}:${window.key}`,
   settings: (guildId: string) => `quota:limits:${id(guildId)}`,
+  /** Spend in micro-dollars, over the guild's period. */
+  guildSpend: (guildId: string, window: PeriodWindow) =>
+    `quota:spend:guild:${id(guildId)}:${window.key}`,
+  userSpend: (guildId: string, userId: string, window: PeriodWindow) =>
+    `quota:spend:user:${id(guildId)}:${id(userId)}:${window.key}`,
+  /** One UTC day's delivered images and cost by user (YYYY-MM-DD), for the usage charts. */
+  day: (guildId: string, date: string) => `quota:day:${id(guildId)}:${date}`,
 };

@@ -4,15 +4,19 @@
  * atomic operations. See docs/quotas.md for the design.
  */
 import { z } from 'zod';
+import { actualMicros, microsPerDollar, tableMicros, toMicros } from '../cost/estimate.js';
+import { shippedPrices, type PriceTable } from '../cost/price-table.js';
 import { UserError } from '../errors.js';
 import { BoundedCache } from './bounded-cache.js';
 import { allowanceOf, usedOf, type CounterRecord } from './counter.js';
-import type { QuotaLedger } from './ledger.js';
+import type { QuotaLedger, TallyEntry } from './ledger.js';
 import { periodWindow, previousWindow, type PeriodWindow } from './periods.js';
+import type { ImageUsage } from '../images/types.js';
 import { quotaKeys } from './quota-keys.js';
 import {
   quotaPeriods,
   type Allowance,
+  type DailyUsage,
   type GuildQuotaReport,
   type PeriodLimit,
   type QuotaAdmin,
@@ -33,6 +37,8 @@ export interface QuotaServiceOptions {
    * @default 1000
    */
   settingsCacheMs?: number;
+  /** Prices holds are estimated and jobs committed at. @default the shipped table */
+  prices?: PriceTable;
 }
 
 export type Quotas = QuotaKeeper & QuotaAdmin;
@@ -47,6 +53,8 @@ const periodLimitSchema = z.object({
   period: z.enum(quotaPeriods),
 });
 
+const dayMs = 86_400_000;
+
 /** A counter's place: its key in the current window, and the window's times. */
 interface Counter {
   key: string;
@@ -60,6 +68,8 @@ interface Settings {
   userOverrides: Map<string, PeriodLimit>;
   roleLimits: Map<string, PeriodLimit>;
   tokenBudget: PeriodLimit | undefined;
+  /** Micro-dollars over the guild's period; spend is counted with or without one. */
+  spendBudget: PeriodLimit;
 }
 
 const userField = 'user:';
@@ -85,6 +95,7 @@ const roleRule = (
 class QuotaService implements Quotas {
   readonly #ledger: QuotaLedger;
   readonly #defaults: QuotaDefaults;
+  readonly #prices: PriceTable;
   readonly #settingsCacheMs: number;
   readonly #settingsCache: BoundedCache<Promise<Settings>>;
 
@@ -92,6 +103,7 @@ class QuotaService implements Quotas {
     this.#ledger = options.ledger;
     this.#defaults = options.defaults;
     this.#settingsCacheMs = options.settingsCacheMs ?? 1_000;
+    this.#prices = options.prices ?? shippedPrices;
     this.#settingsCache = new BoundedCache(this.#settingsCacheMs > 0 ? settingsCacheCapacity : 0);
   }
 
@@ -100,12 +112,18 @@ class QuotaService implements Quotas {
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now, hold.roleIds);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
-    const counters = [guild, user];
+    const spend = this.#spendCounters(hold.guildId, hold.userId, settings, now);
+    const estimate = hold.request ? tableMicros(this.#prices, hold.request, hold.images) : 0;
+    const counters = [guild, user, spend.guild, spend.user];
     // The token budget takes no hold (a job's token cost is known only after it ran); it stops
-    // new work once spent, checked in the same atomic step.
+    // new work once spent, checked in the same atomic step. The dollar budget holds the estimate.
     const budgets = tokens ? [tokens] : [];
     const outcome = await this.#ledger.reserve(
-      counters.map(limitOf),
+      [
+        limitOf(guild),
+        limitOf(user),
+        ...[spend.guild, spend.user].map((counter) => ({ ...limitOf(counter), amount: estimate })),
+      ],
       hold.jobId,
       { images: hold.images, expiresAt: hold.expiresAt },
       now,
@@ -121,6 +139,14 @@ class QuotaService implements Quotas {
       resetsAt: state.resetsAt,
     };
     if (refused === tokens) throw new UserError('tokenBudgetExceeded', common);
+    if (refused === spend.guild)
+      throw new UserError('budgetExceeded', {
+        period: state.period,
+        resetsAt: state.resetsAt,
+        limitUsd: (state.limit ?? 0) / microsPerDollar,
+        usedUsd: state.used / microsPerDollar,
+        requestedUsd: estimate / microsPerDollar,
+      });
     throw new UserError('quotaExceeded', {
       ...common,
       scope: refused === guild ? 'guild' : 'user',
@@ -131,17 +157,27 @@ class QuotaService implements Quotas {
 
   async commit(
     hold: QuotaHold,
-    spent: { images: number; tokens?: number },
+    spent: { images: number; tokens?: number; usage?: ImageUsage },
     now = Date.now(),
   ): Promise<QuotaStanding> {
     const settings = await this.#settings(hold.guildId);
-    const { guild, user, keys } = this.#holdCounters(hold, settings, now);
+    const { guild, user, keys, spend, spendKeys } = this.#holdCounters(hold, settings, now);
     const tokens = this.#tokenCounter(hold.guildId, settings, now);
+    const cost = hold.request
+      ? actualMicros(this.#prices, hold.request, spent.images, spent.usage)
+      : 0;
     const outcome = await this.#ledger.commit(
       {
         jobId: hold.jobId,
         counters: keys,
         images: spent.images,
+        spend: { counters: spendKeys, amount: cost },
+        tally: {
+          key: quotaKeys.day(hold.guildId, utcDate(now)),
+          member: hold.userId,
+          images: spent.images,
+          micros: cost,
+        },
         // Metered even at 0 tokens when there is a budget, so the reply carries its standing.
         ...(tokens && { meter: { key: tokens.key, amount: spent.tokens ?? 0 } }),
         enrol: { key: quotaKeys.active(hold.guildId, user.window), member: hold.userId },
@@ -149,16 +185,22 @@ class QuotaService implements Quotas {
       now,
     );
     const [guildAfter, userAfter] = outcome.counters;
+    const [guildSpent, userSpent] = outcome.spend ?? [];
     return {
       guild: allowance(guildAfter!, guild),
       user: allowance(userAfter!, user),
       ...(tokens && outcome.meter && { tokens: allowance(outcome.meter, tokens) }),
+      spend: {
+        guild: allowance(guildSpent!, spend.guild),
+        user: allowance(userSpent!, spend.user),
+      },
     };
   }
 
   async refund(hold: QuotaHold, now = Date.now()): Promise<void> {
     const settings = await this.#settings(hold.guildId);
-    await this.#ledger.refund(this.#holdCounters(hold, settings, now).keys, hold.jobId, now);
+    const { keys, spendKeys } = this.#holdCounters(hold, settings, now);
+    await this.#ledger.refund([...keys, ...spendKeys], hold.jobId, now);
   }
 
   async standing(
@@ -174,25 +216,37 @@ class QuotaService implements Quotas {
     const settings = await this.#settings(guildId);
     const guild = this.#guildCounter(guildId, settings, now);
     const tokens = this.#tokenCounter(guildId, settings, now);
+    const spend = this.#spendCounters(guildId, undefined, settings, now);
     const userCounters = (await this.#activeUsers(guildId, now)).map((userId) => ({
       userId,
       counter: this.#userCounter(guildId, userId, settings, now),
+      spend: this.#spendCounters(guildId, userId, settings, now).user,
     }));
+    const users = userCounters.length;
     const records = await this.#ledger.read(
-      [guild, ...userCounters.map((entry) => entry.counter), ...(tokens ? [tokens] : [])].map(
-        (counter) => counter.key,
-      ),
+      [
+        guild,
+        ...userCounters.map((entry) => entry.counter),
+        ...userCounters.map((entry) => entry.spend),
+        spend.guild,
+        ...(tokens ? [tokens] : []),
+      ].map((counter) => counter.key),
       now,
     );
     const [guildRecord, ...rest] = records;
     const topUsers = userCounters
-      .map((entry, index) => ({ userId: entry.userId, used: usedOf(rest[index]!) }))
+      .map((entry, index) => ({
+        userId: entry.userId,
+        used: usedOf(rest[index]!),
+        spentMicros: usedOf(rest[users + index]!),
+      }))
       .filter((entry) => entry.used > 0)
       .sort((a, b) => b.used - a.used || a.userId.localeCompare(b.userId))
       .slice(0, topUserCount);
     return {
       guild: allowance(guildRecord!, guild),
       ...(tokens && { tokens: allowance(records.at(-1)!, tokens) }),
+      spend: allowance(records[1 + 2 * users]!, spend.guild),
       userDefault: settings.userDefault,
       userOverrides: [...settings.userOverrides].map(([userId, rule]) => ({ userId, ...rule })),
       roleLimits: [...settings.roleLimits].map(([roleId, rule]) => ({ roleId, ...rule })),
@@ -224,8 +278,12 @@ class QuotaService implements Quotas {
 
   async reset(guildId: string, userId?: string, now = Date.now()): Promise<void> {
     const settings = await this.#settings(guildId);
+    const userKeys = (user: string) => [
+      this.#userCounter(guildId, user, settings, now).key,
+      this.#spendCounters(guildId, user, settings, now).user.key,
+    ];
     if (userId !== undefined) {
-      await this.#ledger.reset([this.#userCounter(guildId, userId, settings, now).key], now);
+      await this.#ledger.reset(userKeys(userId), now);
       return;
     }
     const users = await this.#activeUsers(guildId, now);
@@ -233,11 +291,24 @@ class QuotaService implements Quotas {
     await this.#ledger.reset(
       [
         this.#guildCounter(guildId, settings, now).key,
+        this.#spendCounters(guildId, undefined, settings, now).guild.key,
         ...(tokens ? [tokens.key] : []),
-        ...users.map((user) => this.#userCounter(guildId, user, settings, now).key),
+        ...users.flatMap(userKeys),
       ],
       now,
     );
+  }
+
+  async history(guildId: string, days: number, now = Date.now()): Promise<DailyUsage[]> {
+    const today = Math.floor(now / dayMs) * dayMs;
+    const dates = Array.from({ length: days }, (_, index) =>
+      utcDate(today - (days - 1 - index) * dayMs),
+    );
+    const maps = await this.#ledger.readMaps(dates.map((date) => quotaKeys.day(guildId, date)));
+    return dates.map((date, index) => ({
+      date,
+      users: maps[index] as Record<string, TallyEntry>,
+    }));
   }
 
   async #standing(
@@ -251,6 +322,8 @@ class QuotaService implements Quotas {
       this.#guildCounter(guildId, settings, now),
       this.#userCounter(guildId, userId, settings, now, roleIds),
     ];
+    const spend = this.#spendCounters(guildId, userId, settings, now);
+    counters.push(spend.guild, spend.user);
     const tokens = this.#tokenCounter(guildId, settings, now);
     if (tokens) counters.push(tokens);
     const records = await this.#ledger.read(
@@ -260,7 +333,11 @@ class QuotaService implements Quotas {
     return {
       guild: allowance(records[0]!, counters[0]!),
       user: allowance(records[1]!, counters[1]!),
-      ...(tokens && { tokens: allowance(records[2]!, tokens) }),
+      ...(tokens && { tokens: allowance(records[4]!, tokens) }),
+      spend: {
+        guild: allowance(records[2]!, spend.guild),
+        user: allowance(records[3]!, spend.user),
+      },
     };
   }
 
@@ -306,8 +383,13 @@ class QuotaService implements Quotas {
       },
       userOverrides,
       roleLimits,
-      // The budget counts over the guild's own period.
+      // The budgets count over the guild's own period.
       tokenBudget: budget === null ? undefined : { limit: budget, period: guild.period },
+      spendBudget: {
+        limit:
+          this.#defaults.guildBudgetUsd == null ? null : toMicros(this.#defaults.guildBudgetUsd),
+        period: guild.period,
+      },
     };
   }
 
@@ -343,6 +425,25 @@ class QuotaService implements Quotas {
     return { key: quotaKeys.tokens(guildId, window), window, rule };
   }
 
+  /** The guild's spend (against its dollar budget) and the user's, both over the guild's period. */
+  #spendCounters(
+    guildId: string,
+    userId: string | undefined,
+    settings: Settings,
+    now: number,
+  ): { guild: Counter; user: Counter } {
+    const rule = settings.spendBudget;
+    const window = periodWindow(rule.period, now);
+    return {
+      guild: { key: quotaKeys.guildSpend(guildId, window), window, rule },
+      user: {
+        key: quotaKeys.userSpend(guildId, userId ?? '', window),
+        window,
+        rule: { limit: null, period: rule.period },
+      },
+    };
+  }
+
   /**
    * Where a hold can be: `keys` lists the guild's and the user's counter in the current window,
    * then in the one before, since a job reserved just before a period boundary is committed after it
@@ -352,9 +453,16 @@ class QuotaService implements Quotas {
     hold: QuotaHold,
     settings: Settings,
     now: number,
-  ): { guild: Counter; user: Counter; keys: string[] } {
+  ): {
+    guild: Counter;
+    user: Counter;
+    keys: string[];
+    spend: { guild: Counter; user: Counter };
+    spendKeys: string[];
+  } {
     const guild = this.#guildCounter(hold.guildId, settings, now);
     const user = this.#userCounter(hold.guildId, hold.userId, settings, now, hold.roleIds);
+    const spend = this.#spendCounters(hold.guildId, hold.userId, settings, now);
     const before = (counter: Counter) => previousWindow(counter.rule.period, counter.window);
     return {
       guild,
@@ -364,6 +472,13 @@ class QuotaService implements Quotas {
         user.key,
         quotaKeys.guild(hold.guildId, before(guild)),
         quotaKeys.user(hold.guildId, hold.userId, before(user)),
+      ],
+      spend,
+      spendKeys: [
+        spend.guild.key,
+        spend.user.key,
+        quotaKeys.guildSpend(hold.guildId, before(spend.guild)),
+        quotaKeys.userSpend(hold.guildId, hold.userId, before(spend.user)),
       ],
     };
   }
@@ -376,6 +491,9 @@ class QuotaService implements Quotas {
     return [...new Set(sets.flatMap((set) => Object.keys(set)))];
   }
 }
+
+/** YYYY-MM-DD of an instant, UTC. */
+const utcDate = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 const limitOf = (counter: Counter) => ({ key: counter.key, limit: counter.rule.limit });
 

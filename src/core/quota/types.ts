@@ -1,3 +1,6 @@
+import type { ImageUsage } from '../images/types.js';
+import type { ImageRequest } from '../request.js';
+
 export type QuotaPeriod = 'day' | 'week' | 'month';
 export const quotaPeriods: readonly QuotaPeriod[] = ['day', 'week', 'month'];
 
@@ -14,6 +17,8 @@ export interface QuotaDefaults {
   period: QuotaPeriod;
   /** Total tokens per guild per period, metered from `usage.total_tokens`. @default null */
   guildTokenBudget: Limit;
+  /** US dollars per guild per period: reserved by estimate, committed at the actual cost. @default null */
+  guildBudgetUsd?: number | null;
 }
 
 /** A limit with the period it counts over. */
@@ -37,6 +42,8 @@ export interface QuotaStanding {
   user: Allowance;
   /** Present when a token budget is set for the guild. */
   tokens?: Allowance;
+  /** This period's spend in micro-dollars, over the guild's period; the guild's limit is its budget. */
+  spend?: { guild: Allowance; user: Allowance };
 }
 
 export interface GuildQuotaReport {
@@ -48,8 +55,17 @@ export interface GuildQuotaReport {
   userOverrides: Array<{ userId: string } & PeriodLimit>;
   /** Roles with a user limit of their own (Discord). */
   roleLimits: Array<{ roleId: string } & PeriodLimit>;
-  /** Most images used this period, most first (at most 10). */
-  topUsers: Array<{ userId: string; used: number }>;
+  /** Most images used this period, most first (at most 10), with what each spent in micro-dollars. */
+  topUsers: Array<{ userId: string; used: number; spentMicros?: number }>;
+  /** The guild's spend this period in micro-dollars; its limit is the budget. */
+  spend?: Allowance;
+}
+
+/** One UTC day of a guild's delivered images and their cost, by user. */
+export interface DailyUsage {
+  /** YYYY-MM-DD, UTC. */
+  date: string;
+  users: Record<string, { images: number; micros: number }>;
 }
 
 /** What a job reserves: counted in images. */
@@ -60,18 +76,20 @@ export interface QuotaHold {
   images: number;
   /** Epoch ms after which an uncommitted hold no longer counts (the job deadline): a crash leaks nothing longer. */
   expiresAt: number;
+  /** What was asked, so the hold's cost can be estimated from the price table. @default costs nothing */
+  request?: Pick<ImageRequest, 'model' | 'size' | 'quality'>;
   /** The member's roles, whose most generous role limit is their user limit. */
   roleIds?: readonly string[];
 }
 
 /** The quota operations the generation service needs. */
 export interface QuotaKeeper {
-  /** Atomically admits the hold against the guild and user limits, or throws `UserError('quotaExceeded' | 'tokenBudgetExceeded')`. */
+  /** Atomically admits the hold against the guild and user limits, or throws `UserError('quotaExceeded' | 'tokenBudgetExceeded' | 'budgetExceeded')`. */
   reserve(hold: QuotaHold, now?: number): Promise<void>;
-  /** Turns the hold into spent images (and tokens, when metered). */
+  /** Turns the hold into spent images (and tokens, when metered), and its estimated cost into the actual one. */
   commit(
     hold: QuotaHold,
-    spent: { images: number; tokens?: number },
+    spent: { images: number; tokens?: number; usage?: ImageUsage },
     now?: number,
   ): Promise<QuotaStanding>;
   /** Drops the hold: nothing is spent. Idempotent. */
@@ -100,4 +118,6 @@ export interface QuotaAdmin {
   grant(guildId: string, userId: string, images: number, now?: number): Promise<void>;
   /** Clears usage this period: one user's, or the whole guild's when `userId` is undefined. */
   reset(guildId: string, userId?: string, now?: number): Promise<void>;
+  /** The last `days` UTC days up to today, oldest first, each with its delivered images and cost by user. */
+  history(guildId: string, days: number, now?: number): Promise<DailyUsage[]>;
 }

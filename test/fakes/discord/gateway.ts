@@ -88,6 +88,12 @@ export class FakeGateway {
     return delivered;
   }
 
+  /** Cuts every session as a network failure would, leaving the server up for the client to come back. */
+  dropConnections(): void {
+    for (const session of this.sessions) session.socket.terminate();
+    this.sessions.clear();
+  }
+
   async close(): Promise<void> {
     for (const session of this.sessions) session.socket.terminate();
     this.sessions.clear();

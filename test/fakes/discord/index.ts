@@ -28,7 +28,7 @@ import {
   type FakeUser,
 } from './world.js';
 
-export { adminPermissions, memberPermissions } from './payloads.js';
+export { adminPermissions, memberPermissions, smallImageOptions } from './payloads.js';
 export type { InteractionOption } from './payloads.js';
 export type { FaultRule, FaultSpec } from './faults.js';
 export type { Pings } from './messages.js';

@@ -16,6 +16,14 @@ export const memberPermissions =
   PermissionFlagsBits.AttachFiles |
   PermissionFlagsBits.UseApplicationCommands;
 
+/** /imagine options for a small, fast, non-streaming request: dall-e-2 at 256x256. */
+export const smallImageOptions = (prompt: string, count = 1): InteractionOption[] => [
+  { name: 'prompt', type: 3, value: prompt },
+  { name: 'model', type: 3, value: 'dall-e-2' },
+  { name: 'size', type: 3, value: '256x256' },
+  { name: 'count', type: 4, value: count },
+];
+
 export const adminPermissions = memberPermissions | PermissionFlagsBits.ManageGuild;
 
 const timestamp = (id: string) => new Date(SnowflakeUtil.timestampFrom(id)).toISOString();

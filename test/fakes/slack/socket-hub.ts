@@ -109,6 +109,11 @@ export class SocketHub {
     });
   }
 
+  /** Cuts every connection as a network failure would; the app is expected to open a new one. */
+  dropConnections(): void {
+    for (const socket of this.#sockets) socket.terminate();
+  }
+
   async close(): Promise<void> {
     for (const pending of this.#pending.values()) {
       clearTimeout(pending.timer);

@@ -214,6 +214,11 @@ export class FakeWorkspace {
         return this.#addReaction(params);
       case 'users.info':
         return this.#userInfo(params);
+      case 'conversations.open':
+        // The direct-message channel with one user: the same id every time, as on Slack.
+        return params.users
+          ? { ok: true, channel: { id: `D${params.users}` } }
+          : fail('users_not_found');
       case 'files.getUploadURLExternal':
         return this.#uploadUrl(params);
       case 'files.completeUploadExternal':
