@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { createClient } from '@keyv/redis';
+import { redisAnswers } from './redis.js';
 
 export interface PrivateRedis {
   url: string;
@@ -24,19 +24,6 @@ const freePort = async (): Promise<number> => {
   return port;
 };
 
-const answers = async (url: string): Promise<boolean> => {
-  const client = createClient({ url, socket: { connectTimeout: 500, reconnectStrategy: false } });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    if (client.isOpen) client.destroy();
-  }
-};
-
 /** `port`: a port to reuse, so a server stopped earlier can come back where clients look for it. */
 export const startPrivateRedis = async (port?: number): Promise<PrivateRedis> => {
   port ??= await freePort();
@@ -46,7 +33,7 @@ export const startPrivateRedis = async (port?: number): Promise<PrivateRedis> =>
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 50 && !(await answers(url)); attempt += 1)
+  for (let attempt = 0; attempt < 50 && !(await redisAnswers(url, 500)); attempt += 1)
     await new Promise((resolve) => setTimeout(resolve, 100));
   return {
     url,

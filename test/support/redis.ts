@@ -10,11 +10,12 @@ export const redisUrl: string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379
 
 const probeTimeoutMs = 1_000;
 
-const probe = async (): Promise<boolean> => {
+/** Whether a Redis server answers a PING at `url` within `timeoutMs`, in one attempt. */
+export const redisAnswers = async (url: string, timeoutMs: number): Promise<boolean> => {
   const client = createClient({
-    url: redisUrl,
+    url,
     // One attempt only: a probe that reconnects forever would hang the test run.
-    socket: { connectTimeout: probeTimeoutMs, reconnectStrategy: false },
+    socket: { connectTimeout: timeoutMs, reconnectStrategy: false },
   });
   client.on('error', () => {});
   try {
@@ -27,7 +28,7 @@ const probe = async (): Promise<boolean> => {
   }
 };
 
-export const redisAvailable: boolean = await probe();
+export const redisAvailable: boolean = await redisAnswers(redisUrl, probeTimeoutMs);
 
 export type DescribeRedis = (name: string, body: () => void) => void;
 

@@ -24,7 +24,8 @@ type Json = Record<string, unknown>;
 /** Discord offers at most 25 fixed choices; beyond that the option takes free text, checked by the core. */
 const maxChoices = 25;
 
-const optionTypes = {
+/** Discord's type for each kind of option a definition declares. */
+export const optionTypes = {
   string: ApplicationCommandOptionType.String,
   integer: ApplicationCommandOptionType.Integer,
   user: ApplicationCommandOptionType.User,

@@ -5,11 +5,11 @@
  * nothing here: its deferred reply is filled in by the job's reporter.
  */
 import {
-  ApplicationCommandOptionType,
   PermissionFlagsBits,
   type ChatInputCommandInteraction,
   type RepliableInteraction,
 } from 'discord.js';
+import { optionTypes } from './command-json.js';
 import { ageRestricted, roleIdsOf } from './members.js';
 import { UserError } from '#core/errors.js';
 import type { ModelCatalogue } from '#core/models.js';
@@ -42,15 +42,6 @@ export interface OptionReader {
     attachment?: { url: string; name: string };
   } | null;
 }
-
-const optionTypes = {
-  string: ApplicationCommandOptionType.String,
-  integer: ApplicationCommandOptionType.Integer,
-  user: ApplicationCommandOptionType.User,
-  channel: ApplicationCommandOptionType.Channel,
-  role: ApplicationCommandOptionType.Role,
-  attachment: ApplicationCommandOptionType.Attachment,
-} as const;
 
 /**
  * Reads and checks the options a definition declares (those of the chosen subcommand, if any).
