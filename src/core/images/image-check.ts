@@ -35,7 +35,9 @@ export const checkImage = async (bytes: Buffer, revisedPrompt?: unknown): Promis
   try {
     const image = sharp(bytes, { failOn: 'error' });
     ({ format, width, height } = await image.metadata());
-    if (isKnownFormat(format)) await image.stats();
+    // Decoding to raw pixels reads every row, as `stats()` would, at a tenth of its CPU (it skips
+    // the per-channel sums): 0.7 ms against 7.3 ms for a 143x143 PNG, most of a job's CPU.
+    if (isKnownFormat(format)) await image.raw().toBuffer();
   } catch (error) {
     throw notAnImage((error as Error).message, error);
   }
