@@ -28,6 +28,8 @@ import { createResultArchive } from '#store/results.js';
 
 export interface CoreSettings {
   storeUrl: string;
+  /** BOT_INSTANCE_ID: whose unfinished jobs this process resumes. @default 'default' */
+  instanceId?: string;
   /** The Images client; its catalogue and logger come from here. */
   images: Omit<ImagesClientOptions, 'catalogue' | 'logger'>;
   catalogue: ModelCatalogue;
@@ -84,7 +86,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     catalogue: settings.catalogue,
     defaultModel: settings.defaultModel,
     queue: settings.queue,
-    journal: createJobJournal(store.kv, (key, problem) =>
+    journal: createJobJournal(store.kv, settings.instanceId ?? 'default', (key, problem) =>
       logger.warn({ key, problem }, 'dropped a damaged job record from the journal'),
     ),
     reporters: settings.reporters(archive),

@@ -42,6 +42,11 @@ export interface Config {
   metricsPort?: number;
   /** @default 'sqlite://data/imagine-bot.sqlite' */
   storeUrl: string;
+  /**
+   * This process's name among those sharing one store: the jobs it resumes at start are its own.
+   * @default 'default'
+   */
+  instanceId: string;
   /** @default 'info' */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   queue: QueueSettings;
@@ -145,6 +150,13 @@ const schema = z.object({
         error: 'must be sqlite://<path>, redis://host:port or memory:// (tests only)',
       })
       .default('sqlite://data/imagine-bot.sqlite'),
+  ),
+  BOT_INSTANCE_ID: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, { error: 'must be 1-64 letters, digits, _, . or -' })
+      .default('default'),
   ),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
@@ -337,6 +349,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
     },
     ...(v.METRICS_PORT !== undefined && { metricsPort: v.METRICS_PORT }),
     storeUrl: v.STORE_URL,
+    instanceId: v.BOT_INSTANCE_ID,
     logLevel: v.LOG_LEVEL,
     queue: {
       concurrency: v.QUEUE_CONCURRENCY,

@@ -25,7 +25,8 @@ const readConfig = (): Config => {
 const config = readConfig();
 if (config.discord === undefined && config.slack === undefined) {
   console.error(platformHelp);
-  process.exit(1);
+  // A configuration error like any other: a supervisor must not restart it until someone fixes it.
+  process.exit(2);
 }
 const { startBot } = await import('./bot.js');
 try {

@@ -60,10 +60,10 @@ afterEach(async () => {
 
 // Every test starts a fresh tsx process: seconds when idle, far more on a cold, busy CI runner.
 describe.sequential('npm start', { timeout: 60_000 }, () => {
-  it('exits 1 and names the platform variables when no chat platform is configured', async () => {
+  it('exits 2 and names the platform variables when no chat platform is configured', async () => {
     const bot = startBotProcess({ IMAGES_API_KEY: secrets.IMAGES_API_KEY });
 
-    expect(await bot.exit(), bot.troubles()).toEqual({ code: 1, signal: null });
+    expect(await bot.exit(), bot.troubles()).toEqual({ code: 2, signal: null });
     for (const variable of [
       'DISCORD_TOKEN',
       'SLACK_BOT_TOKEN',

@@ -10,8 +10,6 @@ import type { JobJournal } from '#core/journal.js';
 import type { Job } from '#core/jobs.js';
 import { storedRequest } from './stored-request.js';
 
-const prefix = 'job:';
-
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 const storedJob = z.looseObject({
@@ -30,28 +28,36 @@ const storedJob = z.looseObject({
   deadlineAt: z.number(),
 });
 
+/**
+ * The journal of the process named `instanceId`: processes sharing one store each keep, and at
+ * start resume, only the jobs they took, never one another process is running.
+ */
 export const createJobJournal = (
   kv: Keyv,
+  instanceId: string,
   onDamaged: (key: string, problem: string) => void = () => {},
-): JobJournal => ({
-  async record(job) {
-    await kv.set(prefix + job.id, job);
-  },
-  async forget(jobId) {
-    await kv.delete(prefix + jobId);
-  },
-  async unfinished() {
-    const jobs: Job[] = [];
-    if (kv.iterator === undefined) return jobs;
-    for await (const [key, value] of kv.iterator(undefined)) {
-      if (typeof key !== 'string' || !key.startsWith(prefix)) continue;
-      const parsed = storedJob.safeParse(value);
-      if (parsed.success) jobs.push(parsed.data);
-      else {
-        onDamaged(key, parsed.error.message);
-        await kv.delete(key);
+): JobJournal => {
+  const prefix = `job:${instanceId}:`;
+  return {
+    async record(job) {
+      await kv.set(prefix + job.id, job);
+    },
+    async forget(jobId) {
+      await kv.delete(prefix + jobId);
+    },
+    async unfinished() {
+      const jobs: Job[] = [];
+      if (kv.iterator === undefined) return jobs;
+      for await (const [key, value] of kv.iterator(undefined)) {
+        if (typeof key !== 'string' || !key.startsWith(prefix)) continue;
+        const parsed = storedJob.safeParse(value);
+        if (parsed.success) jobs.push(parsed.data);
+        else {
+          onDamaged(key, parsed.error.message);
+          await kv.delete(key);
+        }
       }
-    }
-    return jobs.sort((a, b) => a.submittedAt - b.submittedAt);
-  },
-});
+      return jobs.sort((a, b) => a.submittedAt - b.submittedAt);
+    },
+  };
+};
