@@ -3,7 +3,6 @@
  * again when the command runs, and an admin's change is what the next /imagine meets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageFlags } from 'discord.js';
 import {
   adminPermissions,
   startFakeDiscord,
@@ -30,17 +29,9 @@ const start = async () => {
   return { owner, guild };
 };
 
-/** The text of the command's final private answer. */
-const privateAnswer = (interaction: FakeInteraction) =>
-  discord.world.until(() => {
-    const messages = [...discord.world.messages.values()].filter(
-      (message) => message.interactionId === interaction.id && !message.deleted,
-    );
-    const answer = messages.find(
-      (message) => message.flags & MessageFlags.Ephemeral && message.content !== '',
-    );
-    return answer?.content;
-  }, `the private answer to /${interaction.commandName}`);
+/** The text of the command's private answer. */
+const privateAnswer = async (interaction: FakeInteraction) =>
+  (await discord.world.privateAnswer(interaction)).content;
 
 const guildLimit = (limit: number): InteractionOption[] => [
   {

@@ -3,7 +3,7 @@
  * `Delete` button that removes the public result for a moderator and for nobody else.
  */
 import { describe, expect, it } from 'vitest';
-import { MessageFlags, PermissionFlagsBits } from 'discord.js';
+import { PermissionFlagsBits } from 'discord.js';
 import { closeAfterEach } from '#test/support/close-after-each.js';
 import {
   adminPermissions,
@@ -16,17 +16,9 @@ import { startTestBot } from '#test/fakes/discord/bot.js';
 
 const closeLater = closeAfterEach();
 
-const privateAnswer = (discord: FakeDiscord, interaction: FakeInteraction) =>
-  discord.world.until(
-    () =>
-      [...discord.world.messages.values()].find(
-        (message) =>
-          message.interactionId === interaction.id &&
-          message.flags & MessageFlags.Ephemeral &&
-          message.content !== '',
-      )?.content,
-    'a private answer',
-  );
+/** The text of the command's private answer. */
+const privateAnswer = async (discord: FakeDiscord, interaction: FakeInteraction) =>
+  (await discord.world.privateAnswer(interaction)).content;
 
 describe('the audit channel on Discord', () => {
   it('gets one line per job, and its Delete removes the result for moderators only', async () => {

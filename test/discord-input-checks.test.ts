@@ -5,7 +5,6 @@
  * nothing is logged as an internal error. The real discord.js client against the fake Discord.
  */
 import { describe, expect, it } from 'vitest';
-import { MessageFlags } from 'discord.js';
 import { closeAfterEach } from '#test/support/close-after-each.js';
 import { adminPermissions, startFakeDiscord } from '#test/fakes/discord/index.js';
 import type { FakeDiscord, FakeInteraction, InteractionOption } from '#test/fakes/discord/index.js';
@@ -51,17 +50,8 @@ const run = (
 };
 
 /** The private answer the command ends in. */
-const answerOf = (discord: FakeDiscord, interaction: FakeInteraction) =>
-  discord.world.until(() => {
-    const answer = [...discord.world.messages.values()].find(
-      (message) =>
-        message.interactionId === interaction.id &&
-        !message.deleted &&
-        message.flags & MessageFlags.Ephemeral &&
-        message.content !== '',
-    );
-    return answer?.content;
-  }, `the private answer to /${interaction.commandName}`);
+const answerOf = async (discord: FakeDiscord, interaction: FakeInteraction) =>
+  (await discord.world.privateAnswer(interaction)).content;
 
 const foxAnd = (option: InteractionOption): InteractionOption[] => [
   { name: 'prompt', type: 3, value: 'a fox' },

@@ -5,7 +5,7 @@
  * but the store.
  */
 import { join } from 'node:path';
-import { MessageFlags, PermissionFlagsBits } from 'discord.js';
+import { PermissionFlagsBits } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach } from '#test/support/close-after-each.js';
 import {
@@ -60,16 +60,9 @@ const buttonsOf = (message: FakeMessage) =>
     })),
   );
 
-/** What a click was privately told, once it has. */
+/** What a click was privately told, once it has (text or a picker). */
 const privateAnswer = (discord: FakeDiscord, click: FakeInteraction) =>
-  discord.world.until(
-    () =>
-      [...discord.world.messages.values()].find(
-        (message) =>
-          message.interactionId === click.id && (message.flags & MessageFlags.Ephemeral) !== 0,
-      ),
-    'the private answer',
-  );
+  discord.world.privateAnswer(click, () => true);
 
 /** A result the bot posted as a reply to `message`. */
 const replyTo = (discord: FakeDiscord, message: FakeMessage) =>

@@ -4,7 +4,6 @@
  * and lets the rest through; only Manage Server may change them.
  */
 import { describe, expect, it } from 'vitest';
-import { MessageFlags } from 'discord.js';
 import { closeAfterEach } from '#test/support/close-after-each.js';
 import {
   adminPermissions,
@@ -39,19 +38,9 @@ const setUp = async (
   return { discord, bot, guild, owner, member };
 };
 
-/** The command's one private answer with text. */
-const privateAnswer = (discord: FakeDiscord, interaction: FakeInteraction) =>
-  discord.world.until(
-    () =>
-      [...discord.world.messages.values()].find(
-        (message) =>
-          message.interactionId === interaction.id &&
-          !message.deleted &&
-          message.flags & MessageFlags.Ephemeral &&
-          message.content !== '',
-      )?.content,
-    `the private answer to /${interaction.commandName}`,
-  );
+/** The text of the command's private answer. */
+const privateAnswer = async (discord: FakeDiscord, interaction: FakeInteraction) =>
+  (await discord.world.privateAnswer(interaction)).content;
 
 /** The finished result of an /imagine: its reply carries the prompt embed. */
 const result = (discord: FakeDiscord, interaction: FakeInteraction) =>

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { SnowflakeUtil } from 'discord.js';
+import { MessageFlags, SnowflakeUtil } from 'discord.js';
 import type { MessageState, Pings, StoredAttachment } from './messages.js';
 import { pingsOf } from './messages.js';
 
@@ -285,6 +285,29 @@ export class FakeDiscordWorld extends EventEmitter {
     this.commands.set(key, commands);
     this.commandWrites.push({ scope: key, names: commands.map((command) => command.name) });
     this.changed();
+  }
+
+  /**
+   * The first private (ephemeral) message still standing that answers `interaction` and `matches`
+   * (by default: one with text), once there is one.
+   */
+  privateAnswer(
+    interaction: Pick<FakeInteraction, 'id' | 'commandName'>,
+    matches: (message: FakeMessage) => boolean = (message) => message.content !== '',
+    timeoutMs?: number,
+  ): Promise<FakeMessage> {
+    return this.until(
+      () =>
+        [...this.messages.values()].find(
+          (message) =>
+            message.interactionId === interaction.id &&
+            !message.deleted &&
+            (message.flags & MessageFlags.Ephemeral) !== 0 &&
+            matches(message),
+        ),
+      `the private answer to ${interaction.commandName}`,
+      timeoutMs,
+    );
   }
 
   /**
