@@ -41,6 +41,7 @@ export const startBot = async (config: Config): Promise<void> => {
   const core = await composeCore({
     storeUrl: config.storeUrl,
     instanceId: config.instanceId,
+    role: config.role,
     images: {
       baseUrl: config.images.baseUrl,
       apiKey: config.images.apiKey,
@@ -116,8 +117,12 @@ export const startBot = async (config: Config): Promise<void> => {
       { discord: discord?.apiBaseUrl, slack: slack?.apiUrl },
       prometheus.metrics,
     );
-  const discordRunning = discord && (await startDiscordAdapter({ config: discord, ...parts }));
-  const slackRunning = slack && (await startSlackAdapter({ config: slack, ...parts }));
+  // A worker runs jobs and delivers over REST alone: it opens no gateway and no socket.
+  const takesCommands = config.role !== 'worker';
+  const discordRunning =
+    takesCommands && discord ? await startDiscordAdapter({ config: discord, ...parts }) : undefined;
+  const slackRunning =
+    takesCommands && slack ? await startSlackAdapter({ config: slack, ...parts }) : undefined;
   const running = [discordRunning, slackRunning].filter((adapter) => adapter !== undefined);
   const checks: ReadinessChecks = {
     store: () => core.store.ping().then(() => true),
@@ -141,6 +146,7 @@ export const startBot = async (config: Config): Promise<void> => {
   logger.info(
     {
       platforms: [discord && 'discord', slack && 'slack'].filter(Boolean),
+      role: config.role,
       store: config.storeUrl.split(':')[0],
       model: config.images.defaultModel,
       ...(ops && { metricsPort: ops.port }),

@@ -15,7 +15,9 @@ import { createLogger, type Logger } from '#core/log.js';
 import { JobMeter, meteredService } from '#core/metered.js';
 import { noMetrics, type Metrics } from '#core/metrics.js';
 import type { ModelCatalogue } from '#core/models.js';
-import type { QueueSettings } from '#core/queue/types.js';
+import { createFairQueue } from '#core/queue/fair-queue.js';
+import type { JobQueue, QueueHandlers, QueueSettings } from '#core/queue/types.js';
+import { CodedError } from '#core/errors.js';
 import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
 import type { QuotaDefaults } from '#core/quota/types.js';
 import type { ResultArchive } from '#core/result-archive.js';
@@ -23,11 +25,17 @@ import { createGenerationService, type GenerationServiceOptions } from '#core/se
 import type { GenerationService } from '#core/service-api.js';
 import { openStore, type Store, type StoreError } from '#store/open-store.js';
 import { createJobJournal } from '#store/job-journal.js';
+import { queueIsTheJournal, type SharedQueue, type SharedQueueOptions } from '#store/shared-queue.js';
 import { createPolicyStore } from '#store/policies.js';
 import { createResultArchive } from '#store/results.js';
 
+/** BOT_ROLE: what this process does with jobs when several share one Redis. */
+export type BotRole = 'all' | 'gateway' | 'worker';
+
 export interface CoreSettings {
   storeUrl: string;
+  /** A gateway queues jobs and runs none; a worker runs them. Not `all` only on Redis. @default 'all' */
+  role?: BotRole;
   /** BOT_INSTANCE_ID: whose unfinished jobs this process resumes. @default 'default' */
   instanceId?: string;
   /** The Images client; its catalogue and logger come from here. */
@@ -49,6 +57,10 @@ export interface CoreSettings {
   onStoreLost?: (error: StoreError) => void;
   /** The platforms' input image sources, besides `url`, which every process has. @default none */
   inputSources?: ImageInputSources;
+  /** Shared-queue timings a test shortens (how soon a dead worker's jobs move on). */
+  sharedQueue?: Partial<
+    Pick<SharedQueueOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'sweepIntervalMs'>
+  >;
   /** Service options a test or benchmark changes (shorter intervals, a clock). */
   service?: Partial<GenerationServiceOptions>;
 }
@@ -74,31 +86,68 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const quotas = createQuotas({ ledger: store.ledger, defaults: settings.quota, prices });
   const archive = createResultArchive(store.kv);
   const meter = new JobMeter(metrics);
+  const role = settings.role ?? 'all';
+  const makeSharedQueue = store.sharedQueue;
+  if (makeSharedQueue === undefined && role !== 'all') {
+    await store.close();
+    throw new CodedError(
+      'config.roleNeedsRedis',
+      `BOT_ROLE=${role} needs STORE_URL=redis://…: gateways and workers share their queue through Redis`,
+    );
+  }
+  // On Redis every process shares one queue, which keeps each job until it ends: it is the journal.
+  let queue: JobQueue | undefined;
+  let sharedQueue: SharedQueue | undefined;
+  const timing = {
+    rateWindowMs: settings.service?.rateWindowMs,
+    positionIntervalMs: settings.service?.positionIntervalMs,
+  };
+  const createQueue = (handlers: QueueHandlers): JobQueue =>
+    (queue =
+      makeSharedQueue === undefined
+        ? createFairQueue({ ...settings.queue, ...timing, clock: settings.service?.clock, handlers })
+        : (sharedQueue = makeSharedQueue({
+            ...settings.queue,
+            ...timing,
+            ...settings.sharedQueue,
+            runsJobs: role !== 'gateway',
+            handlers,
+          })));
   const generation = createGenerationService({
     images: createImagesClient({
       ...settings.images,
       catalogue: settings.catalogue,
       logger,
       onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
+      // The cap is the key's: one 429 holds back every job, in every process sharing the queue.
+      onRateLimited: (ms) =>
+        void queue?.pauseStarts(ms).catch((error: unknown) =>
+          logger.error({ err: error }, 'could not pause the queue after a 429'),
+        ),
     }),
     quotas,
     policies: createPolicyStore(store.kv),
     catalogue: settings.catalogue,
     defaultModel: settings.defaultModel,
     queue: settings.queue,
-    journal: createJobJournal(store.kv, settings.instanceId ?? 'default', (key, problem) =>
-      logger.warn({ key, problem }, 'dropped a damaged job record from the journal'),
-    ),
+    journal:
+      makeSharedQueue === undefined
+        ? createJobJournal(store.kv, settings.instanceId ?? 'default', (key, problem) =>
+            logger.warn({ key, problem }, 'dropped a damaged job record from the journal'),
+          )
+        : queueIsTheJournal,
     reporters: settings.reporters(archive),
     userSalt: settings.userSalt,
     inputs: new Map([['url', urlInputSource], ...(settings.inputSources ?? [])]),
     logger: logger.child({ component: 'service' }),
     observe: (job, event) => meter.observe(job, event),
     costOf: (request, images, usage) => actualMicros(prices, request, images, usage),
+    createQueue,
     ...settings.service,
   });
   // Jobs acknowledged before a restart continue before anything new arrives.
   await generation.resume();
+  await sharedQueue?.start();
   const service = meteredService(generation, metrics);
   return {
     store,

@@ -47,6 +47,8 @@ export interface Config {
    * @default 'default'
    */
   instanceId: string;
+  /** BOT_ROLE: `gateway` takes commands, `worker` runs jobs, `all` both. */
+  role: 'all' | 'gateway' | 'worker';
   /** @default 'info' */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   queue: QueueSettings;
@@ -157,6 +159,15 @@ const schema = z.object({
       .string()
       .regex(/^[\w.-]{1,64}$/, { error: 'must be 1-64 letters, digits, _, . or -' })
       .default('default'),
+  ),
+  BOT_ROLE: z.preprocess(
+    (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
+    z
+      .enum(['all', 'gateway', 'worker'], {
+        error:
+          'must be all (take commands and run jobs), gateway (take commands only) or worker (run jobs only)',
+      })
+      .default('all'),
   ),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
@@ -331,6 +342,10 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
         `DISCORD_SHARD_IDS must each be below DISCORD_SHARD_COUNT (${count}): shards are numbered from 0 (got ${env.DISCORD_SHARD_IDS})`,
       );
   }
+  if (parsed.success && parsed.data.BOT_ROLE !== 'all' && !/^rediss?:/.test(parsed.data.STORE_URL))
+    problems.push(
+      `BOT_ROLE ${parsed.data.BOT_ROLE} needs STORE_URL=redis://…: gateways and workers share one queue through Redis (got STORE_URL ${parsed.data.STORE_URL})`,
+    );
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const v = parsed.data;
@@ -350,6 +365,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
     ...(v.METRICS_PORT !== undefined && { metricsPort: v.METRICS_PORT }),
     storeUrl: v.STORE_URL,
     instanceId: v.BOT_INSTANCE_ID,
+    role: v.BOT_ROLE,
     logLevel: v.LOG_LEVEL,
     queue: {
       concurrency: v.QUEUE_CONCURRENCY,

@@ -28,7 +28,7 @@ import { policyRefusal } from './policy/check.js';
 import type { PolicyAdmin } from './policy/types.js';
 import { createFairQueue } from './queue/fair-queue.js';
 import { pendingRefusal } from './queue/pending-caps.js';
-import type { Clock, JobQueue } from './queue/types.js';
+import type { Clock, JobQueue, QueueHandlers } from './queue/types.js';
 import type { QuotaAdmin, QuotaStanding } from './quota/types.js';
 import type { DeliveryAddress, ImageOptionsInput, Platform, Requester } from './request.js';
 import { InvalidOptionsError, type GenerationService, type SubmittedJob } from './service-api.js';
@@ -56,6 +56,8 @@ class Service implements GenerationService {
   readonly #newJobId: () => string;
   readonly #queue: JobQueue;
   readonly #active = new Map<string, Active>();
+  /** Jobs whose ending is being delivered here: still in the queue for a moment, but over. */
+  readonly #ending = new Set<string>();
   #shutdown: Promise<void> | undefined;
 
   constructor(options: GenerationServiceOptions) {
@@ -77,18 +79,25 @@ class Service implements GenerationService {
     this.#progressIntervalMs = options.progressIntervalMs ?? 1_000;
     this.#storeWaitMs = options.storeWaitMs ?? 5_000;
     this.#newJobId = options.newJobId ?? randomUUID;
-    this.#queue = createFairQueue({
-      ...options.queue,
-      rateWindowMs: options.rateWindowMs ?? 60_000,
-      positionIntervalMs: options.positionIntervalMs ?? 1_500,
-      clock: this.#clock,
-      handlers: {
-        run: (job, signal) => this.#run(job, signal),
-        dropped: (job, reason) => this.#stop(job, reason),
-        moved: (job, position) =>
-          this.#active.get(job.id)?.line.progress({ type: 'queued', position }),
+    const handlers: QueueHandlers = {
+      run: (job, signal) => this.#run(job, signal),
+      dropped: (job, reason) => {
+        this.#lineOf(job);
+        return this.#stop(job, reason);
       },
-    });
+      moved: (job, position) =>
+        this.#active.get(job.id)?.line.progress({ type: 'queued', position }),
+      departed: (job) => this.#untrack(job.id),
+    };
+    this.#queue =
+      options.createQueue?.(handlers) ??
+      createFairQueue({
+        ...options.queue,
+        rateWindowMs: options.rateWindowMs ?? 60_000,
+        positionIntervalMs: options.positionIntervalMs ?? 1_500,
+        clock: this.#clock,
+        handlers,
+      });
   }
 
   async submit(
@@ -130,6 +139,7 @@ class Service implements GenerationService {
       ...(policy.auditChannel !== null && { auditChannelId: policy.auditChannel }),
     };
     await waitOnStore(quotas.reserve(holdOf(job), now), () => this.#refund(job));
+    const abandon = new AbortController();
     let position: number;
     let line: JobLine;
     try {
@@ -142,8 +152,10 @@ class Service implements GenerationService {
           policies.markJob(requester.guildId, requester.userId, now, policy.cooldownSeconds * 1000),
         );
       line = this.#track(job);
-      position = await this.#queue.enqueue(job);
+      position = await waitOnStore(this.#queue.enqueue(job, abandon.signal));
     } catch (error) {
+      // A shared queue still on its way takes the job out again.
+      abandon.abort(error);
       this.#untrack(job.id);
       // Not awaited: when the store is what failed, the owner must hear now, not when it is back.
       void this.#refund(job).then(() => this.#forget(job));
@@ -161,8 +173,7 @@ class Service implements GenerationService {
 
   async cancel(jobId: string, by: { userId: string; isAdmin: boolean }): Promise<void> {
     const job = await this.#queue.get(jobId);
-    // A job whose ending is being delivered is still in the queue for a moment, but is over.
-    if (job === undefined || !this.#active.has(jobId)) throw new UserError('unknownJob', { jobId });
+    if (job === undefined || this.#ending.has(jobId)) throw new UserError('unknownJob', { jobId });
     if (job.requester.userId !== by.userId && !by.isAdmin)
       throw new UserError('notAllowed', { jobId });
     await this.#queue.withdraw(jobId, { kind: 'cancelled', byUserId: by.userId });
@@ -314,10 +325,15 @@ class Service implements GenerationService {
     const active = this.#active.get(job.id);
     if (active === undefined) return;
     this.#untrack(job.id);
-    await active.line.end(this.#observed(job, ending));
-    if (ending.type === 'suspended') return;
-    await this.#forget(job);
-    if (job.auditChannelId !== undefined) await this.#audit(job, ending);
+    this.#ending.add(job.id);
+    try {
+      await active.line.end(this.#observed(job, ending));
+      if (ending.type === 'suspended') return;
+      await this.#forget(job);
+      if (job.auditChannelId !== undefined) await this.#audit(job, ending);
+    } finally {
+      this.#ending.delete(job.id);
+    }
   }
 
   /** The audit line never changes how a job ended; trouble posting it is only logged. */
@@ -395,11 +411,13 @@ class Service implements GenerationService {
     this.#active.delete(jobId);
   }
 
+  /** The job's line; a job queued by another process sharing the queue gets one here. */
   #lineOf(job: Job): JobLine {
     const active = this.#active.get(job.id);
-    if (active === undefined)
-      throw new CodedError('service.unknownJob', `job ${job.id} ran without being submitted here`);
-    return active.line;
+    if (active !== undefined) return active.line;
+    const line = this.#track(job);
+    line.open();
+    return line;
   }
 
   #reporterFor(platform: Platform): JobReporter {
@@ -414,6 +432,6 @@ class Service implements GenerationService {
   }
 }
 
-/** The generation service over the in-process fair queue. */
+/** The generation service, over the in-process fair queue unless `createQueue` gives another. */
 export const createGenerationService = (options: GenerationServiceOptions): GenerationService =>
   new Service(options);

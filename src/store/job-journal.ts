@@ -5,28 +5,9 @@
  * a field it does not name (added by a later version) is kept.
  */
 import type { Keyv } from 'keyv';
-import { z } from 'zod';
 import type { JobJournal } from '#core/journal.js';
 import type { Job } from '#core/jobs.js';
-import { storedRequest } from './stored-request.js';
-
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-
-const storedJob = z.looseObject({
-  id: z.string().min(1),
-  request: storedRequest,
-  requester: z.looseObject({
-    platform: z.string().min(1),
-    guildId: z.string().min(1),
-    userId: z.string().min(1),
-    channelId: z.string(),
-    locale: z.enum(['en', 'ko']),
-    isAdmin: z.boolean().optional(),
-  }),
-  delivery: z.record(z.string(), scalar),
-  submittedAt: z.number(),
-  deadlineAt: z.number(),
-});
+import { readStoredJob } from './stored-job.js';
 
 /**
  * The journal of the process named `instanceId`: processes sharing one store each keep, and at
@@ -50,10 +31,10 @@ export const createJobJournal = (
       if (kv.iterator === undefined) return jobs;
       for await (const [key, value] of kv.iterator(undefined)) {
         if (typeof key !== 'string' || !key.startsWith(prefix)) continue;
-        const parsed = storedJob.safeParse(value);
-        if (parsed.success) jobs.push(parsed.data);
+        const read = readStoredJob(value);
+        if (read.ok) jobs.push(read.job);
         else {
-          onDamaged(key, parsed.error.message);
+          onDamaged(key, read.problem);
           await kv.delete(key);
         }
       }

@@ -13,6 +13,7 @@ import type { QuotaLedger } from '#core/quota/ledger.js';
 import { keyvIntake, redisIntake } from './intake.js';
 import { defaultRetentionMs, KeyvLedger } from './keyv-ledger.js';
 import { RedisLedger } from './redis-ledger.js';
+import { createSharedQueue, type SharedQueue, type SharedQueueOptions } from './shared-queue.js';
 import { BatchingKeyvSqlite } from './sqlite-adapter.js';
 
 export interface Store {
@@ -23,6 +24,8 @@ export interface Store {
   ping(): Promise<void>;
   /** Admits each platform request once, across every process sharing the store. */
   intake: IntakeRegister;
+  /** Redis only: a job queue every process on this store shares (see `shared-queue.ts`). */
+  sharedQueue?: (options: Omit<SharedQueueOptions, 'client' | 'namespace'>) => SharedQueue;
   close(): Promise<void>;
 }
 
@@ -214,6 +217,13 @@ const openRedis = async (url: string, options: ParsedOptions): Promise<Store> =>
       await client.ping();
     },
     intake: redisIntake(client, `${options.namespace}:`),
+    sharedQueue: (queueOptions) =>
+      createSharedQueue({
+        onError: options.onError,
+        ...queueOptions,
+        client,
+        namespace: options.namespace,
+      }),
     close: async () => {
       if (client.isOpen) await client.close();
     },

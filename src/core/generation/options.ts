@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { ImageRequest } from '../request.js';
 import type { ModelCatalogue } from '../models.js';
 import type { PolicyStore } from '../policy/types.js';
-import type { Clock, QueueSettings } from '../queue/types.js';
+import type { Clock, JobQueue, QueueHandlers, QueueSettings } from '../queue/types.js';
 import type { QuotaAdmin, QuotaKeeper } from '../quota/types.js';
 
 export interface GenerationServiceOptions {
@@ -22,6 +22,11 @@ export interface GenerationServiceOptions {
   defaultModel: string;
   /** Concurrency, images per minute, pending caps, deadline and grace (the QUEUE_* settings). */
   queue: QueueSettings;
+  /**
+   * Builds the queue over the service's handlers: a queue shared by several processes, say.
+   * @default the in-process fair queue, from `queue`
+   */
+  createQueue?: (handlers: QueueHandlers) => JobQueue;
   /** Keeps every acknowledged job until its ending is delivered, so a restart resumes it. */
   journal: JobJournal;
   /** Where each platform's job events go; a submit from a platform without one is refused. */

@@ -70,6 +70,12 @@ export interface ImagesClientOptions {
   logger?: Logger;
   /** Told of every attempt: its HTTP status (undefined when none came back) and whether it was a retry. @default none */
   onAttempt?: (status: number | undefined, retry: boolean) => void;
+  /**
+   * Told when the API answers 429 and the client will wait before retrying, with the wait (the
+   * API's retry-after when it gave one): the limit is the key's, so other requests should wait too.
+   * @default none
+   */
+  onRateLimited?: (waitMs: number) => void;
 }
 
 const defaults = {
@@ -97,7 +103,7 @@ const filesOf = (inputs: readonly InputImage[]) =>
 
 /** Options with each default filled in; the download rules and a job's share have computed ones. */
 type Settings = Required<
-  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt'>
+  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt' | 'onRateLimited'>
 >;
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
@@ -168,6 +174,7 @@ class OpenAIImagesClient implements ImagesClient {
   readonly #logger: Logger | undefined;
   readonly #scrub: (text: string) => string;
   readonly #onAttempt: ImagesClientOptions['onAttempt'];
+  readonly #onRateLimited: ImagesClientOptions['onRateLimited'];
 
   constructor(options: ImagesClientOptions) {
     this.#settings = {
@@ -193,6 +200,7 @@ class OpenAIImagesClient implements ImagesClient {
     this.#logger = options.logger?.child({ component: 'images' });
     this.#scrub = secretScrubber([options.apiKey]);
     this.#onAttempt = options.onAttempt;
+    this.#onRateLimited = options.onRateLimited;
     this.#budget = new InflightBudget(
       this.#settings.maxInflightBytes,
       options.maxJobBytes ?? jobShare(this.#settings.maxInflightBytes, defaults.concurrency),
@@ -256,6 +264,7 @@ class OpenAIImagesClient implements ImagesClient {
         this.#policy,
       );
       if (!decision.retry) throw this.#fail(failure, attempt, decision.reason);
+      if (failure.status === 429) this.#onRateLimited?.(decision.delayMs);
       this.#logger?.warn(
         { kind: failure.kind, status: failure.status, attempt, delayMs: decision.delayMs },
         `images: ${this.#scrub(failure.message)}; retrying`,

@@ -83,6 +83,7 @@ const bump = (counts: Map<string, number>, key: string, by: number): void => {
 };
 
 class FairQueue implements JobQueue {
+  readonly shared = false;
   readonly #handlers: QueueHandlers;
   readonly #caps: { maxPendingPerGuild: number; maxPendingPerUser: number };
   readonly #order = new FairOrder<Task>();
@@ -116,6 +117,7 @@ class FairQueue implements JobQueue {
     });
   }
 
+  /** Never slow (no store is involved), so there is nothing to abandon. */
   async enqueue(job: Job): Promise<number> {
     const refusal = pendingRefusal(this.#pendingNow(job.requester), this.#caps);
     if (refusal !== undefined) throw refusal;
@@ -148,6 +150,10 @@ class FairQueue implements JobQueue {
     if (position > 0) this.#positions.told(job.id, position);
     this.#positions.changed();
     return position;
+  }
+
+  async pauseStarts(ms: number): Promise<void> {
+    this.#gate.holdFor(ms);
   }
 
   async get(jobId: string): Promise<Job | undefined> {

@@ -17,6 +17,8 @@ export class RateGate {
   readonly #clock: Clock;
   readonly #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Nothing passes before this (epoch ms): the upstream asked to wait. */
+  #heldUntil = 0;
 
   /** `window` undefined: no cap, every job passes at once. */
   constructor(window: ImageWindow | undefined, clock: Clock) {
@@ -52,6 +54,11 @@ export class RateGate {
     });
   }
 
+  /** Lets nothing pass for `ms`; jobs arriving meanwhile wait in line. */
+  holdFor(ms: number): void {
+    this.#heldUntil = Math.max(this.#heldUntil, this.#clock.now() + ms);
+  }
+
   /** Labels of the waiting jobs, next first. */
   waiting(): string[] {
     return this.#waiters.map((waiter) => waiter.label);
@@ -64,15 +71,21 @@ export class RateGate {
   }
 
   #tryTake(images: number): boolean {
-    return this.#window?.tryTake(images, this.#clock.now()) ?? true;
+    const now = this.#clock.now();
+    if (now < this.#heldUntil) return false;
+    return this.#window?.tryTake(images, now) ?? true;
+  }
+
+  #delay(images: number): number {
+    const now = this.#clock.now();
+    return Math.max(this.#heldUntil - now, this.#window?.delay(images, now) ?? 0);
   }
 
   #pump(): void {
     this.close();
     for (let head = this.#waiters[0]; head !== undefined; head = this.#waiters[0]) {
       if (!this.#tryTake(head.images)) {
-        const delay = this.#window?.delay(head.images, this.#clock.now()) ?? 0;
-        this.#timer = setTimeout(() => this.#pump(), Math.max(1, delay));
+        this.#timer = setTimeout(() => this.#pump(), Math.max(1, this.#delay(head.images)));
         return;
       }
       this.#waiters.shift();

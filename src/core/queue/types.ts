@@ -23,7 +23,10 @@ export interface PendingCounts {
   user: number;
 }
 
-/** The work a queue does. None of these may reject: each settles its own failures. */
+/**
+ * The work a queue does. None of these may reject: each settles its own failures. On a shared
+ * queue they may be called for a job this process did not queue.
+ */
 export interface QueueHandlers {
   /**
    * Runs a job whose turn came, and settles it (reports, commits or refunds) before resolving.
@@ -37,14 +40,27 @@ export interface QueueHandlers {
   dropped(job: Job, reason: unknown): Promise<void>;
   /** A waiting job's 1-based position changed. Throttled; never called for a running job. */
   moved(job: Job, position: number): void;
+  /**
+   * Shared queues only: a job this process queued was taken, or ended, by another process, which
+   * reports from then on; this process lets go of it without ending it.
+   */
+  departed?(job: Job): void;
 }
 
 export interface JobQueue {
   /**
-   * Queues a job, or throws `UserError('tooManyPendingForUser' | 'tooManyPendingInGuild')`.
-   * Resolves to its 1-based position, or 0 when it started at once.
+   * True when the queue is shared by several processes: a job may be run, withdrawn or ended by a
+   * process other than the one that queued it, so its submitter hands it off once it is queued.
    */
-  enqueue(job: Job): Promise<number>;
+  readonly shared: boolean;
+  /**
+   * Queues a job, or throws `UserError('tooManyPendingForUser' | 'tooManyPendingInGuild')`.
+   * Resolves to its 1-based position, or 0 when it started at once. When `abandoned` aborts before
+   * it resolves (the submitter stopped waiting on a slow store), the job is taken out again.
+   */
+  enqueue(job: Job, abandoned?: AbortSignal): Promise<number>;
+  /** The upstream asked to wait (a 429): no job starts, in any process sharing the queue, until then. */
+  pauseStarts(ms: number): Promise<void>;
   /** A waiting or running job. */
   get(jobId: string): Promise<Job | undefined>;
   pending(guildId: string, userId: string): Promise<PendingCounts>;
