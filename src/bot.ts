@@ -40,6 +40,7 @@ export const startBot = async (config: Config): Promise<void> => {
   const prometheus = config.metricsPort === undefined ? undefined : createPrometheusMetrics();
   const core = await composeCore({
     storeUrl: config.storeUrl,
+    storeNamespace: config.storeNamespace,
     instanceId: config.instanceId,
     role: config.role,
     images: {

@@ -34,7 +34,9 @@ export type BotRole = 'all' | 'gateway' | 'worker';
 
 export interface CoreSettings {
   storeUrl: string;
-  /** A gateway queues jobs and runs none; a worker runs them. Not `all` only on Redis. @default 'all' */
+  /** STORE_NAMESPACE: the prefix of every key. @default 'imagine-bot' */
+  storeNamespace?: string;
+  /** BOT_ROLE: a gateway queues jobs and runs none; a worker runs them. Not `all` only on Redis. @default 'all' */
   role?: BotRole;
   /** BOT_INSTANCE_ID: whose unfinished jobs this process resumes. @default 'default' */
   instanceId?: string;
@@ -78,6 +80,7 @@ export interface Core {
 export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const logger = settings.logger ?? createLogger({ level: 'silent' });
   const store = await openStore(settings.storeUrl, {
+    ...(settings.storeNamespace !== undefined && { namespace: settings.storeNamespace }),
     onError: (error) => logger.error({ err: error }, 'store connection error'),
     ...(settings.onStoreLost && { onLost: settings.onStoreLost }),
   });

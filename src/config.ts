@@ -47,6 +47,8 @@ export interface Config {
    * @default 'default'
    */
   instanceId: string;
+  /** Put before every key, so several bots can share one Redis. @default 'imagine-bot' */
+  storeNamespace: string;
   /** BOT_ROLE: `gateway` takes commands, `worker` runs jobs, `all` both. */
   role: 'all' | 'gateway' | 'worker';
   /** @default 'info' */
@@ -159,6 +161,13 @@ const schema = z.object({
       .string()
       .regex(/^[\w.-]{1,64}$/, { error: 'must be 1-64 letters, digits, _, . or -' })
       .default('default'),
+  ),
+  STORE_NAMESPACE: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, { error: 'must be 1-64 letters, digits, _, . or -' })
+      .default('imagine-bot'),
   ),
   BOT_ROLE: z.preprocess(
     (value) => (typeof blankAsUnset(value) === 'string' ? String(value).toLowerCase() : undefined),
@@ -364,6 +373,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
     },
     ...(v.METRICS_PORT !== undefined && { metricsPort: v.METRICS_PORT }),
     storeUrl: v.STORE_URL,
+    storeNamespace: v.STORE_NAMESPACE,
     instanceId: v.BOT_INSTANCE_ID,
     role: v.BOT_ROLE,
     logLevel: v.LOG_LEVEL,

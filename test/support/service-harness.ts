@@ -3,7 +3,7 @@
  * against the fake Images API over loopback HTTP, the real quota service on a real store, and a
  * reporter (by default one that records) for both platforms.
  */
-import { composeCore, type Core } from '../../src/compose.js';
+import { composeCore, type BotRole, type Core, type CoreSettings } from '../../src/compose.js';
 import type { Config } from '../../src/config.js';
 import type { ImagesClientOptions } from '#core/images/client.js';
 import type { ImageInputSources } from '#core/inputs.js';
@@ -24,6 +24,12 @@ import { RecordingReporter } from './recording-reporter.js';
 export interface HarnessOptions {
   /** @default 'memory://' */
   storeUrl?: string;
+  /** Keys' prefix, so that tests sharing one Redis (and its shared queue) stay apart. @default 'imagine-bot' */
+  storeNamespace?: string;
+  /** BOT_ROLE, on a Redis store. @default 'all' */
+  role?: BotRole;
+  /** Shared-queue timings (how soon a dead worker's jobs move on). @default the bot's */
+  sharedQueue?: CoreSettings['sharedQueue'];
   /** @default the fake's own defaults: any key, b64_json, no latency */
   api?: FakeImagesApiOptions;
   /** Overrides of the queue settings; the rest are roomy defaults for tests. @default {@link testQueue} */
@@ -72,6 +78,9 @@ export const wireService = (
 ): Promise<WiredService> =>
   composeCore({
     storeUrl: options.storeUrl ?? 'memory://',
+    ...(options.storeNamespace !== undefined && { storeNamespace: options.storeNamespace }),
+    ...(options.role && { role: options.role }),
+    ...(options.sharedQueue && { sharedQueue: options.sharedQueue }),
     images: { baseUrl, apiKey: 'test-images-key', maxRetries: 0, ...options.client },
     catalogue: new ModelCatalogue(),
     defaultModel: 'gpt-image-1.5',
