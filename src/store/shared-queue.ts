@@ -44,11 +44,13 @@ export interface SharedQueueOptions {
   /** How often this process looks for jobs past their deadline that nobody ended. @default 5000 */
   sweepIntervalMs?: number;
   /**
-   * How long a worker's hold on a running job lasts without renewal; a worker that died loses its
-   * jobs to another after at most this plus `stalledIntervalMs`. @default 30000
+   * How long a worker's hold on a running job lasts without renewal (it renews at half of it). A
+   * worker that died loses its jobs to another after this plus at most two `stalledIntervalMs`:
+   * within 50 s by default. A Redis that hangs for longer than what is left of a hold can make a
+   * job run twice (charged once); the default rides out a hang of 15 s at least. @default 30000
    */
   lockDurationMs?: number;
-  /** @default 15000 */
+  /** How often workers look for jobs whose worker died. @default 10000 */
   stalledIntervalMs?: number;
   /** Connection trouble after start (Redis reconnects on its own). @default ignored */
   onError?: (error: unknown) => void;
@@ -139,7 +141,7 @@ class RedisSharedQueue implements JobQueue {
       // BullMQ honours a pause (queue.rateLimit) only where a limiter is set; this one never binds.
       limiter: { max: 1_000_000_000, duration: 1_000 },
       lockDuration: this.#options.lockDurationMs ?? 30_000,
-      stalledInterval: this.#options.stalledIntervalMs ?? 15_000,
+      stalledInterval: this.#options.stalledIntervalMs ?? 10_000,
       maxStalledCount: 10,
     });
     this.#worker.on('error', onError);
