@@ -29,7 +29,8 @@ describeRedis('settings shared through Redis', () => {
   it('obeys a change made through another process at once, both ways', async () => {
     const teamId = `T${randomBytes(5).toString('hex').toUpperCase()}`;
     slack = await startFakeSlack({ teamId, users: [{ id: 'UADMIN', isAdmin: true }] });
-    bot = await startSlackBot({ mode: 'socket', slack, storeUrl: redisUrl });
+    const storeNamespace = `settings-${teamId}`;
+    bot = await startSlackBot({ mode: 'socket', slack, storeUrl: redisUrl, storeNamespace });
     const child = spawn(
       process.execPath,
       [
@@ -37,6 +38,7 @@ describeRedis('settings shared through Redis', () => {
         'tsx',
         'test/support/settings-worker.ts',
         redisUrl,
+        storeNamespace,
         teamId,
         bot.core.api.baseUrl,
       ],

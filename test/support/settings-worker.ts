@@ -1,13 +1,13 @@
 /**
  * A second bot process on a shared store (the Redis settings test): the real core wired on
- * `<storeUrl>`, taking one command per stdin line and printing one JSON answer per line.
+ * `<storeUrl>` under `<namespace>`, as a gateway (it queues jobs and runs none), taking one command per stdin line and printing one JSON answer per line.
  *
  *   settings <text>   runs /imagine-settings as a workspace admin and prints its reply
  *   imagine <prompt>  submits a request and prints the refusal's identifier, or `accepted`
  *
  * It closes its core and ends when stdin ends.
  *
- * Usage: node --import tsx test/support/settings-worker.ts <storeUrl> <guildId> <imagesBaseUrl>
+ * Usage: node --import tsx test/support/settings-worker.ts <storeUrl> <namespace> <guildId> <imagesBaseUrl>
  */
 import { createInterface } from 'node:readline';
 import { composeCore } from '../../src/compose.js';
@@ -20,15 +20,17 @@ import { loadCommands } from '#commands/registry.js';
 import { RecordingReporter } from './recording-reporter.js';
 import { testQueue } from './service-harness.js';
 
-const [storeUrl, guildId, imagesBaseUrl] = process.argv.slice(2);
-if (!storeUrl || !guildId || !imagesBaseUrl) {
-  console.error('usage: settings-worker.ts <storeUrl> <guildId> <imagesBaseUrl>');
+const [storeUrl, storeNamespace, guildId, imagesBaseUrl] = process.argv.slice(2);
+if (!storeUrl || !storeNamespace || !guildId || !imagesBaseUrl) {
+  console.error('usage: settings-worker.ts <storeUrl> <namespace> <guildId> <imagesBaseUrl>');
   process.exit(2);
 }
 
 const reporter = new RecordingReporter();
 const core = await composeCore({
   storeUrl,
+  storeNamespace,
+  role: 'gateway',
   images: { baseUrl: imagesBaseUrl, apiKey: 'test-images-key', maxRetries: 0 },
   catalogue: new ModelCatalogue(),
   defaultModel: 'dall-e-2',

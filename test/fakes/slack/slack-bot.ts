@@ -33,6 +33,8 @@ export interface SlackBotOptions {
   slack: FakeSlack;
   /** A `sqlite://` file survives a restart; @default 'memory://' */
   storeUrl?: string;
+  /** Keys' prefix on a shared Redis, so that test runs keep their queues apart. @default 'imagine-bot' */
+  storeNamespace?: string;
   quota?: Partial<Config['quota']>;
   queue?: Partial<Config['queue']>;
   api?: FakeImagesApiOptions;
@@ -73,6 +75,7 @@ export const startSlackBot = async (options: SlackBotOptions): Promise<SlackBot>
   });
   const core: Harness = await startHarness({
     storeUrl: options.storeUrl,
+    ...(options.storeNamespace !== undefined && { storeNamespace: options.storeNamespace }),
     quota: options.quota,
     queue: options.queue,
     api: options.api,
