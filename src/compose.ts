@@ -25,7 +25,11 @@ import { createGenerationService, type GenerationServiceOptions } from '#core/se
 import type { GenerationService } from '#core/service-api.js';
 import { openStore, type Store, type StoreError } from '#store/open-store.js';
 import { createJobJournal } from '#store/job-journal.js';
-import { queueIsTheJournal, type SharedQueue, type SharedQueueOptions } from '#store/shared-queue.js';
+import {
+  queueIsTheJournal,
+  type SharedQueue,
+  type SharedQueueOptions,
+} from '#store/shared-queue.js';
 import { createPolicyStore } from '#store/policies.js';
 import { createResultArchive } from '#store/results.js';
 
@@ -108,7 +112,12 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
   const createQueue = (handlers: QueueHandlers): JobQueue =>
     (queue =
       makeSharedQueue === undefined
-        ? createFairQueue({ ...settings.queue, ...timing, clock: settings.service?.clock, handlers })
+        ? createFairQueue({
+            ...settings.queue,
+            ...timing,
+            clock: settings.service?.clock,
+            handlers,
+          })
         : (sharedQueue = makeSharedQueue({
             ...settings.queue,
             ...timing,
@@ -124,9 +133,11 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
       onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
       // The cap is the key's: one 429 holds back every job, in every process sharing the queue.
       onRateLimited: (ms) =>
-        void queue?.pauseStarts(ms).catch((error: unknown) =>
-          logger.error({ err: error }, 'could not pause the queue after a 429'),
-        ),
+        void queue
+          ?.pauseStarts(ms)
+          .catch((error: unknown) =>
+            logger.error({ err: error }, 'could not pause the queue after a 429'),
+          ),
     }),
     quotas,
     policies: createPolicyStore(store.kv),

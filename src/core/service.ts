@@ -28,7 +28,7 @@ import { policyRefusal } from './policy/check.js';
 import type { PolicyAdmin } from './policy/types.js';
 import { createFairQueue } from './queue/fair-queue.js';
 import { pendingRefusal } from './queue/pending-caps.js';
-import type { Clock, JobQueue, QueueHandlers } from './queue/types.js';
+import type { Clock, JobQueue, QueueHandlers, StopReason } from './queue/types.js';
 import type { QuotaAdmin, QuotaStanding } from './quota/types.js';
 import type { DeliveryAddress, ImageOptionsInput, Platform, Requester } from './request.js';
 import { InvalidOptionsError, type GenerationService, type SubmittedJob } from './service-api.js';
@@ -231,6 +231,8 @@ class Service implements GenerationService {
     }
     await this.#queue.onIdle();
     await this.#queue.close();
+    // What is left waiting on a shared queue is the other processes' to run, end and report.
+    for (const jobId of [...this.#active.keys()]) this.#untrack(jobId);
   }
 
   /** Runs a job whose turn came, and ends it. */
@@ -373,9 +375,10 @@ class Service implements GenerationService {
   }
 
   #track(job: Job): JobLine {
-    const deadline = setTimeout(() => {
-      void this.#queue.withdraw(job.id, { kind: 'deadline' });
-    }, job.deadlineAt - this.#clock.now());
+    const deadline = setTimeout(
+      () => this.#withdrawSoon(job.id, { kind: 'deadline' }),
+      job.deadlineAt - this.#clock.now(),
+    );
     deadline.unref();
     const reporter = this.#reporterFor(job.requester.platform);
     const line = new JobLine(
@@ -396,7 +399,7 @@ class Service implements GenerationService {
         // Nothing more can reach the requester there: end the job now rather than make images
         // nobody sees. Not awaited, since the stop's own ending is delivered behind this event.
         this.#logger.warn({ jobId: job.id, err: error }, 'job address refuses the bot: stopping');
-        void this.#queue.withdraw(job.id, { kind: 'undeliverable' });
+        this.#withdrawSoon(job.id, { kind: 'undeliverable' });
         return;
       }
       this.#logger.error(
@@ -404,6 +407,15 @@ class Service implements GenerationService {
         'reporting a job event failed',
       );
     }
+  }
+
+  /** Withdraws a job without waiting; a store that fails meanwhile is logged (the sweep ends it). */
+  #withdrawSoon(jobId: string, reason: StopReason): void {
+    this.#queue
+      .withdraw(jobId, reason)
+      .catch((error: unknown) =>
+        this.#logger.error({ jobId, stop: reason.kind, err: error }, 'could not withdraw a job'),
+      );
   }
 
   #untrack(jobId: string): void {

@@ -122,7 +122,10 @@ class RedisSharedQueue implements JobQueue {
     const onError = (error: unknown) => options.onError?.(error);
     this.#bull = new Queue('jobs', { connection: this.#client, prefix: `${namespace}:bull` });
     this.#bull.on('error', onError);
-    this.#sweeper = setInterval(() => void this.#sweep().catch(onError), options.sweepIntervalMs ?? 5_000);
+    this.#sweeper = setInterval(
+      () => void this.#sweep().catch(onError),
+      options.sweepIntervalMs ?? 5_000,
+    );
     this.#sweeper.unref();
   }
 
@@ -170,11 +173,15 @@ class RedisSharedQueue implements JobQueue {
         pending: count,
       });
     await this.#undoIfAbandoned(job.id, abandoned);
-    await this.#bull.add('job', {}, {
-      attempts: ticketAttempts,
-      removeOnComplete: true,
-      removeOnFail: { count: 1_000 },
-    });
+    await this.#bull.add(
+      'job',
+      {},
+      {
+        attempts: ticketAttempts,
+        removeOnComplete: true,
+        removeOnFail: { count: 1_000 },
+      },
+    );
     await this.#undoIfAbandoned(job.id, abandoned);
     const position = (await this.#order()).indexOf(job.id) + 1;
     await this.#undoIfAbandoned(job.id, abandoned);
@@ -226,9 +233,7 @@ class RedisSharedQueue implements JobQueue {
   }
 
   async abortRunning(reason: StopReason): Promise<void> {
-    await Promise.all(
-      [...this.#running.values()].map(({ job }) => this.withdraw(job.id, reason)),
-    );
+    await Promise.all([...this.#running.values()].map(({ job }) => this.withdraw(job.id, reason)));
   }
 
   onIdle(): Promise<void> {
@@ -265,9 +270,9 @@ class RedisSharedQueue implements JobQueue {
     const gone = new Promise<void>((resolve) => (markGone = resolve));
     this.#running.set(job.id, { job, stop, gone });
     try {
-      await this.#handlers.run(job, stop.signal).catch((error: unknown) =>
-        this.#handlers.dropped(job, error),
-      );
+      await this.#handlers
+        .run(job, stop.signal)
+        .catch((error: unknown) => this.#handlers.dropped(job, error));
       const reason: unknown = stop.signal.reason;
       // Suspended, not ended: the ticket goes back with the job still bound to it.
       if (isStopReason(reason) && reason.kind === 'shutdown') throw new Suspended(job.id);
@@ -344,7 +349,8 @@ class RedisSharedQueue implements JobQueue {
 
   #parse(json: string): Job {
     const read = readStoredJob(JSON.parse(json));
-    if (!read.ok) throw new CodedError('queue.damagedJob', `a queued job is damaged: ${read.problem}`);
+    if (!read.ok)
+      throw new CodedError('queue.damagedJob', `a queued job is damaged: ${read.problem}`);
     return read.job;
   }
 

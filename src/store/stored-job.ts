@@ -27,5 +27,7 @@ export const readStoredJob = (
   value: unknown,
 ): { ok: true; job: Job } | { ok: false; problem: string } => {
   const parsed = storedJob.safeParse(value);
-  return parsed.success ? { ok: true, job: parsed.data } : { ok: false, problem: parsed.error.message };
+  return parsed.success
+    ? { ok: true, job: parsed.data }
+    : { ok: false, problem: parsed.error.message };
 };

@@ -103,7 +103,10 @@ const filesOf = (inputs: readonly InputImage[]) =>
 
 /** Options with each default filled in; the download rules and a job's share have computed ones. */
 type Settings = Required<
-  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt' | 'onRateLimited'>
+  Omit<
+    ImagesClientOptions,
+    'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt' | 'onRateLimited'
+  >
 >;
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
