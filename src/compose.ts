@@ -155,6 +155,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     inputs: new Map([['url', urlInputSource], ...(settings.inputSources ?? [])]),
     logger: logger.child({ component: 'service' }),
     observe: (job, event) => meter.observe(job, event),
+    released: (job) => meter.released(job),
     costOf: (request, images, usage) => actualMicros(prices, request, images, usage),
     createQueue,
     ...settings.service,

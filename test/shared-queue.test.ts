@@ -17,6 +17,8 @@ import {
   type WiredService,
 } from './support/service-harness.js';
 import { describeRedis, redisUrl } from './support/redis.js';
+import { parseExposition } from './support/scrape.js';
+import { createPrometheusMetrics } from '../src/ops/prometheus.js';
 
 const opened: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -203,5 +205,23 @@ describeRedis('the queue shared by processes on Redis', () => {
     expect(reporter.typesOf(job.id).filter((type) => type === 'completed')).toHaveLength(1);
     expect(upstream.requests).toHaveLength(2);
     expect((await gateway.service.standing('g1', 'u1')).user.used).toBe(1);
+  });
+
+  it("counts a job as waiting in its gateway's metrics only until a worker takes it", async () => {
+    const { reporter, core } = await startWorld({ latencyMs: 200 });
+    const { metrics, registry } = createPrometheusMetrics();
+    const gateway = await core('gateway', { metrics });
+    const waiting = async () =>
+      parseExposition(await registry.metrics()).get('imagine_jobs_waiting') ?? 0;
+    const jobs = [];
+    for (const prompt of ['m1', 'm2', 'm3'])
+      jobs.push(
+        await gateway.service.submit(smallRequest(prompt), requester('g1', 'u1'), delivery),
+      );
+    expect(await waiting()).toBe(3);
+    await core('worker');
+    for (const { job } of jobs) await reporter.next(job.id, 'completed');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await waiting()).toBe(0);
   });
 });

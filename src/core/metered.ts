@@ -60,6 +60,19 @@ export class JobMeter {
     }
   }
 
+  /** The job went on in another process (a shared queue): it no longer waits here. */
+  released(job: Job): void {
+    const tracked = this.#jobs.get(job.id);
+    if (tracked === undefined) {
+      // Taken before its place was reported: that report, when it comes, counts nothing.
+      this.#jobs.set(job.id, { queued: false, ended: true });
+      return;
+    }
+    this.#jobs.delete(job.id);
+    if (tracked.queued && tracked.startedAt === undefined && !tracked.ended)
+      this.metrics.waiting(-1);
+  }
+
   #end(job: Job, event: LastEvent, tracked: Tracked): void {
     const { metrics } = this;
     const labels = labelsOf(job);

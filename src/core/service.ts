@@ -87,7 +87,10 @@ class Service implements GenerationService {
       },
       moved: (job, position) =>
         this.#active.get(job.id)?.line.progress({ type: 'queued', position }),
-      departed: (job) => this.#untrack(job.id),
+      departed: (job) => {
+        this.#untrack(job.id);
+        this.#options.released?.(job);
+      },
     };
     this.#queue =
       options.createQueue?.(handlers) ??
@@ -123,7 +126,7 @@ class Service implements GenerationService {
     const refused = policyRefusal(policy, checked.request, requester, lastJobAt, this.#clock.now());
     if (refused !== undefined) throw refused;
     const refusal = pendingRefusal(
-      await this.#queue.pending(requester.guildId, requester.userId),
+      await waitOnStore(this.#queue.pending(requester.guildId, requester.userId)),
       queue,
     );
     if (refusal !== undefined) throw refusal;

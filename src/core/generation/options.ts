@@ -64,6 +64,11 @@ export interface GenerationServiceOptions {
    * the reporter (metrics: `JobMeter.observe`). It must not throw. @default none
    */
   observe?: (job: Job, event: JobEvent) => void;
+  /**
+   * Told when a job this process queued on a shared queue was taken or ended by another process,
+   * which reports it from then on (metrics: `JobMeter.released`). @default none
+   */
+  released?: (job: Job) => void;
   /** A delivered job's cost in micro-dollars, from its usage or the price table. @default not reported */
   costOf?: (request: ImageRequest, images: number, usage: ImageUsage | undefined) => number;
 }
