@@ -91,6 +91,33 @@ describe('deployment files', () => {
     expect(bot?.env_file).toBe('.env');
   });
 
+  it('compose: a gateway and scalable workers on the same Redis, only under the distributed profile', async () => {
+    const compose = parse(await read('compose.yaml')) as {
+      services: Record<string, Record<string, unknown>>;
+    };
+    const { bot, gateway, worker } = compose.services;
+    // `docker compose up` alone still starts the one process that does everything.
+    expect(bot?.profiles).toBeUndefined();
+    expect((bot?.environment as Record<string, string>).BOT_ROLE).toBeUndefined();
+    for (const [service, role] of [
+      [gateway, 'gateway'],
+      [worker, 'worker'],
+    ] as const) {
+      expect(service?.profiles).toEqual(['distributed']);
+      const environment = service?.environment as Record<string, string>;
+      expect(environment.BOT_ROLE).toBe(role);
+      expect(environment.STORE_URL).toBe((bot?.environment as Record<string, string>).STORE_URL);
+      expect(service?.env_file).toBe('.env');
+      expect(JSON.stringify((service?.healthcheck as { test: unknown }).test)).toContain(
+        `127.0.0.1:${environment.METRICS_PORT}/readyz`,
+      );
+      expect(service?.stop_grace_period).toBe(bot?.stop_grace_period);
+    }
+    // `--scale worker=N` needs no fixed host port or container name.
+    expect(worker?.ports).toBeUndefined();
+    expect(worker?.container_name).toBeUndefined();
+  });
+
   it('Dockerfile: Node 20, production dependencies only, and not root in the final stage', async () => {
     const dockerfile = await read('Dockerfile');
     const stages = dockerfile.split(/^FROM /m).slice(1);
