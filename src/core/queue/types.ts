@@ -1,7 +1,8 @@
 /**
- * The queue port. The in-process implementation runs on p-queue; past one machine a distributed
- * queue (BullMQ on the shared Redis) can stand in its place, which is why every call is async and
- * why jobs cross it as plain data, with the work itself registered once as {@link QueueHandlers}.
+ * The queue port. The in-process implementation (`fair-queue.ts`) runs on p-queue; on Redis every
+ * process shares one queue on BullMQ (`src/store/shared-queue.ts`), which is why every call is
+ * async and why jobs cross it as plain data, with the work itself registered once as
+ * {@link QueueHandlers}.
  */
 import type { Job } from '../jobs.js';
 
