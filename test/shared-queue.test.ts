@@ -12,6 +12,7 @@ import {
   delivery,
   requester,
   smallRequest,
+  startHarness,
   wireService,
   type HarnessOptions,
   type WiredService,
@@ -223,5 +224,44 @@ describeRedis('the queue shared by processes on Redis', () => {
     for (const { job } of jobs) await reporter.next(job.id, 'completed');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await waiting()).toBe(0);
+  });
+
+  it('starts jobs in the same order as the in-process queue, for the same arrivals', async () => {
+    const arrivals: Array<[guild: string, user: string]> = [
+      ['gA', 'u1'],
+      ['gA', 'u1'],
+      ['gA', 'u1'],
+      ['gA', 'u2'],
+      ['gB', 'u3'],
+      ['gA', 'u1'],
+      ['gB', 'u3'],
+      ['gC', 'u4'],
+      ['gA', 'u2'],
+      ['gB', 'u5'],
+      ['gC', 'u4'],
+      ['gA', 'u6'],
+    ];
+    const runIn = async (core: WiredService, reporter: RecordingReporter) => {
+      const ids = [];
+      for (const [index, [guild, user]] of arrivals.entries())
+        ids.push(
+          (await core.service.submit(smallRequest(`${index}`), requester(guild, user), delivery))
+            .job.id,
+        );
+      for (const id of ids) await reporter.next(id, 'completed');
+      return reporter.recorded
+        .filter(({ event }) => event.type === 'started')
+        .map(({ job }) => job.request.prompt);
+    };
+
+    const local = await startHarness({ queue: { concurrency: 1 }, api: { latencyMs: 60 } });
+    opened.push(local);
+    const expected = await runIn(local, local.reporter);
+
+    const { reporter, core } = await startWorld({ latencyMs: 60 });
+    await core('worker', { queue: { concurrency: 1 } });
+    const gateway = await core('gateway');
+    expect(await runIn(gateway, reporter)).toEqual(expected);
+    expect(expected.slice(0, 4)).toEqual(['0', '4', '7', '3']);
   });
 });
