@@ -111,6 +111,30 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the role and namespace, and refuses a gateway or worker without Redis, saying why', () => {
+    expect(parseConfig(minimal)).toMatchObject({ role: 'all', storeNamespace: 'imagine-bot' });
+    expect(
+      parseConfig({
+        ...minimal,
+        BOT_ROLE: 'Worker',
+        STORE_URL: 'redis://127.0.0.1:6379',
+        STORE_NAMESPACE: 'bot-2',
+      }),
+    ).toMatchObject({ role: 'worker', storeNamespace: 'bot-2' });
+    expect(problemsOf({ ...minimal, BOT_ROLE: 'gateway' })).toEqual([
+      'BOT_ROLE gateway needs STORE_URL=redis://…: gateways and workers share one queue through Redis (got STORE_URL sqlite://data/imagine-bot.sqlite)',
+    ]);
+    const [namespaceProblem, roleProblem] = problemsOf({
+      ...minimal,
+      BOT_ROLE: 'shard',
+      STORE_NAMESPACE: 'a b',
+    });
+    expect(roleProblem).toMatch(
+      /^BOT_ROLE must be all .*, gateway .* or worker .* \(got "?shard"?\)/,
+    );
+    expect(namespaceProblem).toMatch(/^STORE_NAMESPACE must be 1-64 letters/);
+  });
+
   it('refuses a timer setting longer than Node can wait, naming the variable', () => {
     const problems = problemsOf({ ...minimal, QUEUE_JOB_DEADLINE_MS: String(2 ** 31) });
     expect(problems).toEqual([
