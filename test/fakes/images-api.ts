@@ -92,6 +92,8 @@ export interface RecordedRequest {
   mask?: RecordedFile;
   /** The final images' bytes, in order, once answered (partial previews are not included). */
   images: Buffer[];
+  /** Epoch milliseconds when the whole request had arrived, before any latency or fault. */
+  at: number;
 }
 
 export interface RecordedDownload {
@@ -342,6 +344,7 @@ class FakeImagesApiServer implements FakeImagesApi {
       inputs: multipart?.inputs ?? [],
       ...(multipart?.mask && { mask: multipart.mask }),
       images: [],
+      at: Date.now(),
     };
     this.requests.push(recorded);
     for (const waiter of [...this.#arrivalWaiters]) {

@@ -1,0 +1,236 @@
+/**
+ * The shared queue's promises where they matter: across separate OS processes. Each worker is a
+ * process of its own (test/support/queue-worker-process.ts) taking jobs from one Redis namespace;
+ * this process runs the gateways that queue jobs and the fake Images API, which records when each
+ * request arrived. Upstream arrivals are the truth: they are what the provider counts.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import type { Config } from '../src/config.js';
+import { startFakeImagesApi, type FakeImagesApi } from './fakes/images-api.js';
+import { closeAfterEach } from './support/close-after-each.js';
+import type { WorkerEvent, WorkerMessage, WorkerSettings } from './support/queue-worker-process.js';
+import { RecordingReporter } from './support/recording-reporter.js';
+import { describeRedis, redisUrl } from './support/redis.js';
+import {
+  delivery,
+  requester,
+  smallRequest,
+  wireService,
+  type WiredService,
+} from './support/service-harness.js';
+
+const closeLater = closeAfterEach();
+const workerScript = fileURLToPath(new URL('./support/queue-worker-process.ts', import.meta.url));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+let namespaces = 0;
+const freshNamespace = () => `sqp-${process.pid}-${Date.now()}-${namespaces++}`;
+
+interface Worker {
+  name: string;
+  child: ChildProcess;
+}
+
+/** Every event the worker processes of the current test reported, in the order they came. */
+let events: WorkerEvent[] = [];
+
+const stopWorker = async ({ child }: Worker): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+};
+
+const startWorker = async (settings: WorkerSettings): Promise<Worker> => {
+  const child = fork(workerScript, [JSON.stringify(settings)], {
+    cwd: repo,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const worker = closeLater({ name: settings.name, child }, stopWorker);
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') resolve();
+      else if (message.type !== 'closed') events.push(message);
+    });
+    child.once('exit', (code) => reject(new Error(`worker ${settings.name} exited (${code})`)));
+  });
+  await ready;
+  return worker;
+};
+
+interface Setup {
+  workers: number;
+  concurrency: number;
+  queue?: Partial<Config['queue']>;
+  rateWindowMs?: number;
+  client?: WorkerSettings['client'];
+  latencyMs?: number;
+}
+
+/** The fake API, `workers` worker processes and one gateway (more with `gateway()`), on a fresh namespace. */
+const setUp = async (setup: Setup) => {
+  events = [];
+  const api: FakeImagesApi = closeLater(
+    await startFakeImagesApi({ latencyMs: setup.latencyMs ?? 0 }),
+    (fake) => fake.close(),
+  );
+  const storeNamespace = freshNamespace();
+  const queue = { jobDeadlineMs: 90_000, ...setup.queue, concurrency: setup.concurrency };
+  const service = {
+    positionIntervalMs: 50,
+    ...(setup.rateWindowMs !== undefined && { rateWindowMs: setup.rateWindowMs }),
+  };
+  const gateway = async (): Promise<WiredService> =>
+    closeLater(
+      await wireService(api.baseUrl, new RecordingReporter(), {
+        storeUrl: redisUrl,
+        storeNamespace,
+        role: 'gateway',
+        queue,
+        service,
+      }),
+      (core) => core.close(),
+    );
+  // Started one after another: forked together they crowd two cores for the loader's first run.
+  const workers: Worker[] = [];
+  for (let index = 0; index < setup.workers; index++)
+    workers.push(
+      await startWorker({
+        name: `w${index}`,
+        apiBaseUrl: api.baseUrl,
+        storeUrl: redisUrl,
+        storeNamespace,
+        queue,
+        service,
+        ...(setup.client && { client: setup.client }),
+      }),
+    );
+  return { api, workers, gateway, first: await gateway() };
+};
+
+const waitFor = async (what: string, condition: () => boolean, timeoutMs: number) => {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+const endedIds = () =>
+  new Set(
+    events
+      .filter(({ type }) => type === 'completed' || type === 'failed' || type === 'cancelled')
+      .map(({ jobId }) => jobId),
+  );
+
+const allEnded = (jobIds: readonly string[], timeoutMs: number) =>
+  waitFor(
+    `${jobIds.length} jobs to end`,
+    () => {
+      const ended = endedIds();
+      return jobIds.every((id) => ended.has(id));
+    },
+    timeoutMs,
+  );
+
+const ofType = (type: WorkerEvent['type']) => events.filter((event) => event.type === type);
+
+const imagesOf = (request: FakeImagesApi['requests'][number]) => Number(request.body?.n ?? 1);
+
+/** The most images in any span of `spanMs` that begins at one of `moments`. */
+const busiestSpan = (moments: ReadonlyArray<{ at: number; images: number }>, spanMs: number) =>
+  Math.max(
+    ...moments.map(({ at }) =>
+      moments
+        .filter((other) => other.at >= at && other.at < at + spanMs)
+        .reduce((sum, other) => sum + other.images, 0),
+    ),
+  );
+
+/** How much shorter than the window the spans checked are, for starts and for arrivals upstream. */
+const startSlackMs = 100;
+const arrivalSlackMs = 250;
+
+describeRedis('the shared queue across worker processes', () => {
+  it('holds the images-per-window cap across three worker processes, and fills it', async () => {
+    const cap = 6;
+    const windowMs = 2_000;
+    const { api, first } = await setUp({
+      workers: 3,
+      concurrency: 2,
+      queue: { imagesPerMinute: cap },
+      rateWindowMs: windowMs,
+      latencyMs: 100,
+    });
+    // 40 images, in an order that does not pack evenly into windows of 6.
+    const counts = [3, 1, 2, 2, 3, 1, 1, 3, 2, 3, 2, 1, 3, 3, 1, 2, 2, 3, 1, 1];
+    const jobIds: string[] = [];
+    for (const [index, count] of counts.entries())
+      jobIds.push(
+        (
+          await first.service.submit(
+            smallRequest(`job ${index}`, count),
+            requester(`g${index % 4}`, `u${index}`),
+            delivery,
+          )
+        ).job.id,
+      );
+    await allEnded(jobIds, 60_000);
+
+    expect(ofType('completed')).toHaveLength(counts.length);
+    const requests = api.requests;
+    expect(requests).toHaveLength(counts.length);
+    const total = requests.reduce((sum, request) => sum + imagesOf(request), 0);
+    expect(total).toBe(40);
+
+    // Which windows the starts fell into, by greedy packing in the order they started.
+    const order = requests.map(imagesOf);
+    let windows = 1;
+    let filled = 0;
+    for (const images of order) {
+      if (filled + images > cap) {
+        windows++;
+        filled = 0;
+      }
+      filled += images;
+    }
+    const firstAt = Math.min(...requests.map(({ at }) => at));
+    const lastAt = Math.max(...requests.map(({ at }) => at));
+    const spanMs = lastAt - firstAt;
+    const arrivals = requests.map((request) => ({ at: request.at, images: imagesOf(request) }));
+    const starts = ofType('started').map(({ at, prompt }) => ({
+      at,
+      images: counts[Number(prompt.replace('job ', ''))] ?? Number.NaN,
+    }));
+    const busiest = busiestSpan(arrivals, windowMs);
+    const busiestArrivals = busiestSpan(arrivals, windowMs - arrivalSlackMs);
+    const busiestStarts = busiestSpan(starts, windowMs - startSlackMs);
+    const workersUsed = new Set(ofType('started').map(({ worker }) => worker));
+    console.info(
+      `cap ${cap}/${windowMs} ms: ${total} images in ${requests.length} requests over ${spanMs} ms; ` +
+        `greedy windows ${windows}; most images in ${windowMs} ms: ${busiest} arriving; ` +
+        `in ${windowMs - arrivalSlackMs} ms: ${busiestArrivals} arriving; ` +
+        `in ${windowMs - startSlackMs} ms: ${busiestStarts} starting; ` +
+        `workers ${[...workersUsed].join(',')}`,
+    );
+
+    // The window counts a job when a worker takes it (Redis time); its 'started' report follows
+    // within milliseconds, its request upstream within tens of them (more on a busy machine). So
+    // spans a little shorter than the window are checked: a start counted twice, or a window
+    // that slid early, would still put more than `cap` images in one of them.
+    expect(busiestStarts).toBeLessThanOrEqual(cap);
+    expect(busiestArrivals).toBeLessThanOrEqual(cap);
+    // As fast as the cap allows: taken in the fair order, which no job overtakes, the jobs fill
+    // `windows` windows, so the last starts (windows - 1) slides after the first, and not later.
+    expect(spanMs).toBeGreaterThanOrEqual((windows - 1) * windowMs - 150);
+    // And close to it: at most a second of slack in all.
+    expect(spanMs).toBeLessThanOrEqual((windows - 1) * windowMs + 1_000);
+    expect(workersUsed.size).toBe(3);
+  }, 90_000);
+});
