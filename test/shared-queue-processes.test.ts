@@ -212,6 +212,7 @@ describeRedis('the shared queue across worker processes', () => {
     const busiestArrivals = busiestSpan(arrivals, windowMs - arrivalSlackMs);
     const busiestStarts = busiestSpan(starts, windowMs - startSlackMs);
     const workersUsed = new Set(ofType('started').map(({ worker }) => worker));
+    // eslint-disable-next-line no-console -- the numbers behind the verdict, for whoever reads the run
     console.info(
       `cap ${cap}/${windowMs} ms: ${total} images in ${requests.length} requests over ${spanMs} ms; ` +
         `greedy windows ${windows}; most images in ${windowMs} ms: ${busiest} arriving; ` +
@@ -232,5 +233,80 @@ describeRedis('the shared queue across worker processes', () => {
     // And close to it: at most a second of slack in all.
     expect(spanMs).toBeLessThanOrEqual((windows - 1) * windowMs + 1_000);
     expect(workersUsed.size).toBe(3);
+  }, 90_000);
+
+  it('pauses every worker process while the Images API asks one of them to wait after a 429', async () => {
+    const { api, workers, first } = await setUp({
+      workers: 3,
+      concurrency: 2,
+      // One retry after the 429, when retry-after says.
+      client: { maxRetries: 1 },
+    });
+    // Every answer takes 200 ms, except the 429, which comes at once (failNext replaces it).
+    api.setFault({ type: 'latency', ms: 200 });
+    const jobIds: string[] = [];
+    for (let index = 0; index < 60; index++)
+      jobIds.push(
+        (
+          await first.service.submit(
+            smallRequest(`job ${index}`),
+            requester(`g${index % 5}`, `u${index}`),
+            delivery,
+          )
+        ).job.id,
+      );
+    // Every worker busy before the 429 falls on the next request.
+    await waitFor(
+      'every worker to start jobs',
+      () => new Set(ofType('started').map(({ worker }) => worker)).size === workers.length,
+      10_000,
+    );
+    api.failNext(1, { type: 'rateLimited', retryAfter: '2' });
+    await allEnded(jobIds, 60_000);
+
+    expect(ofType('completed')).toHaveLength(jobIds.length);
+    const prompts = api.requests.map((request) => String(request.body?.prompt));
+    // The request that got the 429 is the one whose job asked again.
+    const limited = prompts.findIndex((prompt, index) => prompts.indexOf(prompt) !== index);
+    const limitedPrompt = prompts[limited] ?? '';
+    const retriedAt = api.requests.findLast(
+      (request) => request.body?.prompt === limitedPrompt,
+    )?.at;
+    const limitedAt = api.requests[prompts.indexOf(limitedPrompt)]?.at ?? Number.NaN;
+    expect(prompts.filter((prompt) => prompt === limitedPrompt)).toHaveLength(2);
+    const pauseEnd = limitedAt + 2_000;
+    // Jobs taken before the pause was set may still be on their way: 100 ms for them.
+    const settled = limitedAt + 100;
+    const arrivedDuring = api.requests.filter(({ at }) => at > settled && at < pauseEnd);
+    const startedDuring = ofType('started').filter(({ at }) => at > settled && at < pauseEnd);
+    const arrivedAfter = api.requests.filter(({ at }) => at >= pauseEnd);
+    const workersBefore = new Set(
+      ofType('started')
+        .filter(({ at }) => at <= limitedAt)
+        .map(({ worker }) => worker),
+    );
+    const workersAfter = new Set(
+      ofType('started')
+        .filter(({ at }) => at >= pauseEnd)
+        .map(({ worker }) => worker),
+    );
+    const firstAfter = Math.min(...arrivedAfter.map(({ at }) => at));
+    // eslint-disable-next-line no-console -- the numbers behind the verdict, for whoever reads the run
+    console.info(
+      `429 on request ${limited} (${limitedPrompt}); arrived in the pause: ${arrivedDuring.length}, ` +
+        `started in it: ${startedDuring.length}; first arrival after it ${firstAfter - limitedAt} ms ` +
+        `after the 429, the retry ${(retriedAt ?? 0) - limitedAt} ms after; ${arrivedAfter.length} ` +
+        `arrived after; workers before ${[...workersBefore].join(',')}, after ${[...workersAfter].join(',')}`,
+    );
+
+    expect(limited).toBeGreaterThan(0);
+    expect(arrivedDuring).toEqual([]);
+    expect(startedDuring).toEqual([]);
+    expect(firstAfter).toBeGreaterThanOrEqual(pauseEnd);
+    expect(retriedAt).toBeGreaterThanOrEqual(pauseEnd);
+    // The pause held back real work, in every process: most jobs were still waiting.
+    expect(arrivedAfter.length).toBeGreaterThanOrEqual(20);
+    expect(workersBefore.size).toBe(3);
+    expect(workersAfter.size).toBe(3);
   }, 90_000);
 });
