@@ -98,7 +98,7 @@ const setUp = async (setup: Setup) => {
       }),
       (core) => core.close(),
     );
-  // Started one after another: forked together they crowd two cores for the loader's first run.
+  // One after another: each loads the whole core through tsx, seconds apiece on a busy machine.
   const workers: Worker[] = [];
   for (let index = 0; index < setup.workers; index++)
     workers.push(
