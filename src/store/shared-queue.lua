@@ -197,6 +197,14 @@ if op == 'order' then
   return out
 end
 
+if op == 'pause' then
+  -- limiterKey, ms: BullMQ starts nothing while its limiter key holds more than any limit. A pause
+  -- only ever lengthens: a short wait for the images window must not cut a 429's pause short.
+  local key, ms = ARGV[3], tonumber(ARGV[4])
+  if redis.call('PTTL', key) < ms then redis.call('SET', key, '9007199254740991', 'PX', ms) end
+  return 1
+end
+
 if op == 'pending' then
   -- guild, user
   local counts = redis.call('HMGET', P .. 'pending', ARGV[3], ARGV[3] .. ':' .. ARGV[4])

@@ -192,7 +192,8 @@ class RedisSharedQueue implements JobQueue {
   }
 
   async pauseStarts(ms: number): Promise<void> {
-    await this.#bull.rateLimit(ms);
+    // What BullMQ's own rateLimit does, except that an earlier, longer pause is kept.
+    await this.#run('pause', [this.#bull.keys.limiter ?? '', Math.ceil(ms)]);
   }
 
   async get(jobId: string): Promise<Job | undefined> {
@@ -260,7 +261,7 @@ class RedisSharedQueue implements JobQueue {
     // More tickets than jobs: one whose job left early (cancelled, expired) has nothing to run.
     if (what === 'none') return;
     if (what === 'wait') {
-      await this.#bull.rateLimit(Number(idOrDelay));
+      await this.pauseStarts(Number(idOrDelay));
       throw Worker.RateLimitError();
     }
     const job = this.#parse(json ?? '');
