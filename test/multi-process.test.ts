@@ -6,7 +6,11 @@
  * the fake's requests tell which worker ran which job.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
+import { messagesFor } from '#adapters/shared/messages.js';
+import { UserError } from '#core/errors.js';
 import {
   guildPerShard,
   smallImageOptions,
@@ -14,6 +18,7 @@ import {
   type FakeDiscord,
   type FakeGuild,
   type FakeInteraction,
+  type FakeMessage,
 } from './fakes/discord/index.js';
 import { startFakeImagesApi, type FakeImagesApi } from './fakes/images-api.js';
 import { closeAfterEach } from './support/close-after-each.js';
@@ -22,6 +27,7 @@ import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js
 import { startBotProcess, type BotProcess } from './support/process-bot.js';
 
 const later = closeAfterEach();
+const english = messagesFor('en');
 const token = 'multi-process-discord-token';
 const gatewayKey = 'sk-gateway-never-calls-upstream';
 const isRunning = (line: { msg?: string }) => line.msg === 'imagine-bot is running';
@@ -132,6 +138,34 @@ const stopAll = async (bots: readonly BotProcess[]) => {
     expect(await bot.exit(45_000), bot.troubles()).toEqual({ code: 0, signal: null });
 };
 
+/** Whether the owner was told the job is queued or started: it was admitted. */
+const toldQueued = (cluster: Cluster, command: Command): boolean =>
+  shownOn(cluster.discord, command.interaction.id)?.history.some(
+    (state) => state.content.includes(english.started()) || /Queued: #\d+/.test(state.content),
+  ) ?? false;
+
+/** The private answer telling the owner the bot could not take the command and to try again. */
+const refusalOf = (cluster: Cluster, command: Command): FakeMessage | undefined => {
+  const tryAgain = english.refusal(new UserError('storeUnavailable'));
+  return [...cluster.discord.world.messages.values()].find(
+    (message) =>
+      message.interactionId === command.interaction.id &&
+      (message.flags & MessageFlags.Ephemeral) !== 0 &&
+      message.content === tryAgain,
+  );
+};
+
+/** How the command ended for its owner: its images delivered, or told to try again. */
+const outcomeOf = (cluster: Cluster, command: Command): Promise<'delivered' | 'refused'> =>
+  cluster.discord.world.until(
+    () =>
+      ((shownOn(cluster.discord, command.interaction.id)?.attachments.length ?? 0) > 0 &&
+        'delivered') ||
+      (refusalOf(cluster, command) !== undefined && 'refused'),
+    `the images of "${command.prompt}", or a refusal`,
+    90_000,
+  );
+
 describe.sequential('gateways and workers in separate processes on one Redis', () => {
   it(
     'delivers every job from guilds on both shards once, charged once, run by more than one worker',
@@ -162,6 +196,95 @@ describe.sequential('gateways and workers in separate processes on one Redis', (
       expect(await usedBy(cluster, commands)).toEqual(commands.map(({ count }) => count));
 
       await stopAll([...cluster.gateways, ...cluster.workers]);
+    },
+  );
+
+  it(
+    'hands the jobs of a worker killed with kill -9 to another within 60 s, each delivered once, charged once',
+    { timeout: 240_000 },
+    async () => {
+      const cluster = await startCluster({ workers: 2, latencyMs: 200 });
+      // The first call of each job is slow, so that both workers are busy when one of them dies.
+      cluster.api.failNext(4, { type: 'latency', ms: 8_000 });
+      const commands = imagine(cluster, 'cut off', 2, 2);
+      await cluster.api.received(4);
+      const victimKey = callersOf(cluster, commands[0]!.prompt)[0]!;
+      const victim = cluster.workers[cluster.workerKeys.indexOf(victimKey)]!;
+      const survivor = cluster.workers.find((worker) => worker !== victim)!;
+      const cutOff = commands.filter(({ prompt }) => callersOf(cluster, prompt)[0] === victimKey);
+
+      victim.signalGroup('SIGKILL');
+      const killedAt = Date.now();
+      expect(await victim.exit()).toEqual({ code: null, signal: 'SIGKILL' });
+
+      for (const { interaction, prompt } of cutOff) {
+        await expectDeliveredOnce(cluster.discord, cluster.api, interaction, prompt, 70_000);
+        expect(Date.now() - killedAt, 'redelivered within 60 s of the kill').toBeLessThan(60_000);
+        // Asked upstream by the worker that died, then once more by the other one.
+        const callers = callersOf(cluster, prompt);
+        expect(callers).toHaveLength(2);
+        expect(callers[0]).toBe(victimKey);
+        expect(callers[1]).not.toBe(victimKey);
+      }
+      for (const { interaction, prompt } of commands)
+        await expectDeliveredOnce(cluster.discord, cluster.api, interaction, prompt);
+      expect(cutOff.length).toBeGreaterThan(0);
+      expect(await usedBy(cluster, commands)).toEqual(commands.map(({ count }) => count));
+
+      await stopAll([...cluster.gateways, survivor]);
+    },
+  );
+
+  it(
+    'rides out Redis hanging for 10 s in a burst: every process lives, commands are answered in time, admitted jobs delivered once, quotas exact',
+    { timeout: 240_000 },
+    async () => {
+      const cluster = await startCluster({ workers: 3, latencyMs: 3_000 });
+      // More jobs than the workers run at once (3 × 2): some wait in Redis, some run upstream.
+      const burst = imagine(cluster, 'burst', 4, 1);
+      await cluster.discord.world.until(
+        () => burst.every((command) => toldQueued(cluster, command)),
+        'every job of the burst to be queued',
+        20_000,
+      );
+
+      cluster.redis.hang();
+      const hungAt = Date.now();
+      const during = imagine(cluster, 'during the hang', 1, 1);
+      for (const { interaction } of during) {
+        const acknowledgedAt = await cluster.discord.world.until(
+          () => cluster.discord.world.interactions.get(interaction.id)?.acknowledgedAt,
+          'the acknowledgement of a command sent while Redis hangs',
+          5_000,
+        );
+        expect(acknowledgedAt - interaction.dispatchedAt).toBeLessThan(3_000);
+      }
+      await sleep(10_000 - (Date.now() - hungAt));
+      cluster.redis.resume();
+      const resumedAt = Date.now();
+
+      const commands = [...burst, ...during];
+      const outcomes = await Promise.all(commands.map((command) => outcomeOf(cluster, command)));
+      // Every job queued before the hang is delivered; one sent during it may be refused.
+      expect(outcomes.slice(0, burst.length)).toEqual(burst.map(() => 'delivered'));
+      for (const [index, { interaction, prompt }] of commands.entries())
+        if (outcomes[index] === 'delivered')
+          await expectDeliveredOnce(cluster.discord, cluster.api, interaction, prompt);
+        else {
+          expect(callersOf(cluster, prompt), prompt).toEqual([]);
+          // Told while Redis still hung, not left waiting for it.
+          expect(refusalOf(cluster, commands[index]!)!.history[0]!.at).toBeLessThan(resumedAt);
+        }
+      // Charged for what was delivered, and nothing for what was refused (late holds undone).
+      await expect
+        .poll(() => usedBy(cluster, commands), { timeout: 15_000, interval: 1_000 })
+        .toEqual(
+          outcomes.map((outcome, index) => (outcome === 'delivered' ? commands[index]!.count : 0)),
+        );
+
+      const everyone = [...cluster.gateways, ...cluster.workers];
+      for (const bot of everyone) expect(bot.alive(), bot.troubles()).toBe(true);
+      await stopAll(everyone);
     },
   );
 });
