@@ -24,7 +24,7 @@ import { startFakeImagesApi, type FakeImagesApi } from './fakes/images-api.js';
 import { closeAfterEach } from './support/close-after-each.js';
 import { expectDeliveredOnce, imagesUsed, shownOn } from './support/discord-outcomes.js';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
-import { startBotProcess, type BotProcess } from './support/process-bot.js';
+import { parseLogLines, startBotProcess, type BotProcess } from './support/process-bot.js';
 
 const later = closeAfterEach();
 const english = messagesFor('en');
@@ -131,11 +131,13 @@ const usedBy = (cluster: Cluster, commands: readonly Command[]) =>
     commands.map(({ guild, userId }) => ({ guildId: guild.id, userId })),
   );
 
-/** SIGTERM to every process still running: each stops in order, with exit code 0. */
+/** SIGTERM to each process still running: each stops in order, exits 0, and logged no error. */
 const stopAll = async (bots: readonly BotProcess[]) => {
   for (const bot of bots) bot.signal('SIGTERM');
-  for (const bot of bots)
+  for (const bot of bots) {
     expect(await bot.exit(45_000), bot.troubles()).toEqual({ code: 0, signal: null });
+    expect(parseLogLines(bot.stdout()).filter((line) => line.level >= 50)).toEqual([]);
+  }
 };
 
 /** Whether the owner was told the job is queued or started: it was admitted. */
