@@ -122,8 +122,9 @@ class Service implements GenerationService {
         : undefined;
     const refused = policyRefusal(policy, checked.request, requester, lastJobAt, this.#clock.now());
     if (refused !== undefined) throw refused;
+    // A shared queue counts on Redis: bounded like every other store call.
     const refusal = pendingRefusal(
-      await this.#queue.pending(requester.guildId, requester.userId),
+      await waitOnStore(this.#queue.pending(requester.guildId, requester.userId)),
       queue,
     );
     if (refusal !== undefined) throw refusal;
