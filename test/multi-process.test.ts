@@ -213,7 +213,13 @@ describe.sequential('gateways and workers in separate processes on one Redis', (
       const victimKey = callersOf(cluster, commands[0]!.prompt)[0]!;
       const victim = cluster.workers[cluster.workerKeys.indexOf(victimKey)]!;
       const survivor = cluster.workers.find((worker) => worker !== victim)!;
-      const cutOff = commands.filter(({ prompt }) => callersOf(cluster, prompt)[0] === victimKey);
+      // Its jobs still waiting for upstream's answer (a slow start may have let it finish some).
+      const cutOff = commands.filter(
+        ({ prompt, interaction }) =>
+          callersOf(cluster, prompt).at(-1) === victimKey &&
+          (shownOn(cluster.discord, interaction.id)?.attachments.length ?? 0) === 0,
+      );
+      expect(cutOff.length).toBeGreaterThan(0);
 
       victim.signalGroup('SIGKILL');
       const killedAt = Date.now();
@@ -223,14 +229,13 @@ describe.sequential('gateways and workers in separate processes on one Redis', (
         await expectDeliveredOnce(cluster.discord, cluster.api, interaction, prompt, 70_000);
         expect(Date.now() - killedAt, 'redelivered within 60 s of the kill').toBeLessThan(60_000);
         // Asked upstream by the worker that died, then once more by the other one.
-        const callers = callersOf(cluster, prompt);
-        expect(callers).toHaveLength(2);
-        expect(callers[0]).toBe(victimKey);
-        expect(callers[1]).not.toBe(victimKey);
+        expect(callersOf(cluster, prompt)).toEqual([
+          victimKey,
+          cluster.workerKeys.find((key) => key !== victimKey),
+        ]);
       }
       for (const { interaction, prompt } of commands)
         await expectDeliveredOnce(cluster.discord, cluster.api, interaction, prompt);
-      expect(cutOff.length).toBeGreaterThan(0);
       expect(await usedBy(cluster, commands)).toEqual(commands.map(({ count }) => count));
 
       await stopAll([...cluster.gateways, survivor]);
