@@ -5,8 +5,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { startFakeDiscord, type FakeDiscord, type FakeGuild } from '#test/fakes/discord/index.js';
-import { shardOf } from '#test/fakes/discord/gateway.js';
+import {
+  guildPerShard,
+  startFakeDiscord,
+  type FakeDiscord,
+  type FakeGuild,
+} from '#test/fakes/discord/index.js';
 import { startTestBot, type TestBot } from '#test/fakes/discord/bot.js';
 
 let discord: FakeDiscord | undefined;
@@ -18,19 +22,6 @@ afterEach(async () => {
   await discord?.close();
   discord = undefined;
 });
-
-/** Guilds until one lives on each of `shardCount` shards; snowflakes land where their time puts them. */
-const guildPerShard = async (fake: FakeDiscord, shardCount: number): Promise<FakeGuild[]> => {
-  const owner = fake.addUser('owner');
-  const byShard = new Map<number, FakeGuild>();
-  for (let attempt = 0; byShard.size < shardCount && attempt < 200; attempt += 1) {
-    const guild = fake.addGuild(`Guild ${attempt}`, owner);
-    byShard.set(shardOf(guild.id, shardCount), byShard.get(shardOf(guild.id, shardCount)) ?? guild);
-    // Snowflakes of one millisecond share their shard: let the clock move on.
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return [...Array(shardCount).keys()].map((shard) => byShard.get(shard)!);
-};
 
 const askQuota = (fake: FakeDiscord, guild: FakeGuild) =>
   fake.runCommand({ guild, user: fake.world.users.get(guild.ownerId)!, name: 'quota' });

@@ -4,21 +4,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { messagesFor } from '#adapters/shared/messages.js';
-import { createQuotas } from '#core/quota/quota-service.js';
-import { openStore } from '#store/open-store.js';
-import { parseConfig } from '../src/config.js';
-import {
-  smallImageOptions,
-  startFakeDiscord,
-  type FakeDiscord,
-  type FakeMessage,
-} from './fakes/discord/index.js';
+import { smallImageOptions, startFakeDiscord } from './fakes/discord/index.js';
 import {
   startFakeImagesApi,
   type FakeImagesApi,
   type RecordedRequest,
 } from './fakes/images-api.js';
 import { startFakeSlack } from './fakes/slack/server.js';
+import { expectDeliveredOnce, imagesUsed, resultOf, shownOn } from './support/discord-outcomes.js';
 import { parseLogLines, startBotProcess } from './support/process-bot.js';
 import { makeTempDir } from './support/tmp.js';
 
@@ -47,11 +40,6 @@ const isRunning = (line: { msg?: string }) => line.msg === 'imagine-bot is runni
 /** The request whose prompt is `prompt`, with the images the fake sent for it. */
 const upstreamFor = (api: FakeImagesApi, prompt: string): RecordedRequest | undefined =>
   api.requests.find((request) => request.body?.prompt === prompt);
-
-const shownOn = (discord: FakeDiscord, interactionId: string): FakeMessage | undefined => {
-  const messageId = discord.world.interactions.get(interactionId)?.originalMessageId;
-  return messageId === undefined ? undefined : discord.world.messages.get(messageId);
-};
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -142,11 +130,9 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
       channelId: 'C7',
     });
 
-    const discordResult = await discord.world.until(
-      () => {
-        const message = shownOn(discord, interaction.id);
-        return message !== undefined && message.attachments.length > 0 && message;
-      },
+    const discordResult = await resultOf(
+      discord,
+      interaction,
       'the Discord result with its images',
       15_000,
     );
@@ -255,42 +241,16 @@ describe.sequential('npm start', { timeout: 60_000 }, () => {
   /** Every job of the busy bot shows its own images, and upstream made each job's images once. */
   const expectEachDeliveredOnce = async (busy: BusyBot, prompts: readonly string[]) => {
     for (const [index, job] of [busy.runningJob, ...busy.queuedJobs].entries()) {
-      const prompt = prompts[index]!;
-      const shown = await busy.discord.world.until(
-        () => {
-          const message = shownOn(busy.discord, job.id);
-          return message !== undefined && message.attachments.length > 0 && message;
-        },
-        `the images of "${prompt}"`,
-        20_000,
-      );
-      // The last request for it is the one whose answer was awaited (a killed process's is not).
-      const answered = busy.api.requests.filter((request) => request.body?.prompt === prompt);
-      expect(shown.attachments.map((attachment) => attachment.bytes)).toEqual(
-        answered.at(-1)?.images,
-      );
-      // One result message per job: the interaction's reply, no second copy anywhere.
-      const copies = [...busy.discord.world.messages.values()].filter(
-        (message) => message.attachments.length > 0 && message.embeds[0]?.description === prompt,
-      );
-      expect(copies, prompt).toHaveLength(1);
+      await expectDeliveredOnce(busy.discord, busy.api, job, prompts[index]!);
     }
   };
 
   /** Reopens the store as the next start would, and reads each member's images used. */
-  const usedImages = async (busy: BusyBot) => {
-    const store = await openStore(busy.variables.STORE_URL);
-    closers.push(() => store.close());
-    const quotas = createQuotas({
-      ledger: store.ledger,
-      defaults: parseConfig(busy.variables).quota,
-    });
-    return Promise.all(
-      [busy.owner, ...busy.waiting].map(
-        async (user) => (await quotas.standing(busy.guild.id, user.id)).user.used,
-      ),
+  const usedImages = (busy: BusyBot) =>
+    imagesUsed(
+      busy.variables,
+      [busy.owner, ...busy.waiting].map((user) => ({ guildId: busy.guild.id, userId: user.id })),
     );
-  };
 
   const prompts = ['the one that runs', 'waiting 1', 'waiting 2', 'waiting 3'];
 

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isUserError } from '#core/errors.js';
+import { createFairQueue } from '#core/queue/fair-queue.js';
+import type { JobQueue } from '#core/queue/types.js';
 import { closeAfterEach } from './support/close-after-each.js';
 import { startPrivateRedis } from './support/private-redis.js';
 import { delivery, requester, smallRequest, startHarness } from './support/service-harness.js';
@@ -44,5 +46,45 @@ describe('a store that stops answering', () => {
       .toBe(1);
     expect(await service.resume()).toEqual({ resumed: 0, expired: 0 });
     expect(harness.api.requests.map((request) => request.body?.prompt)).toEqual(['before']);
+  });
+
+  it('refuses in time when only the queue stops answering (a shared queue counting pending jobs on Redis)', async () => {
+    // The store answers; the queue's count of pending jobs, a Redis call on a shared queue, never does.
+    const countsNothing = (queue: JobQueue): JobQueue =>
+      new Proxy(queue, {
+        get: (target, key) => {
+          if (key === 'pending') return () => new Promise(() => {});
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const harness = await later(
+      await startHarness({
+        service: {
+          storeWaitMs: 1_000,
+          createQueue: (handlers) =>
+            countsNothing(
+              createFairQueue({
+                concurrency: 1,
+                imagesPerMinute: null,
+                maxPendingPerGuild: 50,
+                maxPendingPerUser: 5,
+                handlers,
+              }),
+            ),
+        },
+      }),
+      (running) => running.close(),
+    );
+
+    const startedAt = Date.now();
+    const refusal = await Promise.race([
+      harness.service.submit(smallRequest('stuck'), requester('g1', 'u1'), delivery),
+      new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting after 5 s')),
+    ]).catch((error: unknown) => error);
+
+    expect(isUserError(refusal) && refusal.identifier).toBe('storeUnavailable');
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+    expect((await harness.service.standing('g1', 'u1')).user.used).toBe(0);
   });
 });

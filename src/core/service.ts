@@ -125,6 +125,7 @@ class Service implements GenerationService {
         : undefined;
     const refused = policyRefusal(policy, checked.request, requester, lastJobAt, this.#clock.now());
     if (refused !== undefined) throw refused;
+    // A shared queue counts on Redis: bounded like every other store call.
     const refusal = pendingRefusal(
       await waitOnStore(this.#queue.pending(requester.guildId, requester.userId)),
       queue,

@@ -27,6 +27,8 @@ export interface BotProcess {
   /** Everything written to standard output so far. */
   stdout(): string;
   stderr(): string;
+  /** True until the process has ended. */
+  alive(): boolean;
   /** Standard error and the log lines at warn or above: what to show when the process misbehaves. */
   troubles(): string;
   /** Resolves with the first log line that `match` accepts, waiting up to `timeoutMs` (30 s by default). */
@@ -143,6 +145,7 @@ export const startBotProcess = (
   return {
     stdout: () => stdout,
     stderr: () => stderr,
+    alive: () => child.exitCode === null && child.signalCode === null,
     troubles: () =>
       [...stdout.split('\n').filter((line) => /"level":(4|5|6)\d/.test(line)), stderr].join('\n'),
     waitForLog(what, match, timeoutMs = 30_000) {

@@ -9,7 +9,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultRule } from './faults.js';
-import { FakeGateway } from './gateway.js';
+import { FakeGateway, shardOf } from './gateway.js';
 import { SnowflakeUtil } from 'discord.js';
 import {
   interactionPayload,
@@ -358,4 +358,25 @@ export const startFakeDiscord = async (options: FakeDiscordOptions = {}): Promis
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+};
+
+/**
+ * One guild of `owner`'s on each of `shardCount` shards (Discord sends a guild's events to shard
+ * `(guild_id >> 22) % shard_count`): guilds are added until every shard has one, and the first on
+ * each is returned, shard 0 first. Snowflakes made in one millisecond share a shard, so it waits a
+ * little between guilds.
+ */
+export const guildPerShard = async (
+  fake: FakeDiscord,
+  shardCount: number,
+  owner: FakeUser = fake.addUser('owner'),
+): Promise<FakeGuild[]> => {
+  const byShard = new Map<number, FakeGuild>();
+  for (let attempt = 0; byShard.size < shardCount && attempt < 200; attempt += 1) {
+    const guild = fake.addGuild(`Guild ${attempt}`, owner);
+    const shard = shardOf(guild.id, shardCount);
+    if (!byShard.has(shard)) byShard.set(shard, guild);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return [...Array(shardCount).keys()].map((shard) => byShard.get(shard)!);
 };
