@@ -87,12 +87,14 @@ ${sharedQueueRows.map((line) => `| ${row(line)}`).join('\n')}
   client, decoding, quota commit) on a busy machine, not the shared queue. Each job's own time between
   its start and its ending is part of every round.
 - **Images cap.** \`QUEUE_IMAGES_PER_MINUTE\` counts over a window shortened to a few seconds
-  (\`rateWindowMs\`), with far more jobs queued than it lets start. The first row counts the images the
-  fake API received within the first windows after the first arrival; the busiest-window rows slide a
-  window over every arrival at the fake API, and over every start the workers reported. The queue
-  counts a job in the window when a worker takes it; the request reaches the upstream a little later,
-  and when that delay varies (a loaded machine), arrivals of two batches one window apart can come
-  closer than a window, which the fake API's row shows and the workers' row does not.
+  (\`rateWindowMs\`), with far more jobs queued than it lets start. The first row is the mean, over every
+  position of a sliding window during the run, of the images the fake API received in it; the next
+  two are the busiest such window, as the fake API saw the requests arrive and as the queue logged
+  its starts (Redis time, read from its log while it ran). The queue counts a job in the window when
+  a worker takes it; the request reaches the upstream some milliseconds later. When that delay varies
+  (the delay row: on a loaded machine it reaches a hundred milliseconds and more), a job taken the
+  moment an earlier one left the window can reach the upstream less than a window after it, so the
+  upstream can see more than the cap in one window while the queue's own log never holds more.
 - **Enqueue to start.** One job at a time, each after the last ended, upstream latency 0: the time
   from \`submit()\` to the job's \`started\` event, through the in-process queue and through a gateway and
   one worker process sharing the queue on Redis (enqueue script, BullMQ ticket, the worker's take).
