@@ -82,10 +82,12 @@ ${sharedQueueRows.map((line) => `| ${row(line)}`).join('\n')}
   once) that reports each job's start and ending over IPC, stamped with the machine's monotonic clock.
 - **Throughput.** N jobs spread over 20 guilds and 100 users are queued while BullMQ holds the workers
   (a global pause of the tickets), then let go; the ratio is the ideal ceil(N / (workers × C)) × latency
-  over the time to the last ending. The reference row runs the same jobs through the in-process queue
-  in this one process: where it also falls short, the cost is the service's own per-job work (HTTP
-  client, decoding, quota commit) on a busy machine, not the shared queue. Each job's own time between
-  its start and its ending is part of every round.
+  over the time from letting go to the last ending. A round lasts as long as its slowest job's own
+  start to ending (in the row: the fake API's latency plus the service's work, from the HTTP client to
+  the quota commit) plus the hand-over to the next job (the finish script, BullMQ's move to the next
+  ticket, the take script: three Redis round trips). Every hop waits for a CPU, so on a loaded machine
+  the loss grows with the processes and jobs sharing its cores; the reference row runs the same jobs
+  through the in-process queue in one process, for what the machine allows without the shared queue.
 - **Images cap.** \`QUEUE_IMAGES_PER_MINUTE\` counts over a window shortened to a few seconds
   (\`rateWindowMs\`), with far more jobs queued than it lets start. The first row is the mean, over every
   position of a sliding window during the run, of the images the fake API received in it; the next
