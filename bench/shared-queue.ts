@@ -18,6 +18,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once, setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@keyv/redis';
 import { Queue } from 'bullmq';
@@ -310,11 +311,29 @@ const percentile = (values: readonly number[], fraction: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? NaN;
 };
 
+/** The machine's CPU times so far, summed over its cores (ms). */
+const cpuTimes = () =>
+  os.cpus().reduce(
+    (sum, { times }) => ({
+      idle: sum.idle + times.idle,
+      all: sum.all + times.idle + times.user + times.sys + times.nice + times.irq,
+    }),
+    { idle: 0, all: 0 },
+  );
+
+/** The share of the machine's CPU time left idle since `since`. */
+const idleSince = (since: ReturnType<typeof cpuTimes>) => {
+  const now = cpuTimes();
+  return (now.idle - since.idle) / Math.max(1, now.all - since.all);
+};
+
 const throughput = async (workers: number): Promise<BenchRow[]> => {
   const jobs = throughputRounds * workers * concurrency;
   const ideal = Math.ceil(jobs / (workers * concurrency)) * throughputLatencyMs;
   let queuedPerSecond = NaN;
   let jobTimeP50 = NaN;
+  let idle = NaN;
+  let cpuBefore = cpuTimes();
   const elapsed = await withSharedQueue(
     `throughput${workers}`,
     { workers, latencyMs: throughputLatencyMs },
@@ -331,6 +350,7 @@ const throughput = async (workers: number): Promise<BenchRow[]> => {
         await submitMany(gateway, jobs);
         queuedPerSecond = jobs / ((monotonicMs() - queueing) / 1000);
         started = monotonicMs();
+        cpuBefore = cpuTimes();
         await held.resume();
       } finally {
         await held.close();
@@ -338,6 +358,7 @@ const throughput = async (workers: number): Promise<BenchRow[]> => {
       const endings = () => pool.events.slice(before).filter((event) => event.event !== 'started');
       await pool.until('the measured jobs', () => endings().length >= jobs, ideal * 4 + 30_000);
       const measured = endings();
+      idle = idleSince(cpuBefore);
       const failed = measured.filter((event) => event.event !== 'completed');
       if (failed.length > 0)
         throw new Error(`shared-queue throughput: ${failed.length} jobs did not complete`);
@@ -358,7 +379,7 @@ const throughput = async (workers: number): Promise<BenchRow[]> => {
   const value = ideal / elapsed;
   const rows: BenchRow[] = [
     {
-      name: `throughput, ${workers} worker process${workers > 1 ? 'es' : ''} × C=${concurrency}, fake API at ${throughputLatencyMs} ms (N=${jobs} queued up front; ${Math.round(elapsed)} ms for ideal ${ideal} ms; a job's own start to ending p50 ${Math.round(jobTimeP50)} ms)`,
+      name: `throughput, ${workers} worker process${workers > 1 ? 'es' : ''} × C=${concurrency}, fake API at ${throughputLatencyMs} ms (N=${jobs} queued up front; ${Math.round(elapsed)} ms for ideal ${ideal} ms; a job's own start to ending p50 ${Math.round(jobTimeP50)} ms; machine CPU idle ${Math.round(idle * 100)} %)`,
       value,
       unit: 'of ideal',
       target: '>= 0.95',
@@ -386,13 +407,16 @@ const inProcessThroughput = async (): Promise<BenchRow> => {
   });
   let elapsed: number;
   let jobTimeP50: number;
+  let idle: number;
   try {
     await submitMany(core, concurrency);
     await reporter.endings(concurrency);
     const started = monotonicMs();
+    const cpuBefore = cpuTimes();
     await submitMany(core, jobs);
     await reporter.endings(concurrency + jobs);
     elapsed = monotonicMs() - started;
+    idle = idleSince(cpuBefore);
     jobTimeP50 = percentile(
       [...reporter.endedAt].map(([id, at]) => at - (reporter.started.get(id) ?? NaN)),
       0.5,
@@ -404,7 +428,7 @@ const inProcessThroughput = async (): Promise<BenchRow> => {
     await api.close();
   }
   return {
-    name: `reference: in-process fair queue, one process × C=${concurrency}, same fake API (N=${jobs}; ${Math.round(elapsed)} ms for ideal ${ideal} ms; a job's own start to ending p50 ${Math.round(jobTimeP50)} ms)`,
+    name: `reference: in-process fair queue, one process × C=${concurrency}, same fake API (N=${jobs}; ${Math.round(elapsed)} ms for ideal ${ideal} ms; a job's own start to ending p50 ${Math.round(jobTimeP50)} ms; machine CPU idle ${Math.round(idle * 100)} %)`,
     value: ideal / elapsed,
     unit: 'of ideal',
   };
