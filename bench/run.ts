@@ -9,7 +9,7 @@ import os from 'node:os';
 import { benchDiscord } from './discord.js';
 import { benchQueue } from './queue.js';
 import { benchQuota } from './quota.js';
-import { benchSharedQueue } from './shared-queue.js';
+import { benchSharedQueue, describeRedis } from './shared-queue.js';
 import type { BenchRow } from './types.js';
 import { format as formatWithPrettier, resolveConfig } from 'prettier';
 
@@ -65,13 +65,14 @@ ${results
   .join('\n')}`;
 const sharedQueueRows = results.find(({ section }) => section === 'shared-queue')?.rows ?? [];
 
+const redis = sharedQueueRows.length > 0 ? await describeRedis() : '';
 const sharedQueuePart = `${sharedQueueHeading}
 
-Recorded by \`npm run bench shared-queue\` (or as part of \`npm run bench\`) on ${today}: ${machine},
-Redis at 127.0.0.1:6379. The machine's one-minute load average was ${loadBefore.toFixed(1)} when the run began and
-${loadAfter.toFixed(1)} when it ended: other work shares these cores, so read the ratios, which are measured side by
-side, rather than the absolute times. Needs a Redis server at 127.0.0.1:6379; every run keeps its keys under a
-STORE_NAMESPACE of its own and deletes them at the end.
+Recorded by \`npm run bench shared-queue\` (which records this part alone; \`npm run bench\` records it too)
+on ${today}: ${machine.replace('\n', ' ')}, ${redis}. It needs that Redis; each run keeps its keys under a
+STORE_NAMESPACE of its own and deletes them at the end. The machine's one-minute load average was
+${loadBefore.toFixed(1)} when the run began and ${loadAfter.toFixed(1)} when it ended: other work shares these cores, so
+read the ratios, measured side by side, rather than the absolute times.
 
 | measure | result | target | met |
 | --- | --- | --- | --- |

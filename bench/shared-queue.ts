@@ -690,6 +690,19 @@ const fairnessAcrossProcesses = async (): Promise<BenchRow[]> => {
   );
 };
 
+/** The Redis server this bench runs against, for the record. */
+export const describeRedis = async (): Promise<string> => {
+  const client = createClient({ url: redisUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const version = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? 'unknown';
+    return `Redis ${version} at 127.0.0.1:6379`;
+  } finally {
+    client.destroy();
+  }
+};
+
 export async function benchSharedQueue(): Promise<BenchRow[]> {
   // The fake API waits on one closing signal per request in flight: up to 4 workers × C here.
   setMaxListeners(8 * concurrency);

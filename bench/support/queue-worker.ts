@@ -53,17 +53,21 @@ const core = await wireService(options.apiBaseUrl, new IpcReporter(), {
     ...(options.rateWindowMs !== undefined && { rateWindowMs: options.rateWindowMs }),
   },
 });
-process.on('message', (message) => {
-  if (message !== 'close') return;
-  void core.close().then(
+let closing: Promise<void> | undefined;
+const close = () =>
+  (closing ??= core.close().then(
     () => {
       send({ type: 'closed' });
-      process.disconnect();
+      if (process.connected) process.disconnect();
     },
     (error: unknown) => {
       console.error(error);
       process.exit(1);
     },
-  );
+  ));
+process.on('message', (message) => {
+  if (message === 'close') void close();
 });
+// The parent went away without asking (killed, crashed): do not linger on Redis.
+process.on('disconnect', () => void close().then(() => process.exit(0)));
 send({ type: 'ready' });
