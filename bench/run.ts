@@ -86,11 +86,12 @@ ${sharedQueueRows.map((line) => `| ${row(line)}`).join('\n')}
   over the time from letting go to the last ending. A round lasts as long as its slowest job's own
   start to ending (in the row: the fake API's latency plus the service's work, from the HTTP client to
   the quota commit) plus the hand-over to the next job (the finish script, BullMQ's move to the next
-  ticket, the take script: three Redis round trips). Every hop waits for a CPU, so on a loaded machine
+  ticket, the take script: three Redis round trips). The ideal counts the latency alone, so the
+  service's own work in every job keeps even the in-process queue below it (the reference row, the
+  same jobs through the in-process queue in one process, for what the machine allows without the
+  shared queue). Every hop waits for a CPU, so on a loaded machine
   the loss grows with the processes and jobs sharing its cores (each row gives the share of the
-  machine's CPU left idle meanwhile, everyone's work counted: near 0 %, the cores were the limit). The
-  reference row runs the same jobs through the in-process queue in one process, for what the machine
-  allows without the shared queue.
+  machine's CPU left idle meanwhile, everyone's work counted: near 0 %, the cores were the limit).
 - **Images cap.** \`QUEUE_IMAGES_PER_MINUTE\` counts over a window shortened to a few seconds
   (\`rateWindowMs\`), with far more jobs queued than it lets start. The first row is the mean, over every
   position of a sliding window during the run, of the images the fake API received in it; the next
