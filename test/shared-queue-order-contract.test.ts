@@ -69,10 +69,14 @@ describeRedis('the Lua fair order against FairOrder', () => {
           expect(outcome).toBe('queued');
         } else if (roll < 0.88) {
           const expected = local.shift()?.id;
-          const [what, taken] = (await run(prefix, 'take', `t${tickets++}`, -1, 60_000)) as [
-            string,
-            string?,
-          ];
+          const [what, taken] = (await run(
+            prefix,
+            'take',
+            `t${tickets++}`,
+            -1,
+            60_000,
+            `${prefix}limiter`,
+          )) as [string, string?];
           expect(what).toBe('job');
           expect(taken).toBe(expected);
           waiting.splice(waiting.indexOf(taken ?? ''), 1);
@@ -89,15 +93,21 @@ describeRedis('the Lua fair order against FairOrder', () => {
       }
       // Drain what is left: the same order to the end.
       for (let entry = local.shift(); entry !== undefined; entry = local.shift()) {
-        const [, taken] = (await run(prefix, 'take', `t${tickets++}`, -1, 60_000)) as [
-          string,
-          string?,
-        ];
+        const [, taken] = (await run(
+          prefix,
+          'take',
+          `t${tickets++}`,
+          -1,
+          60_000,
+          `${prefix}limiter`,
+        )) as [string, string?];
         expect(taken).toBe(entry.id);
         await run(prefix, 'finish', taken ?? '');
         starts++;
       }
-      expect(await run(prefix, 'take', `t${tickets}`, -1, 60_000)).toEqual(['none']);
+      expect(await run(prefix, 'take', `t${tickets}`, -1, 60_000, `${prefix}limiter`)).toEqual([
+        'none',
+      ]);
       expect(starts).toBeGreaterThan(100);
       const leftovers = await client.keys(`${prefix}*`);
       if (leftovers.length > 0) await client.del(leftovers);

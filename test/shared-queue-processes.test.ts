@@ -165,7 +165,8 @@ describeRedis('the shared queue across worker processes', () => {
       rateWindowMs: windowMs,
       latencyMs: 100,
     });
-    // The window's own record of each start ("<job id>:<images>" -> Redis time), read often
+    // The window's own record of each start ("<job id>:<images>" -> Redis time: when the worker
+    // took the job, then when it sent the request, which is what the window counts), read often
     // enough that nothing slides out of it unseen: an entry stays at least a window long.
     const ledger = new Map<string, number>();
     const redis = closeLater(createClient({ url: redisUrl }), (client) => client.close());
@@ -262,9 +263,11 @@ describeRedis('the shared queue across worker processes', () => {
     // hold more than 6 when early requests of one window were slow and the next window's fast).
     expect(lagSpreadMs).toBeLessThan(windowMs / 2);
     expect(busiestArrivingNarrow).toBeLessThanOrEqual(cap);
-    // As fast as the cap allows: the last take (windows - 1) slides after the first, not later.
+    // As fast as the cap allows: the last start (windows - 1) slides after the first, and not
+    // much later. A window counts from when its oldest request was sent, which trails its take by
+    // a worker's few milliseconds (a few hundred on a loaded machine) at each window's turn.
     expect(spanMs).toBeGreaterThanOrEqual((windows - 1) * windowMs);
-    expect(spanMs).toBeLessThanOrEqual((windows - 1) * windowMs + 1_500);
+    expect(spanMs).toBeLessThanOrEqual((windows - 1) * (windowMs + 250) + 1_500);
     expect(workersUsed.size).toBe(3);
   }, 90_000);
 
@@ -346,7 +349,7 @@ describeRedis('the shared queue across worker processes', () => {
     const startedAfter = ofType('started').filter(({ at }) => at >= pauseEnd);
     const firstNewAfter = Math.min(
       ...api.requests
-        .filter(({ body }) => (startedAt.get(String(body?.prompt)) ?? 0) > pauseSetAt)
+        .filter(({ body }) => (startedAt.get(String(body?.prompt)) ?? 0) > pauseSetAt + reportMs)
         .map(({ at }) => at),
     );
     // eslint-disable-next-line no-console -- the numbers behind the verdict, for whoever reads the run

@@ -80,7 +80,7 @@ class Service implements GenerationService {
     this.#storeWaitMs = options.storeWaitMs ?? 5_000;
     this.#newJobId = options.newJobId ?? randomUUID;
     const handlers: QueueHandlers = {
-      run: (job, signal) => this.#run(job, signal),
+      run: (job, signal, sending) => this.#run(job, signal, sending),
       dropped: (job, reason) => {
         this.#lineOf(job);
         return this.#stop(job, reason);
@@ -240,7 +240,7 @@ class Service implements GenerationService {
   }
 
   /** Runs a job whose turn came, and ends it. */
-  async #run(job: Job, signal: AbortSignal): Promise<void> {
+  async #run(job: Job, signal: AbortSignal, sending?: () => Promise<void>): Promise<void> {
     const { images, quotas, userSalt, costOf } = this.#options;
     const line = this.#lineOf(job);
     line.progress(this.#observed(job, { type: 'started' }));
@@ -249,6 +249,7 @@ class Service implements GenerationService {
       (this.catalogue.get(job.request.model)?.streaming ?? false) && this.#partialImages > 0;
     try {
       const inputs = await this.#inputsOf(job, signal);
+      await sending?.();
       const result = await images.generate(job.request, {
         inputs,
         user: hashUser(userSalt, job.requester.platform, job.requester.userId),

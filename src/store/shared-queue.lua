@@ -28,6 +28,8 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 -- Ranks of keys never served sit below every turn, in the order they arrived.
 local newcomerBase = -1000000000000
 local turnMemorySeconds = 86400
+-- What a pause puts in BullMQ's limiter key (as its rateLimit does): above any count of takes.
+local pauseMark = 9007199254740991
 
 local function int(n)
   return string.format('%d', n)
@@ -97,7 +99,7 @@ if op == 'enqueue' then
 end
 
 if op == 'take' then
-  -- ticketId, images per window (-1: no cap), windowMs
+  -- ticketId, images per window (-1: no cap), windowMs, BullMQ's limiter key
   local ticket, limit, windowMs = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
   local bound = redis.call('HGET', P .. 'bound', ticket)
   if bound then
@@ -105,6 +107,11 @@ if op == 'take' then
     local json = redis.call('HGET', P .. 'job:' .. bound, 'json')
     if json then return {'job', bound, json} end
     redis.call('HDEL', P .. 'bound', ticket)
+  end
+  -- A pause set after BullMQ handed this ticket over still holds: a 429 stops every start.
+  if tonumber(redis.call('GET', ARGV[6]) or '0') >= pauseMark then
+    local left = redis.call('PTTL', ARGV[6])
+    if left > 0 then return {'wait', int(left)} end
   end
   local guild = redis.call('ZRANGE', P .. 'guilds', 0, 0)[1]
   if not guild then return {'none'} end
@@ -146,6 +153,16 @@ if op == 'take' then
   redis.call('HSET', P .. 'bound', ticket, jobId)
   redis.call('HSET', P .. 'running', jobId, ticket)
   return {'job', jobId, redis.call('HGET', key, 'json')}
+end
+
+if op == 'sent' then
+  -- jobId: its request leaves for the API now. The window counted it from its take; counting it
+  -- from now on instead keeps the API's own count, which sees it only when it arrives, within the
+  -- cap however long the worker took to send it (loading input images, a busy machine).
+  local jobId = ARGV[3]
+  local images = redis.call('HGET', P .. 'job:' .. jobId, 'images')
+  if images then redis.call('ZADD', P .. 'starts', 'XX', now, jobId .. ':' .. images) end
+  return 1
 end
 
 if op == 'finish' then
@@ -201,7 +218,7 @@ if op == 'pause' then
   -- limiterKey, ms: BullMQ starts nothing while its limiter key holds more than any limit. A pause
   -- only ever lengthens: a short wait for the images window must not cut a 429's pause short.
   local key, ms = ARGV[3], tonumber(ARGV[4])
-  if redis.call('PTTL', key) < ms then redis.call('SET', key, '9007199254740991', 'PX', ms) end
+  if redis.call('PTTL', key) < ms then redis.call('SET', key, int(pauseMark), 'PX', ms) end
   return 1
 end
 

@@ -257,6 +257,7 @@ class RedisSharedQueue implements JobQueue {
       ticket.id ?? '',
       this.#options.imagesPerMinute ?? -1,
       this.#options.rateWindowMs ?? 60_000,
+      this.#bull.keys.limiter ?? '',
     ])) as [string, string?, string?];
     // More tickets than jobs: one whose job left early (cancelled, expired) has nothing to run.
     if (what === 'none') return;
@@ -271,8 +272,18 @@ class RedisSharedQueue implements JobQueue {
     const gone = new Promise<void>((resolve) => (markGone = resolve));
     this.#running.set(job.id, { job, stop, gone });
     try {
+      // Only a cap counts starts; without one there is no window to keep. A store that fails here
+      // fails only the count: the job goes on.
+      const sending =
+        this.#options.imagesPerMinute === null
+          ? undefined
+          : () =>
+              this.#run('sent', [job.id]).then(
+                () => {},
+                (error: unknown) => this.#options.onError?.(error),
+              );
       await this.#handlers
-        .run(job, stop.signal)
+        .run(job, stop.signal, sending)
         .catch((error: unknown) => this.#handlers.dropped(job, error));
       const reason: unknown = stop.signal.reason;
       // Suspended, not ended: the ticket goes back with the job still bound to it.

@@ -31,9 +31,11 @@ export interface PendingCounts {
 export interface QueueHandlers {
   /**
    * Runs a job whose turn came, and settles it (reports, commits or refunds) before resolving.
-   * `signal` aborts, with a {@link StopReason}, when the job is withdrawn while running.
+   * `signal` aborts, with a {@link StopReason}, when the job is withdrawn while running. `sending`,
+   * where given, is awaited just before the job's request leaves for the API: a shared queue counts
+   * the job against the images window from then (the API counts it when it arrives). It never rejects.
    */
-  run(job: Job, signal: AbortSignal): Promise<void>;
+  run(job: Job, signal: AbortSignal, sending?: () => Promise<void>): Promise<void>;
   /**
    * Settles a job that left without running: withdrawn (the reason is a {@link StopReason}), or,
    * should `run` ever reject, the job it was running (the reason is that error).
