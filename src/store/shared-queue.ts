@@ -16,6 +16,7 @@ import type { Job } from '#core/jobs.js';
 import type { JobJournal } from '#core/journal.js';
 import { isStopReason } from '#core/generation/outcome.js';
 import { interleave } from '#core/queue/fair-order.js';
+import type { FairQueueOptions } from '#core/queue/fair-queue.js';
 import type { JobQueue, PendingCounts, QueueHandlers, StopReason } from '#core/queue/types.js';
 import { readStoredJob } from './stored-job.js';
 
@@ -23,24 +24,14 @@ import { readStoredJob } from './stored-job.js';
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type RedisClient = RedisClientType<{}, {}, {}, 2, {}>;
 
-export interface SharedQueueOptions {
+/** The in-process queue's options (caps, window, handlers), its clock aside: Redis keeps time. */
+export interface SharedQueueOptions extends Omit<FairQueueOptions, 'clock'> {
   /** The store's Redis client; the queue keeps its keys under `namespace`. */
   client: RedisClient;
   /** @default 'imagine-bot' */
   namespace?: string;
   /** False for a gateway (BOT_ROLE=gateway): it queues jobs and never runs one. */
   runsJobs: boolean;
-  /** Jobs this process runs at once (QUEUE_CONCURRENCY). */
-  concurrency: number;
-  /** Images allowed to start per window across every process; `null` for no cap. */
-  imagesPerMinute: number | null;
-  maxPendingPerGuild: number;
-  maxPendingPerUser: number;
-  handlers: QueueHandlers;
-  /** @default 60000 */
-  rateWindowMs?: number;
-  /** @default 1500 */
-  positionIntervalMs?: number;
   /** How often this process looks for jobs past their deadline that nobody ended. @default 5000 */
   sweepIntervalMs?: number;
   /**
