@@ -17,6 +17,7 @@ import {
   type HarnessOptions,
   type WiredService,
 } from './support/service-harness.js';
+import { startPrivateRedis } from './support/private-redis.js';
 import { describeRedis, redisUrl } from './support/redis.js';
 import { parseExposition } from './support/scrape.js';
 import { createPrometheusMetrics } from '../src/ops/prometheus.js';
@@ -264,4 +265,44 @@ describeRedis('the queue shared by processes on Redis', () => {
     expect(await runIn(gateway, reporter)).toEqual(expected);
     expect(expected.slice(0, 4)).toEqual(['0', '4', '7', '3']);
   });
+
+  it('rides out Redis hung for 30 s mid-job: delivered once, run once, a command meanwhile told to try again', async () => {
+    const redis = await startPrivateRedis();
+    opened.push({ close: () => redis.stop() });
+    const { reporter, core, upstream } = await startWorld();
+    // The job is still being generated when Redis comes back, so a worker's hold that lapsed during
+    // the hang would hand it to the idle worker, which would run it a second time.
+    upstream.failNext(1, { type: 'latency', ms: 50_000 });
+    // A deadline past the hang: what is tested is the outage, not the deadline.
+    const onRedis = { storeUrl: redis.url, queue: { jobDeadlineMs: 120_000, concurrency: 1 } };
+    const gateway = await core('gateway', onRedis);
+    await core('worker', onRedis);
+    await core('worker', onRedis);
+    const { job } = await gateway.service.submit(
+      smallRequest('long'),
+      requester('g1', 'u1'),
+      delivery,
+    );
+    await reporter.next(job.id, 'started');
+    // Into the job, when the worker's hold was last renewed a while ago.
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+
+    const hungAt = Date.now();
+    redis.hang();
+    const refusal = await gateway.service
+      .submit(smallRequest('during'), requester('g1', 'u2'), delivery)
+      .catch((error: unknown) => error);
+    expect(identifierOf(refusal)).toBe('storeUnavailable');
+    expect(Date.now() - hungAt).toBeLessThan(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() - hungAt)));
+    redis.resume();
+
+    await reporter.next(job.id, 'completed');
+    // Long enough for the idle worker's stalled-job check to have handed the job over twice.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    expect(reporter.typesOf(job.id).filter((type) => type === 'completed')).toHaveLength(1);
+    expect(upstream.requests.map((request) => request.body?.prompt)).toEqual(['long']);
+    expect((await gateway.service.standing('g1', 'u1')).user.used).toBe(1);
+    expect((await gateway.service.standing('g1', 'u2')).user.used).toBe(0);
+  }, 150_000);
 });

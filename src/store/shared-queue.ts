@@ -35,12 +35,17 @@ export interface SharedQueueOptions extends Omit<FairQueueOptions, 'clock'> {
   /** How often this process looks for jobs past their deadline that nobody ended. @default 5000 */
   sweepIntervalMs?: number;
   /**
-   * How long a worker's hold on a running job lasts without renewal (it renews at half of it). A
-   * worker that died loses its jobs to another after this plus at most two `stalledIntervalMs`:
-   * within 50 s by default. A Redis that hangs for longer than what is left of a hold can make a
-   * job run twice (charged once); the default rides out a hang of 15 s at least. @default 30000
+   * How long a worker's hold on a running job lasts without renewal. A worker that died loses its
+   * jobs to another after this plus at most one `stalledIntervalMs`: within 50 s by default.
+   * @default 40000
    */
   lockDurationMs?: number;
+  /**
+   * How often a worker renews its holds. A Redis that hangs for longer than what is left of a
+   * hold (the duration less this, 36 s by default) can make a job run twice, charged once.
+   * @default 4000
+   */
+  lockRenewMs?: number;
   /** How often workers look for jobs whose worker died. @default 10000 */
   stalledIntervalMs?: number;
   /** Connection trouble after start (Redis reconnects on its own). @default ignored */
@@ -134,7 +139,10 @@ class RedisSharedQueue implements JobQueue {
       concurrency: this.#options.concurrency,
       // BullMQ honours a pause (queue.rateLimit) only where a limiter is set; this one never binds.
       limiter: { max: 1_000_000_000, duration: 1_000 },
-      lockDuration: this.#options.lockDurationMs ?? 30_000,
+      // Renewed often, so that a Redis hung for half a minute never lets a live worker's hold
+      // lapse, while a dead worker's lapses soon enough for its jobs to move on within a minute.
+      lockDuration: this.#options.lockDurationMs ?? 40_000,
+      lockRenewTime: this.#options.lockRenewMs ?? 4_000,
       stalledInterval: this.#options.stalledIntervalMs ?? 10_000,
       maxStalledCount: 10,
     });
