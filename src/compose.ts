@@ -65,7 +65,10 @@ export interface CoreSettings {
   inputSources?: ImageInputSources;
   /** Shared-queue timings a test shortens (how soon a dead worker's jobs move on). */
   sharedQueue?: Partial<
-    Pick<SharedQueueOptions, 'lockDurationMs' | 'lockRenewMs' | 'stalledIntervalMs' | 'sweepIntervalMs'>
+    Pick<
+      SharedQueueOptions,
+      'lockDurationMs' | 'lockRenewMs' | 'stalledIntervalMs' | 'sweepIntervalMs'
+    >
   >;
   /** Service options a test or benchmark changes (shorter intervals, a clock). */
   service?: Partial<GenerationServiceOptions>;
