@@ -15,8 +15,7 @@ import { createLogger, type Logger } from '#core/log.js';
 import { JobMeter, meteredService } from '#core/metered.js';
 import { noMetrics, type Metrics } from '#core/metrics.js';
 import type { ModelCatalogue } from '#core/models.js';
-import { createFairQueue } from '#core/queue/fair-queue.js';
-import type { JobQueue, QueueHandlers, QueueSettings } from '#core/queue/types.js';
+import type { QueueHandlers, QueueSettings } from '#core/queue/types.js';
 import { CodedError } from '#core/errors.js';
 import { createQuotas, type Quotas } from '#core/quota/quota-service.js';
 import type { QuotaDefaults } from '#core/quota/types.js';
@@ -106,41 +105,25 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     );
   }
   // On Redis every process shares one queue, which keeps each job until it ends: it is the journal.
-  let queue: JobQueue | undefined;
+  // Elsewhere the service builds its in-process queue itself.
   let sharedQueue: SharedQueue | undefined;
-  const timing = {
-    rateWindowMs: settings.service?.rateWindowMs,
-    positionIntervalMs: settings.service?.positionIntervalMs,
-  };
-  const createQueue = (handlers: QueueHandlers): JobQueue =>
-    (queue =
-      makeSharedQueue === undefined
-        ? createFairQueue({
-            ...settings.queue,
-            ...timing,
-            clock: settings.service?.clock,
-            handlers,
-          })
-        : (sharedQueue = makeSharedQueue({
-            ...settings.queue,
-            ...timing,
-            ...settings.sharedQueue,
-            runsJobs: role !== 'gateway',
-            handlers,
-          })));
+  const createSharedQueue =
+    makeSharedQueue &&
+    ((handlers: QueueHandlers) =>
+      (sharedQueue = makeSharedQueue({
+        ...settings.queue,
+        rateWindowMs: settings.service?.rateWindowMs,
+        positionIntervalMs: settings.service?.positionIntervalMs,
+        ...settings.sharedQueue,
+        runsJobs: role !== 'gateway',
+        handlers,
+      })));
   const generation = createGenerationService({
     images: createImagesClient({
       ...settings.images,
       catalogue: settings.catalogue,
       logger,
       onAttempt: (status, retry) => metrics.upstreamAttempt(status, retry),
-      // The cap is the key's: one 429 holds back every job, in every process sharing the queue.
-      onRateLimited: (ms) =>
-        void queue
-          ?.pauseStarts(ms)
-          .catch((error: unknown) =>
-            logger.error({ err: error }, 'could not pause the queue after a 429'),
-          ),
     }),
     quotas,
     policies: createPolicyStore(store.kv),
@@ -148,7 +131,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     defaultModel: settings.defaultModel,
     queue: settings.queue,
     journal:
-      makeSharedQueue === undefined
+      createSharedQueue === undefined
         ? createJobJournal(store.kv, settings.instanceId ?? 'default', (key, problem) =>
             logger.warn({ key, problem }, 'dropped a damaged job record from the journal'),
           )
@@ -160,7 +143,7 @@ export const composeCore = async (settings: CoreSettings): Promise<Core> => {
     observe: (job, event) => meter.observe(job, event),
     released: (job) => meter.released(job),
     costOf: (request, images, usage) => actualMicros(prices, request, images, usage),
-    createQueue,
+    ...(createSharedQueue && { createQueue: createSharedQueue }),
     ...settings.service,
   });
   // Jobs acknowledged before a restart continue before anything new arrives.

@@ -255,6 +255,13 @@ class Service implements GenerationService {
         user: hashUser(userSalt, job.requester.platform, job.requester.userId),
         signal,
         maxImageBytes: this.#reporterFor(job.requester.platform).maxImageBytes?.(job),
+        // The cap is the key's: one 429 holds back every job, in every process sharing the queue.
+        onRateLimited: (ms) =>
+          void this.#queue
+            .pauseStarts(ms)
+            .catch((error: unknown) =>
+              this.#logger.error({ err: error }, 'could not pause the queue after a 429'),
+            ),
         ...(streams && {
           partialImages: this.#partialImages,
           onPartialImage: (image) => line.progress({ type: 'partial', image }),

@@ -70,12 +70,6 @@ export interface ImagesClientOptions {
   logger?: Logger;
   /** Told of every attempt: its HTTP status (undefined when none came back) and whether it was a retry. @default none */
   onAttempt?: (status: number | undefined, retry: boolean) => void;
-  /**
-   * Told when the API answers 429 and the client will wait before retrying, with the wait (the
-   * API's retry-after when it gave one): the limit is the key's, so other requests should wait too.
-   * @default none
-   */
-  onRateLimited?: (waitMs: number) => void;
 }
 
 const defaults = {
@@ -103,10 +97,7 @@ const filesOf = (inputs: readonly InputImage[]) =>
 
 /** Options with each default filled in; the download rules and a job's share have computed ones. */
 type Settings = Required<
-  Omit<
-    ImagesClientOptions,
-    'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt' | 'onRateLimited'
-  >
+  Omit<ImagesClientOptions, 'catalogue' | 'logger' | 'downloadRules' | 'maxJobBytes' | 'onAttempt'>
 >;
 
 /** Maps the API's snake_case usage; `undefined` when absent or unreadable, as dall-e answers are. */
@@ -177,7 +168,6 @@ class OpenAIImagesClient implements ImagesClient {
   readonly #logger: Logger | undefined;
   readonly #scrub: (text: string) => string;
   readonly #onAttempt: ImagesClientOptions['onAttempt'];
-  readonly #onRateLimited: ImagesClientOptions['onRateLimited'];
 
   constructor(options: ImagesClientOptions) {
     this.#settings = {
@@ -203,7 +193,6 @@ class OpenAIImagesClient implements ImagesClient {
     this.#logger = options.logger?.child({ component: 'images' });
     this.#scrub = secretScrubber([options.apiKey]);
     this.#onAttempt = options.onAttempt;
-    this.#onRateLimited = options.onRateLimited;
     this.#budget = new InflightBudget(
       this.#settings.maxInflightBytes,
       options.maxJobBytes ?? jobShare(this.#settings.maxInflightBytes, defaults.concurrency),
@@ -267,7 +256,7 @@ class OpenAIImagesClient implements ImagesClient {
         this.#policy,
       );
       if (!decision.retry) throw this.#fail(failure, attempt, decision.reason);
-      if (failure.status === 429) this.#onRateLimited?.(decision.delayMs);
+      if (failure.status === 429) options.onRateLimited?.(decision.delayMs);
       this.#logger?.warn(
         { kind: failure.kind, status: failure.status, attempt, delayMs: decision.delayMs },
         `images: ${this.#scrub(failure.message)}; retrying`,

@@ -45,6 +45,12 @@ export interface GenerateOptions {
   maxImageBytes?: number;
   /** Images to work from: the call goes to `/images/edits` (or `/images/variations`). @default none */
   inputs?: readonly InputImage[];
+  /**
+   * Told when the API answers 429 and the call will wait before retrying, with the wait (the API's
+   * retry-after when it gave one): the limit is the key's, so other requests should wait too.
+   * @default none
+   */
+  onRateLimited?: (waitMs: number) => void;
 }
 
 export interface ImagesClient {
