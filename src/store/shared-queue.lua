@@ -81,8 +81,9 @@ if op == 'enqueue' then
   local userField = guild .. ':' .. user
   local counts = redis.call('HMGET', P .. 'pending', guild, userField)
   local inGuild, ofUser = tonumber(counts[1] or '0'), tonumber(counts[2] or '0')
-  if ofUser >= tonumber(ARGV[10]) then return {'user', ofUser} end
-  if inGuild >= tonumber(ARGV[9]) then return {'guild', inGuild} end
+  if ofUser >= tonumber(ARGV[10]) or inGuild >= tonumber(ARGV[9]) then
+    return {'refused', inGuild, ofUser}
+  end
   redis.call('HINCRBY', P .. 'pending', guild, 1)
   redis.call('HINCRBY', P .. 'pending', userField, 1)
   redis.call('HSET', P .. 'job:' .. jobId, 'json', ARGV[6], 'images', ARGV[7], 'guild', guild, 'user', user)
@@ -95,7 +96,7 @@ if op == 'enqueue' then
   if not redis.call('ZSCORE', P .. 'guilds', guild) then
     redis.call('ZADD', P .. 'guilds', rankOf(P .. 'gturn:' .. guild), guild)
   end
-  return {'queued', 0}
+  return {'queued'}
 end
 
 if op == 'take' then

@@ -11,11 +11,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Queue, Worker, type Job as Ticket } from 'bullmq';
 import type { RedisClientType } from '@keyv/redis';
-import { CodedError, UserError } from '#core/errors.js';
+import { CodedError } from '#core/errors.js';
 import type { Job } from '#core/jobs.js';
 import type { JobJournal } from '#core/journal.js';
 import { isStopReason } from '#core/generation/outcome.js';
 import { interleave } from '#core/queue/fair-order.js';
+import { pendingRefusal } from '#core/queue/pending-caps.js';
 import type { FairQueueOptions } from '#core/queue/fair-queue.js';
 import type { JobQueue, PendingCounts, QueueHandlers, StopReason } from '#core/queue/types.js';
 import { readStoredJob } from './stored-job.js';
@@ -133,7 +134,7 @@ class RedisSharedQueue implements JobQueue {
     this.#subscriber.on('error', onError);
     await this.#subscriber.connect();
     await this.#subscriber.subscribe(this.#channel, (message) => this.#onWithdrawal(message));
-    this.#worker = new Worker('jobs', (ticket, token) => this.#process(ticket, token), {
+    this.#worker = new Worker('jobs', (ticket) => this.#process(ticket), {
       connection: this.#client,
       prefix: `${this.#options.namespace ?? 'imagine-bot'}:bull`,
       concurrency: this.#options.concurrency,
@@ -151,7 +152,7 @@ class RedisSharedQueue implements JobQueue {
 
   async enqueue(job: Job, abandoned?: AbortSignal): Promise<number> {
     const { guildId, userId } = job.requester;
-    const [outcome, count] = (await this.#run('enqueue', [
+    const [outcome, guild = 0, user = 0] = (await this.#run('enqueue', [
       job.id,
       guildId,
       userId,
@@ -160,17 +161,9 @@ class RedisSharedQueue implements JobQueue {
       job.deadlineAt,
       this.#options.maxPendingPerGuild,
       this.#options.maxPendingPerUser,
-    ])) as [string, number];
-    if (outcome === 'user')
-      throw new UserError('tooManyPendingForUser', {
-        limit: this.#options.maxPendingPerUser,
-        pending: count,
-      });
-    if (outcome === 'guild')
-      throw new UserError('tooManyPendingInGuild', {
-        limit: this.#options.maxPendingPerGuild,
-        pending: count,
-      });
+    ])) as [string, number?, number?];
+    // The script checked the counts atomically; the refusal is worded as in-process.
+    if (outcome === 'refused') throw pendingRefusal({ guild, user }, this.#options);
     await this.#undoIfAbandoned(job.id, abandoned);
     await this.#bull.add(
       'job',
@@ -250,7 +243,7 @@ class RedisSharedQueue implements JobQueue {
   }
 
   /** A ticket's turn came: run the job that is fairly next, or put the ticket back. */
-  async #process(ticket: Ticket, _token?: string): Promise<void> {
+  async #process(ticket: Ticket): Promise<void> {
     if (this.#draining) throw new Suspended('(none taken)');
     const [what, idOrDelay, json] = (await this.#run('take', [
       ticket.id ?? '',
