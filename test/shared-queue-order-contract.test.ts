@@ -33,6 +33,9 @@ describeRedis('the Lua fair order against FairOrder', () => {
 
   const run = async (prefix: string, operation: string, ...rest: Array<string | number>) =>
     client.eval(script, { keys: [], arguments: [operation, prefix, ...rest].map(String) });
+  /** A worker's take with no images cap, under no pause. */
+  const take = (prefix: string, ticket: string) =>
+    run(prefix, 'take', ticket, -1, 60_000, `${prefix}limiter`);
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])(
     'starts the same jobs in the same order (seed %i)',
@@ -69,14 +72,7 @@ describeRedis('the Lua fair order against FairOrder', () => {
           expect(outcome).toBe('queued');
         } else if (roll < 0.88) {
           const expected = local.shift()?.id;
-          const [what, taken] = (await run(
-            prefix,
-            'take',
-            `t${tickets++}`,
-            -1,
-            60_000,
-            `${prefix}limiter`,
-          )) as [string, string?];
+          const [what, taken] = (await take(prefix, `t${tickets++}`)) as [string, string?];
           expect(what).toBe('job');
           expect(taken).toBe(expected);
           waiting.splice(waiting.indexOf(taken ?? ''), 1);
@@ -93,21 +89,12 @@ describeRedis('the Lua fair order against FairOrder', () => {
       }
       // Drain what is left: the same order to the end.
       for (let entry = local.shift(); entry !== undefined; entry = local.shift()) {
-        const [, taken] = (await run(
-          prefix,
-          'take',
-          `t${tickets++}`,
-          -1,
-          60_000,
-          `${prefix}limiter`,
-        )) as [string, string?];
+        const [, taken] = (await take(prefix, `t${tickets++}`)) as [string, string?];
         expect(taken).toBe(entry.id);
         await run(prefix, 'finish', taken ?? '');
         starts++;
       }
-      expect(await run(prefix, 'take', `t${tickets}`, -1, 60_000, `${prefix}limiter`)).toEqual([
-        'none',
-      ]);
+      expect(await take(prefix, `t${tickets}`)).toEqual(['none']);
       expect(starts).toBeGreaterThan(100);
       const leftovers = await client.keys(`${prefix}*`);
       if (leftovers.length > 0) await client.del(leftovers);
